@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+// Every bound the wire protocol promises (PROTOCOL.md sections 1, 6 and 11), in one
+// place so the codec, the server and the tests agree on them.
+namespace parley::protocol::limits {
+
+/// Largest WebSocket message the server reads; larger ones close with 1009.
+inline constexpr std::size_t max_frame_bytes = 1 << 20;
+
+/// Deepest container nesting accepted in a frame. Requests need three levels; the
+/// margin allows forward-compatible extensions without letting a client exhaust the
+/// stack of a recursive reader.
+inline constexpr std::size_t max_nesting = 16;
+
+/// Largest message body, in bytes of UTF-8.
+inline constexpr std::size_t max_body_bytes = 64 * 1024;
+
+/// Host-chosen ids (org, user, company, team): 1..128 bytes of UTF-8.
+inline constexpr std::size_t max_id_bytes = 128;
+
+/// Client message ids: 1..64 bytes.
+inline constexpr std::size_t max_cid_bytes = 64;
+
+/// Conversation subjects, display names, e-mail addresses.
+inline constexpr std::size_t max_text_bytes = 1024;
+
+/// Participants named in one request.
+inline constexpr std::size_t max_participants = 1000;
+
+/// Mentions in one message.
+inline constexpr std::size_t max_mentions = 100;
+
+/// History pages.
+inline constexpr std::uint64_t default_history_limit = 50;
+inline constexpr std::uint64_t max_history_limit = 200;
+
+/// Messages returned by conv.open {since}.
+inline constexpr std::uint64_t max_open_backlog = 200;
+
+/// Open conversations per connection.
+inline constexpr std::size_t max_open_conversations = 256;
+
+/// Characters (code points) in a reply preview.
+inline constexpr std::size_t preview_chars = 80;
+
+} // namespace parley::protocol::limits

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/codec.hpp"
+
+// The domain values that travel on the wire, with their MessagePack encodings.
+// Plain structs: actors carry them in messages, storage reads and writes them.
+namespace parley::protocol {
+
+enum class conv_kind { company, confidential, private_, direct, support };
+std::string_view to_string(conv_kind kind);
+std::optional<conv_kind> parse_conv_kind(std::string_view name);
+
+enum class user_kind { staff, client, contact, ai, bot };
+std::string_view to_string(user_kind kind);
+std::optional<user_kind> parse_user_kind(std::string_view name);
+
+enum class staff_role { owner, admin, member, guest };
+std::string_view to_string(staff_role role);
+std::optional<staff_role> parse_staff_role(std::string_view name);
+
+/// Message body formats.
+bool valid_format(std::string_view format);
+
+/// What a reply-to push carries about the message it answers.
+struct reply_ref {
+  std::uint64_t seq = 0;
+  std::string author;
+  std::string preview;
+};
+
+/// A committed message as every reader sees it.
+struct message {
+  std::string conv;
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+  std::string author;
+  std::string cid;
+  std::string body;
+  std::string format = "text";
+  std::optional<reply_ref> reply_to;
+  std::vector<std::string> mentions;
+  bool internal = false;
+};
+
+/// A conversation's public description (the `<conv>` object of PROTOCOL.md §5).
+struct conversation {
+  std::string id;
+  conv_kind kind = conv_kind::private_;
+  std::string org;
+  std::optional<std::string> company;
+  std::optional<std::string> subject;
+  std::vector<std::string> participants;
+  std::string created_by;
+  std::int64_t created_at = 0;
+  std::uint64_t last_seq = 0;
+  std::int64_t last_ts = 0; // time of the newest message (or creation): list order
+};
+
+/// Writes the fields of a message (no `op`), as in the `message` push.
+void put_message(map_builder& b, const message& m);
+
+/// The message as a standalone map, for history pages.
+std::string encode_message(const message& m);
+
+/// The `{op: "message", ...}` push. Encoded once per message and shared by every
+/// subscription it fans out to.
+std::string encode_message_push(const message& m);
+
+/// Writes the fields of a `<conv>` object.
+void put_conversation(map_builder& b, const conversation& c);
+
+} // namespace parley::protocol

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace parley::protocol {
+
+/// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, at most
+/// U+10FFFF). Every string the server stores or forwards passes this check.
+bool valid_utf8(std::string_view text);
+
+/// Byte length of the first `chars` code points of valid UTF-8 `text` (all of it
+/// when it has fewer).
+std::size_t utf8_prefix_bytes(std::string_view text, std::size_t chars);
+
+/// Number of code points in valid UTF-8 `text`.
+std::size_t utf8_length(std::string_view text);
+
+} // namespace parley::protocol

@@ -1,0 +1,57 @@
+-- 001: the core path: directory, conversations, participants, messages.
+CREATE TABLE orgs (
+  id         text PRIMARY KEY,
+  name       text NOT NULL,
+  settings   jsonb NOT NULL DEFAULT '{}'::jsonb,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE users (
+  id         text PRIMARY KEY,
+  org        text NOT NULL REFERENCES orgs (id),
+  kind       text NOT NULL,
+  role       text,
+  name       text NOT NULL,
+  email      text,
+  company    text,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX users_org ON users (org);
+
+CREATE TABLE conversations (
+  id         text PRIMARY KEY,
+  kind       text NOT NULL,
+  org        text NOT NULL REFERENCES orgs (id),
+  company    text,
+  subject    text,
+  created_by text NOT NULL,
+  created_at bigint NOT NULL,
+  last_seq   bigint NOT NULL DEFAULT 0,
+  last_ts    bigint NOT NULL
+);
+CREATE INDEX conversations_org_activity ON conversations (org, last_ts DESC, id DESC);
+
+CREATE TABLE participants (
+  conv     text NOT NULL REFERENCES conversations (id),
+  user_id  text NOT NULL,
+  added_at bigint NOT NULL,
+  PRIMARY KEY (conv, user_id)
+);
+CREATE INDEX participants_user ON participants (user_id, conv);
+
+-- One row per committed message. (conv, seq) orders a conversation without gaps;
+-- (conv, author, cid) makes a client's retry idempotent.
+CREATE TABLE messages (
+  conv     text NOT NULL REFERENCES conversations (id),
+  seq      bigint NOT NULL,
+  ts       bigint NOT NULL,
+  author   text NOT NULL,
+  cid      text NOT NULL,
+  body     text NOT NULL,
+  format   text NOT NULL DEFAULT 'text',
+  reply_to bigint,
+  mentions text[],
+  internal boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (conv, seq),
+  UNIQUE (conv, author, cid)
+);
