@@ -15,13 +15,6 @@ std::string_view as_view(const msgpack::object& o) {
   return {o.via.str.ptr, o.via.str.size};
 }
 
-std::string quoted(std::string_view key) {
-  std::string out = "'";
-  out += key;
-  out += "'";
-  return out;
-}
-
 } // namespace
 
 // -- request --------------------------------------------------------------------
@@ -83,13 +76,26 @@ decode_result decode_request(std::string_view bytes) {
 
 // -- args -----------------------------------------------------------------------
 
+const msgpack::object* args::find(std::string_view key) const {
+  return find_in_map(*map_, key);
+}
+
+std::string args::quoted(std::string_view key) const {
+  std::string out = "'";
+  out += prefix_;
+  if (!prefix_.empty()) out += '.';
+  out += key;
+  out += "'";
+  return out;
+}
+
 void args::fail(std::string message) {
   if (error_.empty()) error_ = std::move(message);
 }
 
 std::optional<std::string_view> args::opt_str(std::string_view key, std::size_t min_len,
                                               std::size_t max_len) {
-  auto o = req_.find(key);
+  auto o = find(key);
   if (!o) return std::nullopt;
   if (o->type != msgpack::type::STR) {
     fail(quoted(key) + " must be a string");
@@ -109,7 +115,7 @@ std::optional<std::string_view> args::opt_str(std::string_view key, std::size_t 
 }
 
 std::string_view args::str(std::string_view key, std::size_t min_len, std::size_t max_len) {
-  if (!req_.find(key)) {
+  if (!find(key)) {
     fail("missing " + quoted(key));
     return {};
   }
@@ -117,7 +123,7 @@ std::string_view args::str(std::string_view key, std::size_t min_len, std::size_
 }
 
 std::optional<std::uint64_t> args::opt_uint(std::string_view key) {
-  auto o = req_.find(key);
+  auto o = find(key);
   if (!o) return std::nullopt;
   if (o->type != msgpack::type::POSITIVE_INTEGER) {
     fail(quoted(key) + " must be a non-negative integer");
@@ -127,7 +133,7 @@ std::optional<std::uint64_t> args::opt_uint(std::string_view key) {
 }
 
 std::uint64_t args::uint(std::string_view key) {
-  if (!req_.find(key)) {
+  if (!find(key)) {
     fail("missing " + quoted(key));
     return 0;
   }
@@ -135,7 +141,7 @@ std::uint64_t args::uint(std::string_view key) {
 }
 
 std::optional<std::int64_t> args::opt_int(std::string_view key) {
-  auto o = req_.find(key);
+  auto o = find(key);
   if (!o) return std::nullopt;
   if (o->type == msgpack::type::NEGATIVE_INTEGER) return o->via.i64;
   if (o->type == msgpack::type::POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
@@ -145,7 +151,7 @@ std::optional<std::int64_t> args::opt_int(std::string_view key) {
 }
 
 std::optional<bool> args::opt_bool(std::string_view key) {
-  auto o = req_.find(key);
+  auto o = find(key);
   if (!o) return std::nullopt;
   if (o->type != msgpack::type::BOOLEAN) {
     fail(quoted(key) + " must be a boolean");
@@ -157,7 +163,7 @@ std::optional<bool> args::opt_bool(std::string_view key) {
 std::vector<std::string> args::id_list(std::string_view key, std::size_t max_items,
                                        bool required) {
   std::vector<std::string> out;
-  auto o = req_.find(key);
+  auto o = find(key);
   if (!o) {
     if (required) fail("missing " + quoted(key));
     return out;
@@ -186,7 +192,7 @@ std::vector<std::string> args::id_list(std::string_view key, std::size_t max_ite
 }
 
 const msgpack::object* args::opt_map(std::string_view key) {
-  auto o = req_.find(key);
+  auto o = find(key);
   if (!o) return nullptr;
   if (o->type != msgpack::type::MAP) {
     fail(quoted(key) + " must be a map");

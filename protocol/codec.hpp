@@ -34,6 +34,9 @@ public:
   /// True when a `rid` key is present but not a non-negative integer.
   bool rid_malformed() const;
 
+  /// The whole map.
+  const msgpack::object& root() const { return handle_.get(); }
+
 private:
   friend decode_result decode_request(std::string_view bytes);
   msgpack::object_handle handle_;
@@ -54,7 +57,12 @@ decode_result decode_request(std::string_view bytes);
 /// answers `bad_request` with one clear message.
 class args {
 public:
-  explicit args(const request& req) : req_(req) {}
+  explicit args(const request& req) : map_(&req.root()) {}
+
+  /// Arguments inside a nested map (such as `first`); `prefix` names it in errors.
+  args(const msgpack::object& map, std::string prefix)
+    : map_(&map), prefix_(std::move(prefix)) {
+  }
 
   /// A required string of `min..max` bytes of valid UTF-8.
   std::string_view str(std::string_view key, std::size_t min_len, std::size_t max_len);
@@ -92,7 +100,11 @@ public:
   const std::string& error() const { return error_; }
 
 private:
-  const request& req_;
+  const msgpack::object* find(std::string_view key) const;
+  std::string quoted(std::string_view key) const;
+
+  const msgpack::object* map_;
+  std::string prefix_;
   std::string error_;
 };
 

@@ -211,8 +211,8 @@ private:
   }
 
   bool skip_value(int depth) {
-    if (depth > 16 || i_ >= s_.size()) return false;
     ws();
+    if (depth > 16 || i_ >= s_.size()) return false;
     char c = s_[i_];
     if (c == '"') {
       std::string ignored;

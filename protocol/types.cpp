@@ -109,4 +109,11 @@ void put_conversation(map_builder& b, const conversation& c) {
     .uint("last_seq", c.last_seq);
 }
 
+void put_user(map_builder& b, const user_info& u) {
+  b.str("id", u.id).str("org", u.org).str("kind", to_string(u.kind)).str("name", u.name);
+  if (u.kind == user_kind::staff) b.str("role", to_string(u.role.value_or(staff_role::member)));
+  if (u.email) b.str("email", *u.email);
+  if (u.company) b.str("company", *u.company);
+}
+
 } // namespace parley::protocol

@@ -62,6 +62,31 @@ struct conversation {
   std::int64_t last_ts = 0; // time of the newest message (or creation): list order
 };
 
+/// An organisation and its settings (PROTOCOL.md section 4), with the protocol's
+/// defaults.
+struct org_info {
+  std::string id;
+  std::string name;
+  std::string connect_policy = "all";    // all | admins | none
+  std::string closing_notes = "optional"; // off | optional | required
+  std::int64_t window_hours = 0;
+  std::optional<std::string> alias;
+  std::int64_t max_attachment_bytes = 20 * 1024 * 1024;
+  std::vector<std::string> attachment_types{"pdf", "png", "jpeg", "jpg", "gif", "txt"};
+  bool display_as_alias = false;
+};
+
+/// A provisioned user (PROTOCOL.md section 4).
+struct user_info {
+  std::string id;
+  std::string org;
+  user_kind kind = user_kind::staff;
+  std::optional<staff_role> role; // staff only; member when not given
+  std::string name;
+  std::optional<std::string> email;
+  std::optional<std::string> company; // client users
+};
+
 /// Writes the fields of a message (no `op`), as in the `message` push.
 void put_message(map_builder& b, const message& m);
 
@@ -74,5 +99,8 @@ std::string encode_message_push(const message& m);
 
 /// Writes the fields of a `<conv>` object.
 void put_conversation(map_builder& b, const conversation& c);
+
+/// Writes the fields of a user object (as in the hello reply).
+void put_user(map_builder& b, const user_info& u);
 
 } // namespace parley::protocol

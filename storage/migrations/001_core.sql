@@ -2,7 +2,14 @@
 CREATE TABLE orgs (
   id         text PRIMARY KEY,
   name       text NOT NULL,
-  settings   jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- settings (PROTOCOL.md section 4); defaults are the protocol's defaults
+  connect_policy       text NOT NULL DEFAULT 'all',
+  closing_notes        text NOT NULL DEFAULT 'optional',
+  window_hours         integer NOT NULL DEFAULT 0,
+  alias                text,
+  max_attachment_bytes bigint NOT NULL DEFAULT 20971520,
+  attachment_types     text[] NOT NULL DEFAULT '{pdf,png,jpeg,jpg,gif,txt}',
+  display_as_alias     boolean NOT NULL DEFAULT false,
   updated_at bigint NOT NULL
 );
 
@@ -27,7 +34,10 @@ CREATE TABLE conversations (
   created_by text NOT NULL,
   created_at bigint NOT NULL,
   last_seq   bigint NOT NULL DEFAULT 0,
-  last_ts    bigint NOT NULL
+  last_ts    bigint NOT NULL,
+  -- the creator's cid of conv.create: a retried create finds its conversation
+  create_cid text,
+  UNIQUE (created_by, create_cid)
 );
 CREATE INDEX conversations_org_activity ON conversations (org, last_ts DESC, id DESC);
 

@@ -1,0 +1,631 @@
+#include "actors/conversation.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "actors/replies.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/preview.hpp"
+
+namespace parley {
+
+namespace {
+
+using self_ptr = conversation_actor::stateful_pointer<conversation_state>;
+using protocol::error_code;
+
+/// Recent messages kept for reply-to previews.
+constexpr std::size_t recent_capacity = 256;
+
+visibility::access access_of(self_ptr self, const std::string& user) {
+  auto& st = self->state;
+  auto u = st.svc.dir->user(user);
+  visibility::conversation_facts facts;
+  facts.kind = st.info.kind;
+  facts.org = st.info.org;
+  facts.participants = &st.info.participants;
+  return visibility::evaluate(u.get(), facts);
+}
+
+bool is_staff(self_ptr self, const std::string& user) {
+  auto u = self->state.svc.dir->user(user);
+  return u && u->kind == protocol::user_kind::staff;
+}
+
+/// Whether `user` may see message `m` given that it may read the conversation:
+/// internal comments reach staff only.
+bool may_see(self_ptr self, const std::string& user, const protocol::message& m) {
+  return !m.internal || is_staff(self, user);
+}
+
+frame conv_reply(std::uint64_t rid, const protocol::conversation& c) {
+  protocol::map_builder conv;
+  protocol::put_conversation(conv, c);
+  protocol::map_builder fields;
+  fields.map("conv", conv);
+  return reply_ok(rid, fields);
+}
+
+frame revoked_push(const std::string& conv) {
+  protocol::map_builder b;
+  b.str("op", "revoked").str("conv", conv);
+  return frame{b.finish()};
+}
+
+void touch(self_ptr self) {
+  self->state.last_activity_ms = now_ms();
+}
+
+/// Runs `work` now when the conversation is ready, or once it is.
+void when_ready(self_ptr self, std::function<void(bool)> work) {
+  if (self->state.stage == conversation_state::phase::ready)
+    work(true);
+  else
+    self->state.parked.push_back(std::move(work));
+}
+
+void run_parked(self_ptr self, bool ok) {
+  auto parked = std::move(self->state.parked);
+  self->state.parked.clear();
+  for (auto& work : parked) work(ok);
+}
+
+void check_drained(self_ptr self) {
+  auto& st = self->state;
+  if (!st.ledger || (st.ledger->idle() && st.intake.empty())) {
+    for (auto& rp : st.drain_waiters) rp.deliver(true);
+    st.drain_waiters.clear();
+  }
+}
+
+void remember_recent(self_ptr self, const protocol::message& m) {
+  auto& recent = self->state.recent;
+  recent[m.seq] = recent_message{{m.seq, m.author, protocol::cut_preview(m.body)}, m.internal};
+  while (recent.size() > recent_capacity) recent.erase(recent.begin());
+}
+
+void remove_subscriber(self_ptr self, const caf::actor_addr& who) {
+  auto& subs = self->state.subscribers;
+  auto i = subs.find(who);
+  if (i == subs.end()) return;
+  self->demonitor(i->second.session.address());
+  subs.erase(i);
+}
+
+/// Pushes a committed message to every subscription that may see it, re-checking
+/// rights at this moment; a subscription that lost them gets `revoked` and nothing
+/// more.
+void fan_out(self_ptr self, const protocol::message& m) {
+  auto& st = self->state;
+  if (st.subscribers.empty()) return;
+  frame push{protocol::encode_message_push(m)};
+  std::vector<caf::actor_addr> revoked;
+  std::uint64_t delivered = 0;
+  for (auto& [addr, sub] : st.subscribers) {
+    if (!visibility::can_read(access_of(self, sub.user))) {
+      self->send(sub.session, push_atom_v, revoked_push(st.id));
+      revoked.push_back(addr);
+      continue;
+    }
+    if (!may_see(self, sub.user, m)) continue;
+    if (sub.backlog_pending) {
+      sub.held.emplace_back(m.seq, push);
+      continue;
+    }
+    self->send(sub.session, push_atom_v, push);
+    ++delivered;
+  }
+  for (auto& addr : revoked) remove_subscriber(self, addr);
+  st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
+}
+
+void answer_committed(const protocol::message& m, std::vector<send_waiter>& waiters) {
+  for (std::size_t i = 0; i < waiters.size(); ++i) {
+    protocol::map_builder f;
+    f.uint("seq", m.seq).sint("ts", m.ts);
+    if (i > 0) f.boolean("dup", true); // a retry that arrived while the original flew
+    waiters[i].promise.deliver(reply_ok(waiters[i].rid, f));
+  }
+}
+
+void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcome& out) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  if (out.status == write_status::committed) {
+    for (auto& e : st.ledger->commit(epoch)) {
+      st.info.last_seq = e.msg.seq;
+      st.info.last_ts = e.msg.ts;
+      answer_committed(e.msg, e.waiters);
+      remember_recent(self, e.msg);
+      fan_out(self, e.msg);
+    }
+    check_drained(self);
+    return;
+  }
+  bool seq_taken = false;
+  auto failed = st.ledger->fail(epoch);
+  for (auto& e : failed) {
+    const cid_key* stored = nullptr;
+    for (const auto& k : out.existing) {
+      if (k.author == e.msg.author && k.cid == e.msg.cid) stored = &k;
+      else if (k.seq == e.msg.seq) seq_taken = true;
+    }
+    if (stored) {
+      // The message was committed earlier (a retry older than the key cache).
+      st.ledger->remember(stored->author, stored->cid, stored->seq, stored->ts);
+      for (auto& w : e.waiters) {
+        protocol::map_builder f;
+        f.uint("seq", stored->seq).sint("ts", stored->ts).boolean("dup", true);
+        w.promise.deliver(reply_ok(w.rid, f));
+      }
+      continue;
+    }
+    for (auto& w : e.waiters)
+      w.promise.deliver(reply_error(stats, w.rid, error_code::unavailable,
+                                    "message not stored; retry with the same cid"));
+  }
+  check_drained(self);
+  if (seq_taken) {
+    // Another writer owns this conversation's seqs (a stale placement): stop, and
+    // let the registry start a fresh actor from what PostgreSQL holds.
+    self->quit();
+  }
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_queued = false;
+  auto batch = st.ledger->take_unsent();
+  if (batch.empty()) return;
+  auto epoch = st.ledger->epoch();
+  write_request req;
+  req.conv = st.id;
+  req.epoch = epoch;
+  req.messages = std::move(batch);
+  self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(req))
+    .then([=](const write_outcome& out) { handle_write_outcome(self, epoch, out); },
+          [=](const caf::error&) {
+            write_outcome out;
+            out.status = write_status::unavailable;
+            handle_write_outcome(self, epoch, out);
+          });
+}
+
+void schedule_flush(self_ptr self) {
+  if (!self->state.flush_queued) {
+    // Behind the sends already in the mailbox, so they share one write.
+    self->state.flush_queued = true;
+    self->send(self, flush_atom_v);
+  }
+}
+
+void drain_intake(self_ptr self);
+
+/// Processes one send at the head of the intake. Returns false when it had to
+/// wait for the database (the intake resumes when the answer arrives).
+bool process_send(self_ptr self, queued_send& q) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  auto& req = q.req;
+  auto& w = q.waiter;
+  auto access = access_of(self, req.user);
+  if (!visibility::can_read(access)) {
+    w.promise.deliver(reply_not_found(stats, w.rid));
+    return true;
+  }
+  if (!visibility::can_act(access)) {
+    w.promise.deliver(
+      reply_error(stats, w.rid, error_code::forbidden, "you cannot write to this conversation"));
+    return true;
+  }
+  if (req.internal && !is_staff(self, req.user)) {
+    w.promise.deliver(
+      reply_error(stats, w.rid, error_code::forbidden, "internal comments are for staff only"));
+    return true;
+  }
+  auto seen = st.ledger->find(req.user, req.cid);
+  if (seen.kind == seq_ledger<send_waiter>::found::committed) {
+    protocol::map_builder f;
+    f.uint("seq", seen.seq).sint("ts", seen.ts).boolean("dup", true);
+    w.promise.deliver(reply_ok(w.rid, f));
+    return true;
+  }
+  if (seen.kind == seq_ledger<send_waiter>::found::in_flight) {
+    st.ledger->wait_for(seen.seq, std::move(w));
+    return true;
+  }
+  protocol::message m;
+  if (req.reply_to != 0) {
+    if (req.reply_to > st.ledger->last_committed()) {
+      w.promise.deliver(reply_error(stats, w.rid, error_code::bad_request,
+                                    "reply_to names no committed message"));
+      return true;
+    }
+    if (!q.target) {
+      auto hit = st.recent.find(req.reply_to);
+      if (hit != st.recent.end()) {
+        if (hit->second.internal && !is_staff(self, req.user)) {
+          w.promise.deliver(reply_error(stats, w.rid, error_code::bad_request,
+                                        "reply_to names no committed message"));
+          return true;
+        }
+        q.target = hit->second.ref;
+      } else {
+        st.intake_busy = true;
+        auto seq = req.reply_to;
+        self->request(st.svc.db.for_key(st.id), caf::infinite, reply_atom_v, st.id, seq)
+          .then(
+            [=](const reply_target& t) {
+              auto& st = self->state;
+              st.intake_busy = false;
+              auto& head = st.intake.front();
+              if (t.failed || !t.found || (t.internal && !is_staff(self, head.req.user))) {
+                head.waiter.promise.deliver(
+                  t.failed ? reply_error(*st.svc.stats, head.waiter.rid, error_code::unavailable,
+                                         "storage unavailable")
+                           : reply_error(*st.svc.stats, head.waiter.rid,
+                                         error_code::bad_request,
+                                         "reply_to names no committed message"));
+                st.intake.pop_front();
+              } else {
+                head.target = protocol::reply_ref{seq, t.author, t.preview};
+              }
+              drain_intake(self);
+            },
+            [=](const caf::error&) {
+              auto& st = self->state;
+              st.intake_busy = false;
+              auto& head = st.intake.front();
+              head.waiter.promise.deliver(reply_error(*st.svc.stats, head.waiter.rid,
+                                                      error_code::unavailable,
+                                                      "storage unavailable"));
+              st.intake.pop_front();
+              drain_intake(self);
+            });
+        return false;
+      }
+    }
+    m.reply_to = q.target;
+  }
+  for (const auto& who : req.mentions) {
+    if (!visibility::can_read(access_of(self, who))) {
+      w.promise.deliver(reply_error(stats, w.rid, error_code::bad_request,
+                                    "mentioned user cannot see this conversation: " + who));
+      return true;
+    }
+  }
+  m.conv = st.id;
+  m.author = req.user;
+  m.cid = std::move(req.cid);
+  m.body = std::move(req.body);
+  m.format = std::move(req.format);
+  m.mentions = std::move(req.mentions);
+  m.internal = req.internal;
+  st.ledger->assign(std::move(m), std::move(w), now_ms());
+  schedule_flush(self);
+  return true;
+}
+
+void drain_intake(self_ptr self) {
+  auto& st = self->state;
+  while (!st.intake_busy && !st.intake.empty()) {
+    if (!process_send(self, st.intake.front())) return;
+    st.intake.pop_front();
+  }
+  check_drained(self);
+}
+
+void open_subscription(self_ptr self, open_request& req,
+                       caf::typed_response_promise<frame> rp) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  if (!visibility::can_read(access_of(self, req.user))) {
+    rp.deliver(reply_not_found(stats, req.rid));
+    return;
+  }
+  auto addr = req.session.address();
+  auto [it, inserted] = st.subscribers.try_emplace(addr);
+  if (inserted) self->monitor(req.session);
+  auto& sub = it->second;
+  sub.session = req.session;
+  sub.user = req.user;
+  auto last = st.info.last_seq;
+  if (!req.has_since || req.since >= last) {
+    protocol::map_builder conv;
+    protocol::put_conversation(conv, st.info);
+    protocol::map_builder f;
+    f.map("conv", conv).raw_array("messages", {}).boolean("more", false);
+    rp.deliver(reply_ok(req.rid, f));
+    return;
+  }
+  // Backlog: exactly the committed seqs (since, last], at most 200; newer messages
+  // arrive as pushes, held until the backlog reply has gone out.
+  auto from = req.since + 1;
+  auto to = std::min(last, req.since + protocol::limits::max_open_backlog);
+  sub.backlog_pending = true;
+  auto rid = req.rid;
+  auto user = req.user;
+  auto finish = [=](const message_page& page) mutable {
+    auto& st = self->state;
+    auto i = st.subscribers.find(addr);
+    if (page.failed) {
+      rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable, "storage unavailable"));
+      if (i != st.subscribers.end()) remove_subscriber(self, addr);
+      return;
+    }
+    std::vector<std::string> items;
+    for (const auto& m : page.messages)
+      if (may_see(self, user, m)) items.push_back(protocol::encode_message(m));
+    protocol::map_builder conv;
+    protocol::put_conversation(conv, st.info);
+    protocol::map_builder f;
+    f.map("conv", conv).raw_array("messages", items).boolean("more", st.info.last_seq > to);
+    rp.deliver(reply_ok(rid, f));
+    if (i == st.subscribers.end()) return; // closed meanwhile
+    auto& sub = i->second;
+    for (auto& [seq, push] : sub.held)
+      if (seq > to) self->send(sub.session, push_atom_v, push);
+    sub.held.clear();
+    sub.backlog_pending = false;
+  };
+  self->request(st.svc.db.for_key(st.id), caf::infinite, open_atom_v, st.id, from, to)
+    .then([=](const message_page& page) mutable { finish(page); },
+          [=](const caf::error&) mutable {
+            message_page failed;
+            failed.failed = true;
+            finish(failed);
+          });
+}
+
+void arm_idle_timer(self_ptr self) {
+  auto period = self->state.svc.config->passivate_after / 2;
+  self->delayed_send(self, std::max(period, std::chrono::milliseconds{10}), idle_atom_v);
+}
+
+void become_ready(self_ptr self) {
+  auto& st = self->state;
+  st.stage = conversation_state::phase::ready;
+  st.svc.stats->conversations_active.fetch_add(1, std::memory_order_relaxed);
+  *st.counted = true;
+  arm_idle_timer(self);
+  run_parked(self, true);
+}
+
+void load(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.svc.db.for_key(st.id), caf::infinite, load_atom_v, st.id)
+    .then(
+      [=](conversation_snapshot& snap) {
+        auto& st = self->state;
+        if (snap.failed || !snap.found) {
+          // Missing: every parked request answers not_found; failed: unavailable.
+          // Either way this actor stops; the next request starts a fresh one.
+          st.load_unavailable = snap.failed;
+          run_parked(self, false);
+          self->quit();
+          return;
+        }
+        st.info = std::move(snap.conv);
+        st.ledger.emplace(st.info.last_seq, st.info.last_ts, st.svc.config->cid_cache);
+        // Oldest first, so the newest keys are the last to be evicted.
+        for (auto i = snap.recent_keys.rbegin(); i != snap.recent_keys.rend(); ++i)
+          st.ledger->remember(i->author, i->cid, i->seq, i->ts);
+        become_ready(self);
+      },
+      [=](const caf::error&) {
+        self->state.load_unavailable = true;
+        run_parked(self, false);
+        self->quit();
+      });
+}
+
+/// The reply for a request whose conversation could not be loaded: missing
+/// (`not_found`) or the database is down (`unavailable`, safe to retry).
+frame load_failure(self_ptr self, std::uint64_t rid) {
+  auto& st = self->state;
+  if (st.load_unavailable)
+    return reply_error(*st.svc.stats, rid, error_code::unavailable, "storage unavailable");
+  return reply_not_found(*st.svc.stats, rid);
+}
+
+} // namespace
+
+bool valid_conversation_id(std::string_view id) {
+  if (id.size() != 27 || id[0] != 'c') return false;
+  return std::all_of(id.begin() + 1, id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
+  });
+}
+
+std::string new_conversation_id() {
+  // 130 random bits in base32 (a-z, 2-7): unguessable, URL- and path-safe.
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                          (static_cast<std::uint64_t>(now_ms()) << 20)};
+  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  std::string id = "c";
+  for (int i = 0; i < 26; ++i) id += alphabet[rng() % 32];
+  return id;
+}
+
+conversation_actor::behavior_type
+conversation(conversation_actor::stateful_pointer<conversation_state> self, std::string id,
+             services svc, bool fresh) {
+  auto& st = self->state;
+  st.id = std::move(id);
+  st.svc = std::move(svc);
+  st.last_activity_ms = now_ms();
+  st.stage = fresh ? conversation_state::phase::creating : conversation_state::phase::loading;
+  self->set_down_handler([=](const caf::down_msg& dm) { remove_subscriber(self, dm.source); });
+  // Counted as active from readiness until the actor stops, however it stops.
+  self->attach_functor([stats = st.svc.stats, counted = st.counted] {
+    if (*counted) stats->conversations_active.fetch_sub(1, std::memory_order_relaxed);
+  });
+  if (!fresh) load(self);
+  return {
+    [=](send_atom, send_request& req) -> caf::result<frame> {
+      ++self->state.delegated_handled;
+      touch(self);
+      auto rp = self->make_response_promise<frame>();
+      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+        if (!ok) {
+          rp.deliver(load_failure(self, req.rid));
+          return;
+        }
+        auto rid = req.rid;
+        self->state.intake.push_back(queued_send{std::move(req), send_waiter{rp, rid}, {}});
+        drain_intake(self);
+      });
+      return rp;
+    },
+    [=](open_atom, open_request& req) -> caf::result<frame> {
+      ++self->state.delegated_handled;
+      touch(self);
+      auto rp = self->make_response_promise<frame>();
+      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+        if (!ok) {
+          rp.deliver(load_failure(self, req.rid));
+          return;
+        }
+        open_subscription(self, req, rp);
+      });
+      return rp;
+    },
+    [=](close_atom, close_request& req) -> caf::result<frame> {
+      ++self->state.delegated_handled;
+      touch(self);
+      remove_subscriber(self, req.session.address());
+      return reply_ok(req.rid);
+    },
+    [=](history_atom, history_request& req) -> caf::result<frame> {
+      ++self->state.delegated_handled;
+      touch(self);
+      auto rp = self->make_response_promise<frame>();
+      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+        auto& st = self->state;
+        if (!ok) {
+          rp.deliver(load_failure(self, req.rid));
+          return;
+        }
+        if (!visibility::can_read(access_of(self, req.user))) {
+          rp.deliver(reply_not_found(*st.svc.stats, req.rid));
+          return;
+        }
+        auto rid = req.rid;
+        auto user = req.user;
+        self->request(st.svc.db.for_key(st.id), caf::infinite, history_atom_v, std::move(req))
+          .then(
+            [=](const message_page& page) mutable {
+              auto& st = self->state;
+              if (page.failed) {
+                rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
+                                       "storage unavailable"));
+                return;
+              }
+              std::vector<std::string> items;
+              items.reserve(page.messages.size());
+              for (const auto& m : page.messages)
+                if (may_see(self, user, m)) items.push_back(protocol::encode_message(m));
+              protocol::map_builder f;
+              f.raw_array("messages", items).boolean("more", page.more);
+              rp.deliver(reply_ok(rid, f));
+            },
+            [=](const caf::error&) mutable {
+              rp.deliver(reply_error(*self->state.svc.stats, rid, error_code::unavailable,
+                                     "storage unavailable"));
+            });
+      });
+      return rp;
+    },
+    [=](get_atom, get_request& req) -> caf::result<frame> {
+      ++self->state.delegated_handled;
+      touch(self);
+      auto rp = self->make_response_promise<frame>();
+      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+        if (!ok) {
+          rp.deliver(load_failure(self, req.rid));
+          return;
+        }
+        if (!visibility::can_read(access_of(self, req.user))) {
+          rp.deliver(reply_not_found(*self->state.svc.stats, req.rid));
+          return;
+        }
+        rp.deliver(conv_reply(req.rid, self->state.info));
+      });
+      return rp;
+    },
+    [=](create_atom, create_request& req) -> caf::result<frame> {
+      ++self->state.delegated_handled;
+      touch(self);
+      auto& st = self->state;
+      auto rp = self->make_response_promise<frame>();
+      if (st.stage != conversation_state::phase::creating) {
+        rp.deliver(reply_error(*st.svc.stats, req.rid, error_code::conflict,
+                               "conversation already exists"));
+        return rp;
+      }
+      st.info = req.conv;
+      write_request w;
+      w.conv = st.id;
+      w.create = true;
+      w.conversation = req.conv;
+      w.create_cid = req.create_cid;
+      if (req.has_first) w.messages.push_back(req.first);
+      auto rid = req.rid;
+      auto first = req.has_first ? std::optional{req.first} : std::nullopt;
+      self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(w))
+        .then(
+          [=](const write_outcome& out) mutable {
+            auto& st = self->state;
+            if (out.status != write_status::committed) {
+              rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
+                                     "conversation not created; retry with the same cid"));
+              run_parked(self, false);
+              self->quit();
+              return;
+            }
+            st.ledger.emplace(st.info.last_seq, st.info.last_ts, st.svc.config->cid_cache);
+            if (first) {
+              st.ledger->remember(first->author, first->cid, first->seq, first->ts);
+              remember_recent(self, *first);
+            }
+            rp.deliver(conv_reply(rid, st.info));
+            become_ready(self);
+          },
+          [=](const caf::error&) mutable {
+            rp.deliver(reply_error(*self->state.svc.stats, rid, error_code::unavailable,
+                                   "conversation not created; retry with the same cid"));
+            run_parked(self, false);
+            self->quit();
+          });
+      return rp;
+    },
+    [=](drain_atom) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
+      self->state.drain_waiters.push_back(rp);
+      check_drained(self);
+      return rp;
+    },
+    [=](flush_atom) { flush(self); },
+    [=](idle_atom) {
+      auto& st = self->state;
+      bool idle = st.subscribers.empty() && st.intake.empty() && st.ledger && st.ledger->idle()
+                  && now_ms() - st.last_activity_ms >= st.svc.config->passivate_after.count();
+      if (!idle) {
+        arm_idle_timer(self);
+        return;
+      }
+      self->request(st.svc.registry, caf::infinite, passivate_atom_v, st.id, st.delegated_handled)
+        .then(
+          [=](bool granted) {
+            if (granted) {
+              self->quit();
+            } else {
+              arm_idle_timer(self);
+            }
+          },
+          [=](const caf::error&) { arm_idle_timer(self); });
+    },
+  };
+}
+
+} // namespace parley

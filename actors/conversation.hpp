@@ -1,0 +1,94 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "actors/seq_ledger.hpp"
+#include "actors/services.hpp"
+#include "actors/visibility.hpp"
+
+namespace parley {
+
+/// Who answers a client once its message is durable.
+struct send_waiter {
+  caf::typed_response_promise<frame> promise;
+  std::uint64_t rid = 0;
+};
+
+/// One open subscription (a session that ran conv.open).
+struct subscriber {
+  session_actor session;
+  std::string user;
+  /// While the conv.open backlog is being read, live pushes wait here so the client
+  /// sees every message once and in order.
+  bool backlog_pending = false;
+  std::vector<std::pair<std::uint64_t, frame>> held;
+};
+
+/// A send waiting in the intake queue, with its reply target once resolved.
+struct queued_send {
+  send_request req;
+  send_waiter waiter;
+  std::optional<protocol::reply_ref> target;
+};
+
+/// What reply-to needs to know about a recent message.
+struct recent_message {
+  protocol::reply_ref ref;
+  bool internal = false;
+};
+
+struct conversation_state {
+  static inline const char* name = "parley.conversation";
+
+  enum class phase { loading, creating, ready };
+
+  services svc;
+  std::string id;
+  phase stage = phase::loading;
+  protocol::conversation info;
+  std::optional<seq_ledger<send_waiter>> ledger;
+
+  /// Requests that arrived while the conversation was loading or being created.
+  /// Each is called once: with true when the conversation is ready, false when it
+  /// could not be loaded (the request is then answered unavailable / not_found).
+  std::vector<std::function<void(bool)>> parked;
+
+  /// Sends waiting for their turn: a send whose reply target must first be read
+  /// from the database holds up the ones behind it, keeping arrival order = seq order.
+  std::deque<queued_send> intake;
+  bool intake_busy = false;
+
+  /// Author and preview of recent messages, for reply-to without a database read.
+  std::map<std::uint64_t, recent_message> recent;
+
+  std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  std::vector<caf::typed_response_promise<bool>> drain_waiters;
+
+  bool flush_queued = false;
+  bool load_unavailable = false; // loading failed because the database did not answer
+  std::shared_ptr<bool> counted = std::make_shared<bool>(false); // in the active gauge
+  std::uint64_t delegated_handled = 0; // requests the registry delegated to us
+  std::int64_t last_activity_ms = 0;
+};
+
+/// Spawned by the registry. `fresh`: the conversation is being created (its first
+/// request is `create`); otherwise it loads itself from PostgreSQL.
+conversation_actor::behavior_type
+conversation(conversation_actor::stateful_pointer<conversation_state> self, std::string id,
+             services svc, bool fresh);
+
+/// True when `id` has the shape of a server-generated conversation id.
+bool valid_conversation_id(std::string_view id);
+
+/// A new random conversation id.
+std::string new_conversation_id();
+
+} // namespace parley

@@ -1,0 +1,310 @@
+#pragma once
+
+// Every actor interface of Parley in one place: read this file to learn the whole
+// message graph. Requests from a session to a conversation carry their `rid`; the
+// conversation actor answers with the encoded reply frame.
+//
+//   net::ws_session --frame--> session --send/open/...--> registry --delegate--> conversation
+//                                 ^                                                 |  |
+//                                 +------------------- push (after commit) ---------+  |
+//                                                          persistence <--write--------+
+//                                                          db pool     <--load/history-+
+
+#include <caf/all.hpp>
+
+#include "actors/type_ids.hpp"
+
+namespace parley {
+
+/// One client connection (one WebSocket).
+using session_actor = caf::typed_actor<
+  // A binary frame read from the client.
+  caf::reacts_to<frame_atom, std::string>,
+  // The socket closed or failed: clean up and stop.
+  caf::reacts_to<disconnect_atom>,
+  // A frame to forward to the client (a live event, encoded once for everyone).
+  caf::reacts_to<push_atom, frame>,
+  // No hello within the deadline.
+  caf::reacts_to<hello_timeout_atom>,
+  // The server is stopping: close with 1001 after pending replies.
+  caf::reacts_to<shutdown_atom>>;
+
+/// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
+struct open_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  bool has_since = false;
+  std::uint64_t since = 0;
+  session_actor session;
+};
+
+/// `conv.close`: unsubscribes `session`.
+struct close_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  session_actor session;
+};
+
+/// `conv.list` for `user`.
+struct list_request {
+  std::uint64_t rid = 0;
+  std::string user;
+  std::uint64_t limit = 50;
+  bool has_cursor = false;
+  std::int64_t cursor_ts = 0;
+  std::string cursor_id;
+};
+
+/// A page of messages read from storage.
+struct message_page {
+  bool failed = false;
+  std::vector<protocol::message> messages;
+  bool more = false;
+};
+
+/// A page of conversations read from storage.
+struct conversation_page {
+  bool failed = false;
+  std::vector<protocol::conversation> items;
+  bool more = false;
+};
+
+/// The conversation a creator made with a given cid, if any.
+struct created_lookup {
+  bool failed = false;
+  std::string conv; // empty: none
+};
+
+/// The outcome of a directory write.
+struct db_ack {
+  bool ok = false;
+  std::string error;
+  bool missing_reference = false; // e.g. a user's org does not exist
+};
+
+/// One conversation: the only writer of its messages. Assigns seqs, checks rights,
+/// fans out after commit, passivates when idle.
+using conversation_actor = caf::typed_actor<
+  // msg.send: replies once the message is durable.
+  caf::replies_to<send_atom, send_request>::with<frame>,
+  // conv.open: subscribe and return the messages after `since`.
+  caf::replies_to<open_atom, open_request>::with<frame>,
+  // conv.close: unsubscribe.
+  caf::replies_to<close_atom, close_request>::with<frame>,
+  // msg.history: a page of messages.
+  caf::replies_to<history_atom, history_request>::with<frame>,
+  // conv.get: the conversation object.
+  caf::replies_to<get_atom, get_request>::with<frame>,
+  // conv.create: the first request a freshly spawned conversation gets.
+  caf::replies_to<create_atom, create_request>::with<frame>,
+  // Shutdown: answers once nothing is in flight.
+  caf::replies_to<drain_atom>::with<bool>,
+  // Internal: hand the assigned messages to the writer.
+  caf::reacts_to<flush_atom>,
+  // Internal: periodic idleness check.
+  caf::reacts_to<idle_atom>>;
+
+/// Places conversations: finds or starts the actor of a conversation id and
+/// delegates to it. The one placement function, so clustering can put actors on
+/// other nodes without touching callers.
+using registry_actor = conversation_actor::extend<
+  // A conversation actor that has handled `n` delegated requests asks to stop;
+  // granted when nothing is in transit to it.
+  caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;
+
+/// Group commit to PostgreSQL (a detached actor: libpq blocks).
+using persistence_actor = caf::typed_actor<
+  // Make a conversation's messages (and, for a new one, its row) durable.
+  caf::replies_to<write_atom, write_request>::with<write_outcome>,
+  // Internal: commit what has accumulated.
+  caf::reacts_to<flush_atom>>;
+
+/// Reads and directory writes (detached actors, one connection each).
+using db_actor = caf::typed_actor<
+  // A conversation's row, participants and newest idempotency keys.
+  caf::replies_to<load_atom, std::string>::with<conversation_snapshot>,
+  // A page of history.
+  caf::replies_to<history_atom, history_request>::with<message_page>,
+  // Messages with seq in [from, to], for conv.open's backlog.
+  caf::replies_to<open_atom, std::string, std::uint64_t, std::uint64_t>::with<message_page>,
+  // Author and preview of a message that is replied to.
+  caf::replies_to<reply_atom, std::string, std::uint64_t>::with<reply_target>,
+  // The conversation a creator made with a cid.
+  caf::replies_to<created_atom, std::string, std::string>::with<created_lookup>,
+  // Directory writes.
+  caf::replies_to<put_atom, protocol::org_info>::with<db_ack>,
+  caf::replies_to<put_atom, protocol::user_info>::with<db_ack>,
+  // conv.list.
+  caf::replies_to<list_atom, list_request>::with<conversation_page>,
+  // Health check: true when the database answers.
+  caf::replies_to<ping_atom>::with<bool>>;
+
+// -- inspect overloads (serialization for remote messages) -----------------------
+
+/// Lets an std::optional<T> member travel as a flag and a value (CAF 0.17 knows
+/// only caf::optional).
+template <class T>
+struct optional_field {
+  std::optional<T>& ref;
+  bool has = false;
+  T value{};
+};
+
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, optional_field<T>& x) {
+  if (x.ref) {
+    x.has = true;
+    x.value = *x.ref;
+  }
+  auto apply = caf::meta::load_callback([&]() -> caf::error {
+    if (x.has)
+      x.ref = std::move(x.value);
+    else
+      x.ref.reset();
+    return caf::none;
+  });
+  return f(x.has, x.value, apply);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, frame& x) {
+  std::string bytes{x.view()};
+  auto apply = caf::meta::load_callback([&]() -> caf::error {
+    x = frame{std::move(bytes)};
+    return caf::none;
+  });
+  return f(caf::meta::type_name("frame"), bytes, apply);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_request& x) {
+  return f(caf::meta::type_name("send_request"), x.rid, x.conv, x.user, x.cid, x.body,
+           x.format, x.reply_to, x.mentions, x.internal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_request& x) {
+  return f(caf::meta::type_name("history_request"), x.rid, x.conv, x.user, x.has_before,
+           x.before, x.has_after, x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_request& x) {
+  return f(caf::meta::type_name("get_request"), x.rid, x.conv, x.user);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_request& x) {
+  return f(caf::meta::type_name("create_request"), x.rid, x.conv, x.create_cid, x.has_first,
+           x.first);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, open_request& x) {
+  return f(caf::meta::type_name("open_request"), x.rid, x.conv, x.user, x.has_since,
+           x.since, x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, close_request& x) {
+  return f(caf::meta::type_name("close_request"), x.rid, x.conv, x.user, x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_request& x) {
+  return f(caf::meta::type_name("list_request"), x.rid, x.user, x.limit, x.has_cursor,
+           x.cursor_ts, x.cursor_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cid_key& x) {
+  return f(caf::meta::type_name("cid_key"), x.author, x.cid, x.seq, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_request& x) {
+  return f(caf::meta::type_name("write_request"), x.conv, x.epoch, x.create, x.conversation,
+           x.create_cid, x.messages);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_outcome& x) {
+  return f(caf::meta::type_name("write_outcome"), x.status, x.error, x.existing);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_snapshot& x) {
+  return f(caf::meta::type_name("conversation_snapshot"), x.found, x.failed, x.conv,
+           x.recent_keys);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reply_target& x) {
+  return f(caf::meta::type_name("reply_target"), x.found, x.failed, x.internal, x.author,
+           x.preview);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_page& x) {
+  return f(caf::meta::type_name("message_page"), x.failed, x.messages, x.more);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_page& x) {
+  return f(caf::meta::type_name("conversation_page"), x.failed, x.items, x.more);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, created_lookup& x) {
+  return f(caf::meta::type_name("created_lookup"), x.failed, x.conv);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, db_ack& x) {
+  return f(caf::meta::type_name("db_ack"), x.ok, x.error, x.missing_reference);
+}
+
+} // namespace parley
+
+namespace parley::protocol {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reply_ref& x) {
+  return f(caf::meta::type_name("reply_ref"), x.seq, x.author, x.preview);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message& x) {
+  parley::optional_field<reply_ref> reply{x.reply_to};
+  return f(caf::meta::type_name("message"), x.conv, x.seq, x.ts, x.author, x.cid, x.body,
+           x.format, reply, x.mentions, x.internal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation& x) {
+  parley::optional_field<std::string> company{x.company};
+  parley::optional_field<std::string> subject{x.subject};
+  return f(caf::meta::type_name("conversation"), x.id, x.kind, x.org, company, subject,
+           x.participants, x.created_by, x.created_at, x.last_seq, x.last_ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, org_info& x) {
+  parley::optional_field<std::string> alias{x.alias};
+  return f(caf::meta::type_name("org_info"), x.id, x.name, x.connect_policy, x.closing_notes,
+           x.window_hours, alias, x.max_attachment_bytes, x.attachment_types,
+           x.display_as_alias);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_info& x) {
+  parley::optional_field<staff_role> role{x.role};
+  parley::optional_field<std::string> email{x.email};
+  parley::optional_field<std::string> company{x.company};
+  return f(caf::meta::type_name("user_info"), x.id, x.org, x.kind, role, x.name, email,
+           company);
+}
+
+} // namespace parley::protocol

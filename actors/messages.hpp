@@ -1,0 +1,102 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/types.hpp"
+
+// The requests a session sends to conversation actors, as plain structs. Each
+// carries the `rid` it answers, because the conversation actor encodes the reply
+// frame itself (it knows the outcome; the session only forwards bytes).
+namespace parley {
+
+struct send_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  std::string cid;
+  std::string body;
+  std::string format = "text";
+  std::uint64_t reply_to = 0; // 0: none (seqs start at 1)
+  std::vector<std::string> mentions;
+  bool internal = false;
+};
+
+struct history_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  bool has_before = false;
+  std::uint64_t before = 0;
+  bool has_after = false;
+  std::uint64_t after = 0;
+  std::uint64_t limit = 0;
+};
+
+struct get_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+};
+
+struct create_request {
+  std::uint64_t rid = 0;
+  protocol::conversation conv;  // id, participants etc. chosen by the session
+  std::string create_cid;       // empty: none
+  bool has_first = false;
+  protocol::message first;      // seq 1 when has_first
+};
+
+/// A committed message's idempotency key and its stored answer.
+struct cid_key {
+  std::string author;
+  std::string cid;
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+};
+
+/// What the persistence actor is asked to make durable for one conversation.
+struct write_request {
+  std::string conv;
+  std::uint64_t epoch = 0;            // the conversation's write epoch (see seq_ledger)
+  bool create = false;                // conversation row and participants come first
+  protocol::conversation conversation; // when create
+  std::string create_cid;
+  std::vector<protocol::message> messages;
+};
+
+enum class write_status : std::uint8_t {
+  committed,  // durable
+  unavailable, // the transaction failed; nothing of this request was stored
+  stale,       // refused: an earlier write of the same epoch failed
+  collision,   // a message collided with a stored row; see `existing`
+};
+
+/// The persistence actor's answer to one write_request.
+struct write_outcome {
+  write_status status = write_status::unavailable;
+  std::string error;
+  /// For a collision: stored rows matching the request's (author, cid) or seq.
+  std::vector<cid_key> existing;
+};
+
+/// Everything a conversation actor needs to start: its row and participants and
+/// the idempotency keys of its newest messages.
+struct conversation_snapshot {
+  bool found = false;
+  bool failed = false; // the database could not be read
+  protocol::conversation conv;
+  std::vector<cid_key> recent_keys;
+};
+
+/// The author and preview of a message that is replied to.
+struct reply_target {
+  bool found = false;
+  bool failed = false;
+  bool internal = false;
+  std::string author;
+  std::string preview;
+};
+
+} // namespace parley

@@ -1,0 +1,144 @@
+#include "actors/persistence.hpp"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "storage/message_queries.hpp"
+
+namespace parley {
+
+namespace {
+
+using self_ptr = persistence_actor::stateful_pointer<persistence_state>;
+
+void answer(pending_write& p, write_status status, std::string error = {}) {
+  write_outcome out;
+  out.status = status;
+  out.error = std::move(error);
+  p.promise.deliver(std::move(out));
+}
+
+/// Fails every item of `items` with `status`, and records their conversations'
+/// epochs as failed so that later requests of the same epoch are refused.
+template <class Items>
+void fail_all(self_ptr self, Items& items, write_status status, const std::string& error) {
+  for (auto& item : items) {
+    answer(item.request, status, error);
+    for (auto& stale : self->state.policy.mark_failed(item.conv, item.epoch))
+      answer(stale, write_status::stale);
+  }
+  items.clear();
+}
+
+storage::write_batch make_batch(const std::vector<commit_policy<pending_write>::item>& items) {
+  storage::write_batch batch;
+  for (const auto& item : items) {
+    const auto& r = item.request.request;
+    if (r.create) batch.creates.push_back({r.conversation, r.create_cid.empty()
+                                                             ? std::nullopt
+                                                             : std::optional{r.create_cid}});
+    batch.messages.insert(batch.messages.end(), r.messages.begin(), r.messages.end());
+  }
+  return batch;
+}
+
+/// Commits everything pending in one transaction. After a unique violation the
+/// colliding conversations are answered with what is stored and the rest is
+/// retried: one client's stale retry never fails another conversation's write.
+void commit_pending(self_ptr self) {
+  auto& st = self->state;
+  auto items = st.policy.take_batch();
+  if (items.empty()) return;
+  auto& db = *st.db;
+  if (!db.ok() && !db.reset()) {
+    st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    fail_all(self, items, write_status::unavailable, "database unreachable");
+    return;
+  }
+  // Each round either commits or removes at least one conversation from the batch.
+  while (!items.empty()) {
+    auto batch = make_batch(items);
+    auto start = std::chrono::steady_clock::now();
+    auto r = storage::write(db, batch);
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+    if (r.ok()) {
+      st.stats->commits.fetch_add(1, std::memory_order_relaxed);
+      st.stats->messages_committed.fetch_add(batch.messages.size(), std::memory_order_relaxed);
+      st.stats->commit_batch_size.observe(static_cast<double>(batch.messages.size()));
+      st.stats->commit_latency_ms.observe(ms);
+      for (auto& item : items) answer(item.request, write_status::committed);
+      return;
+    }
+    st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    if (r.sqlstate != storage::sqlstate_unique_violation) {
+      if (!db.ok()) db.reset();
+      fail_all(self, items, write_status::unavailable, r.error);
+      return;
+    }
+    auto found = storage::find_collisions(db, batch.messages);
+    if (!found.ok() || found.value->empty()) {
+      // A collision that is not a message key (a conversation id or a create cid):
+      // fail the batch; the clients' retries are idempotent.
+      fail_all(self, items, write_status::unavailable,
+               found.ok() ? r.error : found.error);
+      return;
+    }
+    std::map<std::string, std::vector<cid_key>> by_conv;
+    for (auto& e : *found.value)
+      by_conv[e.conv].push_back(cid_key{e.author, e.cid, e.seq, e.ts});
+    std::vector<commit_policy<pending_write>::item> keep;
+    std::vector<commit_policy<pending_write>::item> colliding;
+    for (auto& item : items)
+      (by_conv.count(item.conv) ? colliding : keep).push_back(std::move(item));
+    for (auto& item : colliding) {
+      write_outcome out;
+      out.status = write_status::collision;
+      out.existing = by_conv[item.conv];
+      item.request.promise.deliver(std::move(out));
+      for (auto& stale : st.policy.mark_failed(item.conv, item.epoch))
+        answer(stale, write_status::stale);
+    }
+    items = std::move(keep);
+  }
+}
+
+} // namespace
+
+persistence_actor::behavior_type
+persistence(persistence_actor::stateful_pointer<persistence_state> self, std::string conninfo,
+            std::shared_ptr<metrics> stats) {
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo);
+  self->state.stats = std::move(stats);
+  return {
+    [=](write_atom, write_request& req) -> caf::result<write_outcome> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<write_outcome>();
+      auto conv = req.conv;
+      auto epoch = req.epoch;
+      if (auto stale = st.policy.offer(std::move(conv), epoch,
+                                       pending_write{std::move(req), rp})) {
+        answer(*stale, write_status::stale);
+        return rp;
+      }
+      if (!st.flush_queued) {
+        // Behind every request already in the mailbox: they join this batch.
+        st.flush_queued = true;
+        self->send(self, flush_atom_v);
+      }
+      return rp;
+    },
+    [=](flush_atom) {
+      auto& st = self->state;
+      st.flush_queued = false;
+      commit_pending(self);
+      if (st.policy.has_pending() && !st.flush_queued) {
+        st.flush_queued = true;
+        self->send(self, flush_atom_v);
+      }
+    },
+  };
+}
+
+} // namespace parley

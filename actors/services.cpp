@@ -1,0 +1,10 @@
+#include "actors/services.hpp"
+
+namespace parley {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace parley

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/directory.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
+
+namespace parley {
+
+/// Settings the actors read; fixed at start.
+struct runtime_config {
+  std::string node_name = "parley";
+  std::string token_secret;
+  std::chrono::milliseconds hello_timeout{10'000};
+  /// A conversation with no subscriber and nothing in flight stops after this long.
+  std::chrono::milliseconds passivate_after{60'000};
+  /// Idempotency keys a conversation remembers in memory; older retries are still
+  /// caught by the database's unique key.
+  std::size_t cid_cache = 4096;
+  /// How long a session waits for a conversation or the database before answering
+  /// `unavailable`.
+  std::chrono::milliseconds request_timeout{30'000};
+};
+
+/// The database read pool: requests about one conversation go to the same worker
+/// (keeps its statements and pages warm); others spread round-robin.
+class db_pool {
+public:
+  db_pool() = default;
+  explicit db_pool(std::vector<db_actor> workers)
+    : workers_(std::move(workers)), next_(std::make_shared<std::atomic<std::size_t>>(0)) {
+  }
+
+  const db_actor& for_key(std::string_view key) const {
+    return workers_[std::hash<std::string_view>{}(key) % workers_.size()];
+  }
+  const db_actor& any() const {
+    return workers_[next_->fetch_add(1, std::memory_order_relaxed) % workers_.size()];
+  }
+  const std::vector<db_actor>& all() const { return workers_; }
+
+private:
+  std::vector<db_actor> workers_;
+  std::shared_ptr<std::atomic<std::size_t>> next_;
+};
+
+/// What every actor of a node may use; handed to each at spawn.
+struct services {
+  std::shared_ptr<const runtime_config> config;
+  std::shared_ptr<directory> dir;
+  std::shared_ptr<metrics> stats;
+  persistence_actor writer;
+  db_pool db;
+  registry_actor registry;
+};
+
+/// Milliseconds since the Unix epoch.
+std::int64_t now_ms();
+
+} // namespace parley

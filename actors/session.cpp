@@ -1,0 +1,148 @@
+#include "actors/session.hpp"
+
+#include <random>
+#include <string_view>
+#include <unordered_map>
+
+#include "actors/replies.hpp"
+#include "protocol/jwt.hpp"
+#include "protocol/types.hpp"
+
+namespace parley {
+
+namespace {
+
+using protocol::error_code;
+
+/// WebSocket close codes of PROTOCOL.md.
+constexpr std::uint16_t close_going_away = 1001;
+constexpr std::uint16_t close_invalid_payload = 1007;
+constexpr std::uint16_t close_policy = 1008;
+
+using op_handler = void (*)(session_self, const protocol::request&, std::uint64_t);
+
+const std::unordered_map<std::string_view, op_handler>& op_table() {
+  static const std::unordered_map<std::string_view, op_handler> table{
+    {"admin.org.put", op_admin_org_put},
+    {"admin.user.put", op_admin_user_put},
+    {"conv.create", op_conv_create},
+    {"conv.get", op_conv_get},
+    {"conv.list", op_conv_list},
+    {"conv.open", op_conv_open},
+    {"conv.close", op_conv_close},
+    {"msg.send", op_msg_send},
+    {"msg.history", op_msg_history},
+  };
+  return table;
+}
+
+std::string new_session_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = "s";
+  for (int i = 0; i < 16; ++i) id += hex[rng() % 16];
+  return id;
+}
+
+void refuse_auth(session_self self, std::optional<std::uint64_t> rid, std::string_view why) {
+  send_error(self, rid, error_code::unauthenticated, why);
+  close_session(self, close_policy, "unauthenticated");
+}
+
+void handle_hello(session_self self, const protocol::request& req,
+                  std::optional<std::uint64_t> rid) {
+  auto& st = self->state;
+  protocol::args a{req};
+  auto token = a.str("token", 1, 8192);
+  a.opt_str("device", 0, protocol::limits::max_text_bytes);
+  if (!a.ok()) return refuse_auth(self, rid, a.error());
+  auto verdict = protocol::verify_token(token, st.svc.config->token_secret, now_ms() / 1000);
+  if (!verdict.claims) return refuse_auth(self, rid, protocol::to_string(verdict.error));
+  auto& claims = *verdict.claims;
+  auto user = st.svc.dir->user(claims.sub);
+  if (!user && !claims.admin) return refuse_auth(self, rid, "unknown user");
+  st.authenticated = true;
+  st.admin = claims.admin;
+  st.subject = claims.sub;
+  st.is_user = user != nullptr;
+  protocol::map_builder f;
+  if (user) {
+    protocol::map_builder u;
+    protocol::put_user(u, *user);
+    f.map("user", u);
+  } else {
+    f.nil("user");
+  }
+  f.str("session", st.id).str("node", st.svc.config->node_name).sint("ts", now_ms());
+  send_frame(self, reply_ok(rid, f));
+}
+
+void handle_frame(session_self self, const std::string& bytes) {
+  auto& st = self->state;
+  if (st.closing) return;
+  auto decoded = protocol::decode_request(bytes);
+  if (!decoded.req) return close_session(self, close_invalid_payload, decoded.error);
+  const auto& req = *decoded.req;
+  auto op = req.op();
+  auto rid = req.rid();
+  if (!st.authenticated) {
+    if (op != "hello") return refuse_auth(self, rid, "the first request must be hello");
+    if (!rid) return refuse_auth(self, rid, "hello needs a rid");
+    return handle_hello(self, req, rid);
+  }
+  if (op.empty()) return send_error(self, rid, error_code::bad_request, "missing 'op'");
+  if (!rid)
+    return send_error(self, std::nullopt, error_code::bad_request,
+                      req.rid_malformed() ? "'rid' must be a non-negative integer"
+                                          : "missing 'rid'");
+  if (op == "hello") return send_error(self, rid, error_code::bad_request, "already authenticated");
+  auto handler = op_table().find(op);
+  if (handler == op_table().end())
+    return send_error(self, rid, error_code::bad_request, "unknown op '" + std::string{op} + "'");
+  handler->second(self, req, *rid);
+}
+
+} // namespace
+
+void send_frame(session_self self, const frame& f) {
+  if (!self->state.closing) self->state.out->send(f);
+}
+
+void send_error(session_self self, std::optional<std::uint64_t> rid, protocol::error_code code,
+                std::string_view message) {
+  send_frame(self, reply_error(*self->state.svc.stats, rid, code, message));
+}
+
+void close_session(session_self self, std::uint16_t code, std::string reason) {
+  auto& st = self->state;
+  if (st.closing) return;
+  st.closing = true;
+  st.out->close(code, std::move(reason));
+  self->quit();
+}
+
+session_actor::behavior_type session(session_self self, services svc,
+                                     std::shared_ptr<outbound> out) {
+  auto& st = self->state;
+  st.svc = std::move(svc);
+  st.out = std::move(out);
+  st.id = new_session_id();
+  self->delayed_send(self, st.svc.config->hello_timeout, hello_timeout_atom_v);
+  return {
+    [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },
+    [=](disconnect_atom) {
+      // Subscriptions end with us: conversation actors monitor their subscribers.
+      self->state.closing = true;
+      self->quit();
+    },
+    [=](push_atom, const frame& f) {
+      send_frame(self, f);
+    },
+    [=](hello_timeout_atom) {
+      if (!self->state.authenticated) close_session(self, close_policy, "no hello within 10 s");
+    },
+    [=](shutdown_atom) { close_session(self, close_going_away, "server shutting down"); },
+  };
+}
+
+} // namespace parley

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "actors/interfaces.hpp"
+#include "actors/outbound.hpp"
+#include "actors/services.hpp"
+#include "protocol/codec.hpp"
+
+namespace parley {
+
+struct session_state {
+  static inline const char* name = "parley.session";
+
+  services svc;
+  std::shared_ptr<outbound> out;
+  std::string id; // session id, reported in the hello reply
+
+  bool authenticated = false;
+  bool admin = false;   // the token carries `adm: true`
+  std::string subject;  // the token's `sub`
+  bool is_user = false; // `sub` is a provisioned user (always true without adm)
+
+  std::unordered_set<std::string> open; // conversations subscribed by conv.open
+  bool closing = false;
+};
+
+using session_self = session_actor::stateful_pointer<session_state>;
+
+/// Starts the actor for one connection. `out` is the connection's write side.
+session_actor::behavior_type session(session_self self, services svc,
+                                     std::shared_ptr<outbound> out);
+
+// -- helpers shared by the op handlers (session_*.cpp) ---------------------------
+
+/// Sends a frame to the client unless the session is closing.
+void send_frame(session_self self, const frame& f);
+
+/// Sends an error reply and counts it.
+void send_error(session_self self, std::optional<std::uint64_t> rid, protocol::error_code code,
+                std::string_view message);
+
+/// Closes the connection with a WebSocket close code and stops the session.
+void close_session(session_self self, std::uint16_t code, std::string reason);
+
+/// Forwards a request to the registry and sends its reply frame to the client;
+/// an unreachable conversation or a timeout answers `unavailable`.
+template <class Atom, class Request>
+void ask_conversation(session_self self, Atom atom, Request req) {
+  auto rid = req.rid;
+  self->request(self->state.svc.registry, self->state.svc.config->request_timeout, atom,
+                std::move(req))
+    .then([=](const frame& f) { send_frame(self, f); },
+          [=](const caf::error&) {
+            send_error(self, rid, protocol::error_code::unavailable,
+                       "conversation unavailable; retry");
+          });
+}
+
+// Op handlers. Each validates its arguments, answers bad_request with one clear
+// message on the first problem, and otherwise does the work.
+void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_admin_user_put(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_create(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_list(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_close(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_msg_send(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid);
+
+} // namespace parley

@@ -1,0 +1,184 @@
+// admin.* ops: provisioning by the host application (PROTOCOL.md section 4).
+#include "actors/replies.hpp"
+#include "actors/session.hpp"
+#include "protocol/limits.hpp"
+
+namespace parley {
+
+namespace {
+
+using protocol::error_code;
+
+bool require_admin(session_self self, std::uint64_t rid) {
+  if (self->state.admin) return true;
+  send_error(self, rid, error_code::forbidden, "admin token required");
+  return false;
+}
+
+bool one_of(std::string_view v, std::initializer_list<std::string_view> allowed) {
+  for (auto a : allowed)
+    if (v == a) return true;
+  return false;
+}
+
+/// Reads `settings` into `org`, keeping defaults for absent keys.
+void read_settings(const msgpack::object& s, protocol::org_info& org, protocol::args& a) {
+  auto text = [&](const char* key) -> std::optional<std::string_view> {
+    auto o = protocol::find_in_map(s, key);
+    if (!o) return std::nullopt;
+    if (o->type != msgpack::type::STR) {
+      a.fail(std::string{"settings."} + key + " must be a string");
+      return std::nullopt;
+    }
+    return std::string_view{o->via.str.ptr, o->via.str.size};
+  };
+  auto number = [&](const char* key) -> std::optional<std::uint64_t> {
+    auto o = protocol::find_in_map(s, key);
+    if (!o) return std::nullopt;
+    if (o->type != msgpack::type::POSITIVE_INTEGER) {
+      a.fail(std::string{"settings."} + key + " must be a non-negative integer");
+      return std::nullopt;
+    }
+    return o->via.u64;
+  };
+  if (auto v = text("connect_policy")) {
+    if (!one_of(*v, {"all", "admins", "none"}))
+      a.fail("settings.connect_policy must be all, admins or none");
+    org.connect_policy = *v;
+  }
+  if (auto v = text("closing_notes")) {
+    if (!one_of(*v, {"off", "optional", "required"}))
+      a.fail("settings.closing_notes must be off, optional or required");
+    org.closing_notes = *v;
+  }
+  if (auto v = number("window_hours")) {
+    if (*v > 24 * 365) a.fail("settings.window_hours is too large");
+    org.window_hours = static_cast<std::int64_t>(*v);
+  }
+  if (auto v = text("alias")) {
+    if (v->empty() || v->size() > protocol::limits::max_id_bytes)
+      a.fail("settings.alias must be a user id");
+    org.alias = std::string{*v};
+  }
+  if (auto v = number("max_attachment_bytes")) {
+    if (*v > (1ull << 40)) a.fail("settings.max_attachment_bytes is too large");
+    org.max_attachment_bytes = static_cast<std::int64_t>(*v);
+  }
+  if (auto o = protocol::find_in_map(s, "attachment_types")) {
+    org.attachment_types.clear();
+    if (o->type != msgpack::type::ARRAY || o->via.array.size > 100) {
+      a.fail("settings.attachment_types must be a list of extensions");
+    } else {
+      for (std::uint32_t i = 0; i < o->via.array.size; ++i) {
+        const auto& e = o->via.array.ptr[i];
+        std::string_view ext = e.type == msgpack::type::STR
+                                 ? std::string_view{e.via.str.ptr, e.via.str.size}
+                                 : std::string_view{};
+        bool ok = !ext.empty() && ext.size() <= 16;
+        for (char c : ext)
+          if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) ok = false;
+        if (!ok) {
+          a.fail("settings.attachment_types must hold lower-case extensions");
+          break;
+        }
+        org.attachment_types.emplace_back(ext);
+      }
+    }
+  }
+  if (auto o = protocol::find_in_map(s, "display_as_alias")) {
+    if (o->type != msgpack::type::BOOLEAN)
+      a.fail("settings.display_as_alias must be a boolean");
+    else
+      org.display_as_alias = o->via.boolean;
+  }
+}
+
+/// Stores `value` through the database, then updates the directory cache and
+/// replies; the cache never holds what the database refused.
+template <class Value, class Apply>
+void store(session_self self, std::uint64_t rid, Value value, Apply apply,
+           std::string missing_reference_message) {
+  auto& st = self->state;
+  self->request(st.svc.db.any(), st.svc.config->request_timeout, put_atom_v, value)
+    .then(
+      [=](const db_ack& ack) mutable {
+        if (ack.ok) {
+          apply(std::move(value));
+          send_frame(self, reply_ok(rid));
+        } else if (ack.missing_reference) {
+          send_error(self, rid, error_code::bad_request, missing_reference_message);
+        } else {
+          send_error(self, rid, error_code::unavailable, "storage unavailable");
+        }
+      },
+      [=](const caf::error&) {
+        send_error(self, rid, error_code::unavailable, "storage unavailable");
+      });
+}
+
+} // namespace
+
+void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_admin(self, rid)) return;
+  protocol::args a{req};
+  protocol::org_info org;
+  org.id = a.id("org");
+  org.name = a.str("name", 1, protocol::limits::max_text_bytes);
+  // Re-putting an org without settings keeps its current ones.
+  if (auto current = self->state.svc.dir->org(org.id)) {
+    auto name = org.name;
+    org = *current;
+    org.name = name;
+  }
+  if (auto s = a.opt_map("settings")) read_settings(*s, org, a);
+  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  auto dir = self->state.svc.dir;
+  store(self, rid, std::move(org), [dir](protocol::org_info o) { dir->put_org(std::move(o)); },
+        "unknown reference");
+}
+
+void op_admin_user_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_admin(self, rid)) return;
+  protocol::args a{req};
+  protocol::user_info u;
+  u.id = a.id("user");
+  u.org = a.id("org");
+  auto kind = a.str("kind", 1, 16);
+  auto role = a.opt_str("role", 1, 16);
+  u.name = a.str("name", 1, protocol::limits::max_text_bytes);
+  if (auto email = a.opt_str("email", 3, 320)) u.email = std::string{*email};
+  if (auto company = a.opt_str("company", 1, protocol::limits::max_id_bytes))
+    u.company = std::string{*company};
+  if (a.ok()) {
+    if (auto k = protocol::parse_user_kind(kind))
+      u.kind = *k;
+    else
+      a.fail("'kind' must be staff, client, contact, ai or bot");
+  }
+  if (a.ok() && role) {
+    if (u.kind != protocol::user_kind::staff)
+      a.fail("'role' applies to staff users only");
+    else if (auto r = protocol::parse_staff_role(*role))
+      u.role = *r;
+    else
+      a.fail("'role' must be owner, admin, member or guest");
+  }
+  if (a.ok() && u.kind == protocol::user_kind::staff && !u.role)
+    u.role = protocol::staff_role::member;
+  if (a.ok() && u.kind == protocol::user_kind::client && !u.company)
+    a.fail("a client user needs 'company'");
+  if (a.ok() && u.kind != protocol::user_kind::client && u.company)
+    a.fail("'company' applies to client users only");
+  if (a.ok() && u.email) {
+    // Stored lower-case: e-mail matching is case-insensitive (invitations, blocks).
+    for (auto& c : *u.email)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (a.ok() && !self->state.svc.dir->org(u.org)) a.fail("unknown org '" + u.org + "'");
+  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  auto dir = self->state.svc.dir;
+  store(self, rid, std::move(u), [dir](protocol::user_info v) { dir->put_user(std::move(v)); },
+        "unknown org");
+}
+
+} // namespace parley

@@ -1,0 +1,304 @@
+// conv.* and msg.* ops (PROTOCOL.md sections 5, 6 and 7): validated here, decided
+// by the conversation actors.
+#include <algorithm>
+#include <charconv>
+
+#include "actors/conversation.hpp"
+#include "actors/replies.hpp"
+#include "actors/session.hpp"
+#include "actors/visibility.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/utf8.hpp"
+
+namespace parley {
+
+namespace {
+
+using protocol::error_code;
+namespace limits = protocol::limits;
+
+/// Conversation ops act as a provisioned user; a pure service token cannot.
+bool require_user(session_self self, std::uint64_t rid) {
+  if (self->state.is_user) return true;
+  send_error(self, rid, error_code::forbidden, "a service token cannot act as a user");
+  return false;
+}
+
+/// Reads the `conv` argument. A string that is no conversation id cannot name a
+/// readable conversation: `not_found`, like any conversation the caller cannot see.
+std::optional<std::string> conv_arg(session_self self, protocol::args& a, std::uint64_t rid) {
+  auto conv = a.str("conv", 1, limits::max_id_bytes);
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return std::nullopt;
+  }
+  if (!valid_conversation_id(conv)) {
+    send_frame(self, reply_not_found(*self->state.svc.stats, rid));
+    return std::nullopt;
+  }
+  return std::string{conv};
+}
+
+/// The fields shared by msg.send and conv.create's `first`. Returns false after
+/// answering when the body is too large (`too_large`, not `bad_request`).
+bool read_message_fields(session_self self, protocol::args& a, const msgpack::object& map,
+                         std::uint64_t rid, std::string& body, std::string& format,
+                         std::vector<std::string>& mentions, bool& internal) {
+  if (auto raw = protocol::find_in_map(map, "body");
+      raw && raw->type == msgpack::type::STR && raw->via.str.size > limits::max_body_bytes) {
+    send_error(self, rid, error_code::too_large, "body exceeds 64 KiB");
+    return false;
+  }
+  body = std::string{a.str("body", 0, limits::max_body_bytes)};
+  format = std::string{a.opt_str("format", 1, 16).value_or("text")};
+  if (a.ok() && !protocol::valid_format(format)) a.fail("'format' must be text or markdown");
+  mentions = a.id_list("mentions", limits::max_mentions, false);
+  std::sort(mentions.begin(), mentions.end());
+  mentions.erase(std::unique(mentions.begin(), mentions.end()), mentions.end());
+  internal = a.opt_bool("internal").value_or(false);
+  if (auto att = protocol::find_in_map(map, "attachments");
+      att && a.ok() && !(att->type == msgpack::type::ARRAY && att->via.array.size == 0))
+    a.fail("attachments are not supported by this server yet");
+  return true;
+}
+
+std::string encode_cursor(std::int64_t ts, const std::string& id) {
+  return std::to_string(ts) + ":" + id;
+}
+
+bool decode_cursor(std::string_view cursor, std::int64_t& ts, std::string& id) {
+  auto colon = cursor.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto [p, ec] = std::from_chars(cursor.data(), cursor.data() + colon, ts);
+  if (ec != std::errc{} || p != cursor.data() + colon) return false;
+  id = std::string{cursor.substr(colon + 1)};
+  return valid_conversation_id(id);
+}
+
+/// True when a reply frame says ok: true (the session tracks open conversations
+/// only once the conversation accepted the subscription).
+bool reply_is_ok(const frame& f) {
+  auto decoded = protocol::decode_request(f.view());
+  if (!decoded.req) return false;
+  auto ok = decoded.req->find("ok");
+  return ok && ok->type == msgpack::type::BOOLEAN && ok->via.boolean;
+}
+
+} // namespace
+
+void op_conv_create(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  auto& st = self->state;
+  protocol::args a{req};
+  auto kind_name = a.str("kind", 1, 32);
+  auto company = a.opt_str("company", 1, limits::max_id_bytes);
+  auto subject = a.opt_str("subject", 1, limits::max_text_bytes);
+  auto participants = a.id_list("participants", limits::max_participants, true);
+  auto cid = a.opt_str("cid", 1, limits::max_cid_bytes);
+  auto first_map = a.opt_map("first");
+  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  auto kind = protocol::parse_conv_kind(kind_name);
+  if (!kind) return send_error(self, rid, error_code::bad_request, "unknown conversation kind");
+  if (*kind != protocol::conv_kind::private_)
+    return send_error(self, rid, error_code::bad_request,
+                      "only 'private' conversations are available on this server yet");
+  if (company)
+    return send_error(self, rid, error_code::bad_request,
+                      "a private conversation is not tied to a company");
+  auto me = st.svc.dir->user(st.subject);
+  if (!me) return send_error(self, rid, error_code::unauthenticated, "user no longer exists");
+
+  create_request cr;
+  cr.rid = rid;
+  auto& conv = cr.conv;
+  conv.id = new_conversation_id();
+  conv.kind = *kind;
+  conv.org = me->org;
+  if (subject) conv.subject = std::string{*subject};
+  conv.created_by = me->id;
+  conv.created_at = now_ms();
+  conv.last_ts = conv.created_at;
+  // The creator first, then the others in the order given, without repeats.
+  conv.participants.push_back(me->id);
+  for (auto& p : participants) {
+    if (std::find(conv.participants.begin(), conv.participants.end(), p)
+        != conv.participants.end())
+      continue;
+    auto u = st.svc.dir->user(p);
+    if (!u || u->org != me->org)
+      return send_error(self, rid, error_code::bad_request, "unknown participant '" + p + "'");
+    conv.participants.push_back(std::move(p));
+  }
+  if (cid) cr.create_cid = std::string{*cid};
+  if (first_map) {
+    protocol::args fa{*first_map, "first"};
+    auto& m = cr.first;
+    bool internal = false;
+    if (!read_message_fields(self, fa, *first_map, rid, m.body, m.format, m.mentions, internal))
+      return;
+    auto first_cid = fa.opt_str("cid", 1, limits::max_cid_bytes);
+    if (fa.ok() && protocol::find_in_map(*first_map, "reply_to"))
+      fa.fail("'first.reply_to' cannot name a message of a new conversation");
+    if (fa.ok() && internal) fa.fail("'first' cannot be an internal comment");
+    for (const auto& who : m.mentions)
+      if (fa.ok() && std::find(conv.participants.begin(), conv.participants.end(), who)
+                       == conv.participants.end())
+        fa.fail("mentioned user cannot see this conversation: " + who);
+    if (!fa.ok()) return send_error(self, rid, error_code::bad_request, fa.error());
+    cr.has_first = true;
+    m.conv = conv.id;
+    m.seq = 1;
+    m.ts = conv.created_at;
+    m.author = me->id;
+    m.cid = first_cid ? std::string{*first_cid} : (cid ? std::string{*cid} : conv.id);
+    conv.last_seq = 1;
+  }
+  if (cr.create_cid.empty()) return ask_conversation(self, create_atom_v, std::move(cr));
+  // A retried create (same creator, same cid) answers with the conversation the
+  // first attempt made.
+  auto user = me->id;
+  self->request(st.svc.db.any(), st.svc.config->request_timeout, created_atom_v, user,
+                cr.create_cid)
+    .then(
+      [=](const created_lookup& found) mutable {
+        if (found.failed) return send_error(self, rid, error_code::unavailable, "storage unavailable");
+        if (found.conv.empty()) return ask_conversation(self, create_atom_v, std::move(cr));
+        ask_conversation(self, get_atom_v, get_request{rid, found.conv, user});
+      },
+      [=](const caf::error&) {
+        send_error(self, rid, error_code::unavailable, "storage unavailable");
+      });
+}
+
+void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  protocol::args a{req};
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  ask_conversation(self, get_atom_v, get_request{rid, *conv, self->state.subject});
+}
+
+void op_conv_list(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  auto& st = self->state;
+  protocol::args a{req};
+  auto limit = a.opt_uint("limit").value_or(50);
+  auto cursor = a.opt_str("cursor", 1, 256);
+  if (a.ok() && (limit < 1 || limit > limits::max_history_limit))
+    a.fail("'limit' must be 1..200");
+  list_request lr;
+  lr.rid = rid;
+  lr.user = st.subject;
+  lr.limit = limit;
+  if (a.ok() && cursor) {
+    lr.has_cursor = decode_cursor(*cursor, lr.cursor_ts, lr.cursor_id);
+    if (!lr.has_cursor) a.fail("'cursor' is not a cursor this server gave");
+  }
+  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  self->request(st.svc.db.any(), st.svc.config->request_timeout, list_atom_v, lr)
+    .then(
+      [=](const conversation_page& page) {
+        auto& st = self->state;
+        if (page.failed) return send_error(self, rid, error_code::unavailable, "storage unavailable");
+        auto me = st.svc.dir->user(st.subject);
+        std::vector<std::string> items;
+        for (const auto& c : page.items) {
+          visibility::conversation_facts facts{c.kind, c.org, &c.participants, false};
+          if (!visibility::can_read(visibility::evaluate(me.get(), facts))) continue;
+          protocol::map_builder item;
+          protocol::put_conversation(item, c);
+          item.uint("unread", 0);
+          items.push_back(item.finish());
+        }
+        protocol::map_builder f;
+        f.raw_array("items", items);
+        if (page.more && !page.items.empty())
+          f.str("cursor", encode_cursor(page.items.back().last_ts, page.items.back().id));
+        send_frame(self, reply_ok(rid, f));
+      },
+      [=](const caf::error&) {
+        send_error(self, rid, error_code::unavailable, "storage unavailable");
+      });
+}
+
+void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  auto& st = self->state;
+  protocol::args a{req};
+  auto since = a.opt_uint("since");
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  if (!st.open.count(*conv) && st.open.size() >= limits::max_open_conversations)
+    return send_error(self, rid, error_code::conflict,
+                      "at most 256 conversations may be open on one connection");
+  open_request o;
+  o.rid = rid;
+  o.conv = *conv;
+  o.user = st.subject;
+  o.has_since = since.has_value();
+  o.since = since.value_or(0);
+  o.session = caf::actor_cast<session_actor>(self);
+  auto id = *conv;
+  self->request(st.svc.registry, st.svc.config->request_timeout, open_atom_v, std::move(o))
+    .then(
+      [=](const frame& f) {
+        if (reply_is_ok(f)) self->state.open.insert(id);
+        send_frame(self, f);
+      },
+      [=](const caf::error&) {
+        send_error(self, rid, error_code::unavailable, "conversation unavailable; retry");
+      });
+}
+
+void op_conv_close(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  auto& st = self->state;
+  protocol::args a{req};
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  if (!st.open.erase(*conv)) return send_frame(self, reply_ok(rid)); // nothing to close
+  close_request c{rid, *conv, st.subject, caf::actor_cast<session_actor>(self)};
+  ask_conversation(self, close_atom_v, std::move(c));
+}
+
+void op_msg_send(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  protocol::args a{req};
+  send_request s;
+  s.rid = rid;
+  s.user = self->state.subject;
+  s.cid = std::string{a.str("cid", 1, limits::max_cid_bytes)};
+  if (!read_message_fields(self, a, req.root(), rid, s.body, s.format, s.mentions, s.internal))
+    return;
+  auto reply_to = a.opt_uint("reply_to");
+  if (a.ok() && reply_to && *reply_to == 0) a.fail("'reply_to' must be a seq (>= 1)");
+  s.reply_to = reply_to.value_or(0);
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  s.conv = *conv;
+  ask_conversation(self, send_atom_v, std::move(s));
+}
+
+void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  protocol::args a{req};
+  history_request h;
+  h.rid = rid;
+  h.user = self->state.subject;
+  auto before = a.opt_uint("before");
+  auto after = a.opt_uint("after");
+  auto limit = a.opt_uint("limit").value_or(limits::default_history_limit);
+  if (a.ok() && before && after) a.fail("give 'before' or 'after', not both");
+  if (a.ok() && (limit < 1 || limit > limits::max_history_limit)) a.fail("'limit' must be 1..200");
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  h.conv = *conv;
+  h.has_before = before.has_value();
+  h.before = before.value_or(0);
+  h.has_after = after.has_value();
+  h.after = after.value_or(0);
+  h.limit = limit;
+  ask_conversation(self, history_atom_v, std::move(h));
+}
+
+} // namespace parley

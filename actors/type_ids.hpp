@@ -1,0 +1,79 @@
+#pragma once
+
+// Atoms and type ids of every value that travels between Parley's actors, and the
+// `inspect` overloads that let CAF serialize them when they cross nodes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+#include <caf/type_id.hpp>
+
+#include "actors/frame.hpp"
+#include "actors/messages.hpp"
+#include "protocol/types.hpp"
+
+namespace parley {
+
+struct open_request;
+struct close_request;
+struct list_request;
+struct message_page;
+struct conversation_page;
+struct created_lookup;
+struct db_ack;
+
+} // namespace parley
+
+CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(parley, (parley::frame))
+  CAF_ADD_TYPE_ID(parley, (parley::protocol::message))
+  CAF_ADD_TYPE_ID(parley, (parley::protocol::conversation))
+  CAF_ADD_TYPE_ID(parley, (parley::protocol::org_info))
+  CAF_ADD_TYPE_ID(parley, (parley::protocol::user_info))
+  CAF_ADD_TYPE_ID(parley, (std::vector<parley::protocol::message>))
+  CAF_ADD_TYPE_ID(parley, (parley::send_request))
+  CAF_ADD_TYPE_ID(parley, (parley::history_request))
+  CAF_ADD_TYPE_ID(parley, (parley::get_request))
+  CAF_ADD_TYPE_ID(parley, (parley::create_request))
+  CAF_ADD_TYPE_ID(parley, (parley::open_request))
+  CAF_ADD_TYPE_ID(parley, (parley::close_request))
+  CAF_ADD_TYPE_ID(parley, (parley::list_request))
+  CAF_ADD_TYPE_ID(parley, (parley::write_request))
+  CAF_ADD_TYPE_ID(parley, (parley::write_outcome))
+  CAF_ADD_TYPE_ID(parley, (parley::conversation_snapshot))
+  CAF_ADD_TYPE_ID(parley, (parley::reply_target))
+  CAF_ADD_TYPE_ID(parley, (parley::message_page))
+  CAF_ADD_TYPE_ID(parley, (parley::conversation_page))
+  CAF_ADD_TYPE_ID(parley, (parley::created_lookup))
+  CAF_ADD_TYPE_ID(parley, (parley::db_ack))
+
+  CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
+  CAF_ADD_ATOM(parley, parley, push_atom, "push")
+  CAF_ADD_ATOM(parley, parley, disconnect_atom, "disconnect")
+  CAF_ADD_ATOM(parley, parley, hello_timeout_atom, "hellotmo")
+  CAF_ADD_ATOM(parley, parley, shutdown_atom, "shutdown")
+  CAF_ADD_ATOM(parley, parley, send_atom, "send")
+  CAF_ADD_ATOM(parley, parley, open_atom, "open")
+  CAF_ADD_ATOM(parley, parley, close_atom, "close")
+  CAF_ADD_ATOM(parley, parley, history_atom, "history")
+  CAF_ADD_ATOM(parley, parley, get_atom, "get")
+  CAF_ADD_ATOM(parley, parley, create_atom, "create")
+  CAF_ADD_ATOM(parley, parley, drain_atom, "drain")
+  CAF_ADD_ATOM(parley, parley, flush_atom, "flush")
+  CAF_ADD_ATOM(parley, parley, idle_atom, "idle")
+  CAF_ADD_ATOM(parley, parley, passivate_atom, "passivate")
+  CAF_ADD_ATOM(parley, parley, write_atom, "write")
+  CAF_ADD_ATOM(parley, parley, load_atom, "load")
+  CAF_ADD_ATOM(parley, parley, reply_atom, "replyto")
+  CAF_ADD_ATOM(parley, parley, created_atom, "created")
+  CAF_ADD_ATOM(parley, parley, put_atom, "put")
+  CAF_ADD_ATOM(parley, parley, list_atom, "list")
+  CAF_ADD_ATOM(parley, parley, ping_atom, "ping")
+
+CAF_END_TYPE_ID_BLOCK(parley)

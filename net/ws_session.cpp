@@ -1,0 +1,202 @@
+#include "net/ws_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "actors/session.hpp"
+#include "net/connection_set.hpp"
+#include "net/fail.hpp"
+
+namespace parley::net {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+
+namespace {
+
+/// The session actor's view of this connection: every call hops onto the strand.
+/// Holds the connection weakly, so a closed connection is simply gone.
+class ws_outbound final : public outbound {
+public:
+  explicit ws_outbound(std::weak_ptr<ws_session> s) : s_(std::move(s)) {}
+
+  void send(frame f) override {
+    if (auto s = s_.lock()) s->post_send(std::move(f));
+  }
+
+  void close(std::uint16_t code, std::string reason) override {
+    if (auto s = s_.lock()) s->post_close(code, std::move(reason));
+  }
+
+private:
+  std::weak_ptr<ws_session> s_;
+};
+
+constexpr std::uint16_t close_invalid_payload = 1007;
+constexpr std::uint16_t close_policy = 1008;
+
+} // namespace
+
+ws_session::ws_session(beast::tcp_stream&& stream, std::shared_ptr<net_context> ctx,
+                       std::shared_ptr<connection_set> connections)
+  : ws_(std::move(stream)), ctx_(std::move(ctx)), connections_(std::move(connections)) {
+}
+
+ws_session::~ws_session() {
+  if (id_) connections_->remove(id_);
+}
+
+void ws_session::run(beast::http::request<beast::http::string_body> req) {
+  beast::get_lowest_layer(ws_).expires_never(); // the websocket's own timeouts rule now
+  websocket::stream_base::timeout t;
+  t.handshake_timeout = std::chrono::seconds{30};
+  t.idle_timeout = ctx_->config.idle_timeout;
+  t.keep_alive_pings = true;
+  ws_.set_option(t);
+  ws_.read_message_max(ctx_->config.max_frame);
+  ws_.binary(true);
+  ws_.auto_fragment(false);
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(beast::http::field::server, "parley");
+  }));
+  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec) return fail(ec, "websocket accept");
+  id_ = connections_->add(weak_from_this());
+  auto& stats = *ctx_->svc.stats;
+  stats.connections_open.fetch_add(1, std::memory_order_relaxed);
+  stats.connections_total.fetch_add(1, std::memory_order_relaxed);
+  actor_ = ctx_->system->spawn(session, ctx_->svc,
+                               std::make_shared<ws_outbound>(weak_from_this()));
+  do_read();
+}
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // Oversized (Beast already sent 1009) and invalid UTF-8 in text (1007) land
+    // here too; either way this connection is over.
+    fail(ec, "websocket read");
+    return finish();
+  }
+  if (ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    start_close(close_invalid_payload, "text frames are not accepted; send binary MessagePack");
+    return do_read(); // completes when the peer answers the close
+  }
+  if (!reading_stopped_ && !close_pending_) {
+    auto data = buffer_.data();
+    std::string bytes{static_cast<const char*>(data.data()), data.size()};
+    caf::anon_send(actor_, frame_atom_v, std::move(bytes));
+  }
+  buffer_.consume(buffer_.size());
+  do_read();
+}
+
+void ws_session::post_send(frame f) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), f = std::move(f)]() mutable { self->enqueue(std::move(f)); });
+}
+
+void ws_session::post_close(std::uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    self->start_close(code, std::move(reason));
+  });
+}
+
+void ws_session::post_stop_reading() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->reading_stopped_ = true; });
+}
+
+void ws_session::notify_shutdown() {
+  if (actor_) caf::anon_send(actor_, shutdown_atom_v);
+}
+
+void ws_session::enqueue(frame f) {
+  if (close_pending_ || finished_) return;
+  if (queued_bytes_ + f.size() > ctx_->config.max_outbound_bytes) {
+    // The client does not read fast enough. Cutting it keeps every other
+    // subscriber (and the conversation actors) unaffected; it resyncs with
+    // conv.open {since} when it comes back.
+    ctx_->svc.stats->slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+    // Drop what is queued but not yet on the wire: the close must not wait for it.
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      queued_bytes_ -= queue_.back().size();
+      queue_.pop_back();
+    }
+    return start_close(close_policy, "slow consumer");
+  }
+  queued_bytes_ += f.size();
+  queue_.push_back(std::move(f));
+  if (!writing_) do_write();
+}
+
+void ws_session::do_write() {
+  if (queue_.empty()) {
+    if (close_pending_) do_close();
+    return;
+  }
+  writing_ = true;
+  auto bytes = queue_.front().view();
+  ws_.async_write(asio::buffer(bytes.data(), bytes.size()),
+                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (finished_) return; // finish() already dropped the queue
+  queued_bytes_ -= queue_.front().size();
+  queue_.pop_front();
+  if (ec) {
+    fail(ec, "websocket write");
+    return finish();
+  }
+  do_write();
+}
+
+void ws_session::start_close(std::uint16_t code, std::string reason) {
+  if (close_pending_ || finished_) return;
+  close_pending_ = true;
+  // Close reasons are limited to 123 bytes by RFC 6455.
+  if (reason.size() > 120) reason.resize(120);
+  close_reason_ = websocket::close_reason{static_cast<websocket::close_code>(code), reason};
+  if (!writing_) do_write(); // flushes what is queued, then closes
+}
+
+void ws_session::do_close() {
+  if (close_sent_) return;
+  close_sent_ = true;
+  ws_.async_close(close_reason_,
+                  beast::bind_front_handler(&ws_session::on_close, shared_from_this()));
+}
+
+void ws_session::on_close(beast::error_code ec) {
+  if (ec) fail(ec, "websocket close");
+  // The pending read completes with `closed` and calls finish().
+}
+
+void ws_session::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (actor_) {
+    caf::anon_send(actor_, disconnect_atom_v);
+    ctx_->svc.stats->connections_open.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (id_) {
+    connections_->remove(id_);
+    id_ = 0;
+  }
+  queue_.clear();
+  queued_bytes_ = 0;
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+} // namespace parley::net

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/outbound.hpp"
+#include "net/config.hpp"
+
+namespace parley::net {
+
+class connection_set;
+
+/// One WebSocket connection. All its state lives on its strand: reads forward
+/// frames to the session actor; writes drain one bounded queue of shared frames,
+/// one write in flight at a time.
+class ws_session : public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(boost::beast::tcp_stream&& stream, std::shared_ptr<net_context> ctx,
+             std::shared_ptr<connection_set> connections);
+  ~ws_session();
+
+  /// Completes the upgrade handshake for `req`.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+  // Called from any thread (the outbound interface posts these to the strand).
+  void post_send(frame f);
+  void post_close(std::uint16_t code, std::string reason);
+  /// Server shutdown, phase 1: stop handing new frames to the session actor.
+  void post_stop_reading();
+  /// Server shutdown, phase 2: the session actor closes with 1001.
+  void notify_shutdown();
+
+private:
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void enqueue(frame f);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void start_close(std::uint16_t code, std::string reason);
+  void do_close();
+  void on_close(boost::beast::error_code ec);
+  void finish();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::shared_ptr<net_context> ctx_;
+  std::shared_ptr<connection_set> connections_;
+  session_actor actor_;
+  std::uint64_t id_ = 0; // in connections_
+
+  std::deque<frame> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool close_pending_ = false; // close once the queue is written
+  bool close_sent_ = false;
+  bool reading_stopped_ = false;
+  bool finished_ = false;
+  boost::beast::websocket::close_reason close_reason_;
+};
+
+} // namespace parley::net

@@ -1,0 +1,196 @@
+#include "server/app.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <pthread.h>
+#include <utility>
+
+#include <boost/asio/ip/address.hpp>
+#include <caf/all.hpp>
+
+#include "actors/db_worker.hpp"
+#include "actors/health.hpp"
+#include "actors/persistence.hpp"
+#include "actors/registry.hpp"
+#include "net/server.hpp"
+#include "protocol/jwt.hpp"
+#include "server/embedded_postgres.hpp"
+#include "server/secret.hpp"
+#include "storage/directory_queries.hpp"
+#include "storage/migrate.hpp"
+
+namespace parley::server {
+
+namespace {
+
+/// Runs a function when the scope ends: each service started in serve() is
+/// followed by its stop, so shutdown runs in reverse order even on errors.
+template <class F>
+class defer {
+public:
+  explicit defer(F f) : f_(std::move(f)) {}
+  ~defer() { f_(); }
+  defer(const defer&) = delete;
+  defer& operator=(const defer&) = delete;
+
+private:
+  F f_;
+};
+
+std::string secret_of(const options& opts) {
+  return opts.token_secret ? *opts.token_secret : load_or_create_secret(opts.data_dir);
+}
+
+bool migrate_db(const std::string& conninfo) {
+  storage::pg::connection db{conninfo};
+  if (!db.ok()) {
+    std::cerr << "parleyd: cannot connect to the database: " << db.error();
+    return false;
+  }
+  auto r = storage::migrate(db);
+  if (!r.ok) {
+    std::cerr << "parleyd: migration failed: " << r.error << "\n";
+    return false;
+  }
+  if (r.applied > 0)
+    std::cerr << "parleyd: applied " << r.applied << " migration(s); schema version "
+              << r.version << "\n";
+  return true;
+}
+
+struct actor_config : caf::actor_system_config {
+  explicit actor_config(std::size_t threads) {
+    add_message_types<caf::id_block::parley>();
+    set("scheduler.max-threads", threads);
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+} // namespace
+
+int print_token(const options& opts) {
+  protocol::token_claims claims;
+  claims.sub = opts.user;
+  claims.admin = opts.admin;
+  claims.exp = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count()
+               + opts.ttl_seconds;
+  std::cout << protocol::sign_token(claims, secret_of(opts)) << std::endl;
+  return 0;
+}
+
+int run_migrations(const options& opts) {
+  return migrate_db(*opts.db) ? 0 : 1;
+}
+
+int serve(const options& opts) {
+  auto config = std::make_shared<runtime_config>();
+  config->node_name = opts.node_name;
+  config->token_secret = secret_of(opts);
+
+  // Signals are taken by sigwait in this thread only: block them before any
+  // thread starts, so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // 1. The database: the one given, or the embedded default.
+  std::optional<embedded_postgres> embedded;
+  std::string conninfo;
+  if (opts.db) {
+    conninfo = *opts.db;
+  } else {
+    embedded.emplace(opts.data_dir);
+    conninfo = embedded->start();
+  }
+  defer stop_db{[&] {
+    if (embedded) embedded->stop();
+  }};
+  if (!migrate_db(conninfo)) return 1;
+
+  // 2. The directory cache, filled from the database.
+  auto dir = std::make_shared<directory>();
+  {
+    storage::pg::connection db{conninfo};
+    auto orgs = storage::load_orgs(db);
+    auto users = storage::load_users(db);
+    if (!orgs.ok() || !users.ok()) {
+      std::cerr << "parleyd: cannot load the directory: " << orgs.error << users.error << "\n";
+      return 1;
+    }
+    dir->load(std::move(*orgs.value), std::move(*users.value));
+  }
+
+  // 3. Actors: the group-commit writer and the read pool (detached: libpq
+  //    blocks), then the registry that places conversations.
+  actor_config cfg{2};
+  caf::actor_system sys{cfg};
+  auto stats = std::make_shared<metrics>();
+  services svc;
+  svc.config = config;
+  svc.dir = dir;
+  svc.stats = stats;
+  svc.writer = sys.spawn<caf::detached>(persistence, conninfo, stats);
+  std::vector<db_actor> workers;
+  for (std::size_t i = 0; i < opts.db_workers; ++i)
+    workers.push_back(sys.spawn<caf::detached>(db_worker, conninfo, config->cid_cache));
+  svc.db = db_pool{workers};
+  svc.registry = sys.spawn(registry, svc);
+  auto healthy = std::make_shared<std::atomic<bool>>(true);
+  auto health = sys.spawn(health_monitor, svc.db, healthy, std::chrono::milliseconds{1000});
+  defer stop_actors{[&] {
+    caf::anon_send_exit(health, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc.registry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc.writer, caf::exit_reason::user_shutdown);
+    for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  }};
+
+  // 4. The network front.
+  auto ctx = std::make_shared<net::net_context>();
+  ctx->config.max_outbound_bytes = opts.max_outbound_bytes;
+  ctx->system = &sys;
+  ctx->svc = svc;
+  ctx->db_healthy = healthy;
+  net::server front{ctx, opts.io_threads};
+  std::string host;
+  std::uint16_t port = 0;
+  split_host_port(opts.listen, host, port);
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) {
+    std::cerr << "parleyd: --listen: bad address '" << host << "'\n";
+    return 1;
+  }
+  boost::asio::ip::tcp::endpoint bound;
+  try {
+    bound = front.start({address, port});
+  } catch (const std::exception& e) {
+    std::cerr << "parleyd: cannot listen on " << opts.listen << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "listening on " << bound.address().to_string() << ":" << bound.port()
+            << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "parleyd: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", draining\n";
+
+  // Shutdown in reverse: stop taking requests, let every accepted send commit and
+  // be answered, close sockets with 1001, then stop actors and the database.
+  front.stop_accepting();
+  {
+    caf::scoped_actor waiter{sys};
+    waiter->request(svc.registry, std::chrono::seconds{15}, drain_atom_v)
+      .receive([](bool) {}, [](const caf::error&) {});
+  }
+  front.close_all(std::chrono::seconds{5});
+  return 0;
+}
+
+} // namespace parley::server

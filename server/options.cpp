@@ -1,0 +1,136 @@
+#include "server/options.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
+
+namespace parley::server {
+
+const char* usage() {
+  return "usage:\n"
+         "  parleyd serve [--listen HOST:PORT] [--db CONNINFO] [--token-secret S]\n"
+         "                [--data-dir DIR] [--node-name N] [--io-threads N]\n"
+         "                [--db-workers N] [--max-outbound-bytes N]\n"
+         "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
+         "                [--data-dir DIR]\n"
+         "  parleyd migrate --db CONNINFO\n"
+         "environment: PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR\n";
+}
+
+bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = text.substr(0, colon);
+  if (host.empty()) host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto p = std::string_view{text}.substr(colon + 1);
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (ec != std::errc{} || end != p.data() + p.size() || v > 65535 || p.empty()) return false;
+  port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+namespace {
+
+template <class T>
+bool parse_number(std::string_view s, T& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
+}
+
+} // namespace
+
+std::optional<options> parse_options(int argc, char** argv, std::string& error) {
+  options o;
+  if (auto v = std::getenv("PARLEY_LISTEN")) o.listen = v;
+  if (auto v = std::getenv("PARLEY_DB")) o.db = v;
+  if (auto v = std::getenv("PARLEY_TOKEN_SECRET")) o.token_secret = v;
+  if (auto v = std::getenv("PARLEY_DATA_DIR")) o.data_dir = v;
+  if (argc < 2) {
+    error = "missing command";
+    return std::nullopt;
+  }
+  std::string_view cmd = argv[1];
+  if (cmd == "serve")
+    o.cmd = options::command::serve;
+  else if (cmd == "token")
+    o.cmd = options::command::token;
+  else if (cmd == "migrate")
+    o.cmd = options::command::migrate;
+  else if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    o.cmd = options::command::help;
+    return o;
+  } else {
+    error = "unknown command '" + std::string{cmd} + "'";
+    return std::nullopt;
+  }
+  for (int i = 2; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        error = std::string{a} + " needs a value";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--listen") {
+      if (!value(o.listen)) return std::nullopt;
+    } else if (a == "--db") {
+      if (!value(v)) return std::nullopt;
+      o.db = v;
+    } else if (a == "--token-secret") {
+      if (!value(v)) return std::nullopt;
+      o.token_secret = v;
+    } else if (a == "--data-dir") {
+      if (!value(o.data_dir)) return std::nullopt;
+    } else if (a == "--node-name") {
+      if (!value(o.node_name)) return std::nullopt;
+    } else if (a == "--io-threads" || a == "--db-workers" || a == "--max-outbound-bytes") {
+      if (!value(v)) return std::nullopt;
+      std::size_t n = 0;
+      if (!parse_number(v, n) || n == 0) {
+        error = std::string{a} + " needs a positive number";
+        return std::nullopt;
+      }
+      (a == "--io-threads" ? o.io_threads
+                           : a == "--db-workers" ? o.db_workers : o.max_outbound_bytes) = n;
+    } else if (a == "--cluster" || a == "--cluster-listen") {
+      error = "clustering (" + std::string{a} + ") is not available in this build yet";
+      return std::nullopt;
+    } else if (a == "--user") {
+      if (!value(o.user)) return std::nullopt;
+    } else if (a == "--admin") {
+      o.admin = true;
+    } else if (a == "--ttl") {
+      if (!value(v)) return std::nullopt;
+      if (!parse_number(v, o.ttl_seconds) || o.ttl_seconds <= 0) {
+        error = "--ttl needs a positive number of seconds";
+        return std::nullopt;
+      }
+    } else {
+      error = "unknown option '" + std::string{a} + "'";
+      return std::nullopt;
+    }
+  }
+  std::string host;
+  std::uint16_t port = 0;
+  if (o.cmd == options::command::serve && !split_host_port(o.listen, host, port)) {
+    error = "--listen wants HOST:PORT, got '" + o.listen + "'";
+    return std::nullopt;
+  }
+  if (o.cmd == options::command::token && o.user.empty()) {
+    error = "token needs --user ID";
+    return std::nullopt;
+  }
+  if (o.cmd == options::command::migrate && !o.db) {
+    error = "migrate needs --db CONNINFO";
+    return std::nullopt;
+  }
+  return o;
+}
+
+} // namespace parley::server

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+/// The command line of DESIGN.md, with environment fallbacks
+/// (PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR).
+struct options {
+  enum class command { serve, token, migrate, help };
+  command cmd = command::help;
+
+  std::string listen = "127.0.0.1:8080";
+  std::optional<std::string> db;           // absent: the embedded default
+  std::optional<std::string> token_secret; // absent: <data-dir>/token-secret
+  std::string data_dir = "./parley-data";
+  std::string node_name = "parley";
+  std::size_t io_threads = 1;
+  std::size_t db_workers = 4;
+  std::size_t max_outbound_bytes = 4 * 1024 * 1024;
+
+  // token
+  std::string user;
+  bool admin = false;
+  std::int64_t ttl_seconds = 3600;
+};
+
+/// Parses argv (and the environment). On a usage error returns nullopt and puts
+/// the message in `error`.
+std::optional<options> parse_options(int argc, char** argv, std::string& error);
+
+/// The usage text.
+const char* usage();
+
+/// Splits "HOST:PORT" (":PORT" means 127.0.0.1). False when malformed.
+bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port);
+
+} // namespace parley::server

@@ -1,0 +1,23 @@
+# Generates a C++ source holding every storage/migrations/NNN_name.sql as a string,
+# so the server binary carries its schema. Run at configure time; re-runs when a
+# migration file changes.
+function(parley_embed_migrations out_file)
+  file(GLOB files CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/migrations/*.sql")
+  list(SORT files)
+  set(body "// Generated from storage/migrations/*.sql by embed_migrations.cmake.\n")
+  string(APPEND body "#include \"storage/migrate.hpp\"\n\nnamespace parley::storage {\n\n")
+  string(APPEND body "const std::vector<migration>& all_migrations() {\n")
+  string(APPEND body "  static const std::vector<migration> list{\n")
+  foreach(f IN LISTS files)
+    get_filename_component(base "${f}" NAME_WE)
+    string(REGEX MATCH "^([0-9]+)_(.*)$" _ "${base}")
+    if(NOT CMAKE_MATCH_1)
+      message(FATAL_ERROR "migration ${f} must be named NNN_name.sql")
+    endif()
+    math(EXPR version "${CMAKE_MATCH_1}")
+    file(READ "${f}" sql)
+    string(APPEND body "    {${version}, \"${CMAKE_MATCH_2}\", R\"parley_sql(${sql})parley_sql\"},\n")
+  endforeach()
+  string(APPEND body "  };\n  return list;\n}\n\n} // namespace parley::storage\n")
+  file(CONFIGURE OUTPUT "${out_file}" CONTENT "${body}" @ONLY)
+endfunction()

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/types.hpp"
+#include "storage/db_result.hpp"
+#include "storage/pg.hpp"
+
+// SQL for conversations and messages: the group-commit write and the reads the
+// conversation actor and history need.
+namespace parley::storage {
+
+/// A committed message's idempotency key and what the client was told.
+struct cid_entry {
+  std::string conv;
+  std::string author;
+  std::string cid;
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+};
+
+/// A conversation to create in a batch, with the creator's cid when one was given.
+struct new_conversation {
+  protocol::conversation conv;
+  std::optional<std::string> create_cid;
+};
+
+/// Everything one group commit writes: new conversations (with participants) and
+/// messages, in one statement and so in one transaction.
+struct write_batch {
+  std::vector<new_conversation> creates;
+  std::vector<protocol::message> messages;
+  bool empty() const { return creates.empty() && messages.empty(); }
+};
+
+/// Writes the whole batch atomically in one round trip. For existing conversations
+/// `last_seq`/`last_ts` are raised to the batch's newest message.
+db_result<bool> write(pg::connection& db, const write_batch& batch);
+
+/// Which of the batch's messages collide with a stored row, on (conv, author, cid)
+/// or on (conv, seq). Used after a unique violation to find the culprits.
+db_result<std::vector<cid_entry>> find_collisions(pg::connection& db,
+                                                  const std::vector<protocol::message>& msgs);
+
+/// A conversation with its participants, or nullopt when it does not exist.
+db_result<std::optional<protocol::conversation>> load_conversation(pg::connection& db,
+                                                                   const std::string& id);
+
+/// The idempotency keys of a conversation's newest `limit` messages.
+db_result<std::vector<cid_entry>> recent_cids(pg::connection& db, const std::string& conv,
+                                              std::int64_t limit);
+
+/// The stored answer for (conv, author, cid), if that message was committed.
+db_result<std::optional<cid_entry>> find_cid(pg::connection& db, const std::string& conv,
+                                             const std::string& author, const std::string& cid);
+
+/// The conversation a creator made with `create_cid`, if any.
+db_result<std::optional<std::string>> find_created(pg::connection& db,
+                                                   const std::string& created_by,
+                                                   const std::string& create_cid);
+
+/// A page of messages ascending by seq, and whether more lie beyond it in the
+/// direction read.
+struct history_page {
+  std::vector<protocol::message> messages;
+  bool more = false;
+};
+
+/// With `after`: the first `limit` messages after it; otherwise the last `limit`
+/// before `before` (or the newest). Reply-to references carry their previews.
+db_result<history_page> history(pg::connection& db, const std::string& conv,
+                                std::optional<std::uint64_t> before,
+                                std::optional<std::uint64_t> after, std::uint64_t limit);
+
+/// Messages with seq in [from, to], ascending.
+db_result<std::vector<protocol::message>> message_range(pg::connection& db,
+                                                        const std::string& conv,
+                                                        std::uint64_t from, std::uint64_t to);
+
+/// One message, if committed.
+db_result<std::optional<protocol::message>> find_message(pg::connection& db,
+                                                         const std::string& conv,
+                                                         std::uint64_t seq);
+
+/// Conversations `user` participates in, newest activity first, strictly older than
+/// the cursor (last_ts, id) when given.
+struct conversation_page {
+  std::vector<protocol::conversation> items;
+  bool more = false;
+};
+db_result<conversation_page> list_participating(pg::connection& db, const std::string& user,
+                                                std::optional<std::int64_t> cursor_ts,
+                                                std::optional<std::string> cursor_id,
+                                                std::uint64_t limit);
+
+} // namespace parley::storage
