@@ -1,5 +1,7 @@
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -24,6 +26,11 @@ struct session_state {
   bool is_user = false; // `sub` is a provisioned user (always true without adm)
 
   std::unordered_set<std::string> open; // conversations subscribed by conv.open
+
+  /// admin.* ops apply one at a time, in the order sent, so a provisioning script
+  /// may pipeline an org and then its users.
+  std::deque<std::function<void()>> admin_queue;
+  bool admin_busy = false;
   bool closing = false;
 };
 

@@ -93,6 +93,21 @@ void read_settings(const msgpack::object& s, protocol::org_info& org, protocol::
   }
 }
 
+/// Runs the next queued admin op, if any and none is running.
+void run_admin_queue(session_self self) {
+  auto& st = self->state;
+  if (st.admin_busy || st.admin_queue.empty()) return;
+  st.admin_busy = true;
+  auto next = std::move(st.admin_queue.front());
+  st.admin_queue.pop_front();
+  next();
+}
+
+void admin_done(session_self self) {
+  self->state.admin_busy = false;
+  run_admin_queue(self);
+}
+
 /// Stores `value` through the database, then updates the directory cache and
 /// replies; the cache never holds what the database refused.
 template <class Value, class Apply>
@@ -110,16 +125,17 @@ void store(session_self self, std::uint64_t rid, Value value, Apply apply,
         } else {
           send_error(self, rid, error_code::unavailable, "storage unavailable");
         }
+        admin_done(self);
       },
       [=](const caf::error&) {
         send_error(self, rid, error_code::unavailable, "storage unavailable");
+        admin_done(self);
       });
 }
 
 } // namespace
 
-void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid) {
-  if (!require_admin(self, rid)) return;
+void org_put_now(session_self self, const protocol::request& req, std::uint64_t rid) {
   protocol::args a{req};
   protocol::org_info org;
   org.id = a.id("org");
@@ -131,14 +147,16 @@ void op_admin_org_put(session_self self, const protocol::request& req, std::uint
     org.name = name;
   }
   if (auto s = a.opt_map("settings")) read_settings(*s, org, a);
-  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return admin_done(self);
+  }
   auto dir = self->state.svc.dir;
   store(self, rid, std::move(org), [dir](protocol::org_info o) { dir->put_org(std::move(o)); },
         "unknown reference");
 }
 
-void op_admin_user_put(session_self self, const protocol::request& req, std::uint64_t rid) {
-  if (!require_admin(self, rid)) return;
+void user_put_now(session_self self, const protocol::request& req, std::uint64_t rid) {
   protocol::args a{req};
   protocol::user_info u;
   u.id = a.id("user");
@@ -175,10 +193,30 @@ void op_admin_user_put(session_self self, const protocol::request& req, std::uin
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   if (a.ok() && !self->state.svc.dir->org(u.org)) a.fail("unknown org '" + u.org + "'");
-  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return admin_done(self);
+  }
   auto dir = self->state.svc.dir;
   store(self, rid, std::move(u), [dir](protocol::user_info v) { dir->put_user(std::move(v)); },
         "unknown org");
+}
+
+/// Queues an admin op behind the ones still running (the request copy shares the
+/// decoded frame).
+void enqueue_admin(session_self self, const protocol::request& req, std::uint64_t rid,
+                   void (*run)(session_self, const protocol::request&, std::uint64_t)) {
+  if (!require_admin(self, rid)) return;
+  self->state.admin_queue.push_back([self, req, rid, run] { run(self, req, rid); });
+  run_admin_queue(self);
+}
+
+void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+  enqueue_admin(self, req, rid, org_put_now);
+}
+
+void op_admin_user_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+  enqueue_admin(self, req, rid, user_put_now);
 }
 
 } // namespace parley

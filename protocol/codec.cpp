@@ -29,7 +29,7 @@ const msgpack::object* find_in_map(const msgpack::object& map, std::string_view 
 }
 
 const msgpack::object* request::find(std::string_view key) const {
-  return find_in_map(handle_.get(), key);
+  return find_in_map(handle_->get(), key);
 }
 
 std::string_view request::op() const {
@@ -62,8 +62,9 @@ decode_result decode_request(std::string_view bytes) {
                                 limits::max_frame_bytes, limits::max_nesting);
     request req;
     std::size_t offset = 0;
-    req.handle_ = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
-    if (offset != bytes.size() || req.handle_.get().type != msgpack::type::MAP) {
+    req.handle_ = std::make_shared<const msgpack::object_handle>(
+      msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit));
+    if (offset != bytes.size() || req.handle_->get().type != msgpack::type::MAP) {
       out.error = "frame is not one MessagePack map";
       return out;
     }
@@ -204,51 +205,51 @@ const msgpack::object* args::opt_map(std::string_view key) {
 // -- map_builder ----------------------------------------------------------------
 
 void map_builder::key(std::string_view k) {
-  packer_.pack_str(static_cast<std::uint32_t>(k.size()));
-  packer_.pack_str_body(k.data(), static_cast<std::uint32_t>(k.size()));
+  packer().pack_str(static_cast<std::uint32_t>(k.size()));
+  packer().pack_str_body(k.data(), static_cast<std::uint32_t>(k.size()));
   ++count_;
 }
 
 map_builder& map_builder::str(std::string_view k, std::string_view value) {
   key(k);
-  packer_.pack_str(static_cast<std::uint32_t>(value.size()));
-  packer_.pack_str_body(value.data(), static_cast<std::uint32_t>(value.size()));
+  packer().pack_str(static_cast<std::uint32_t>(value.size()));
+  packer().pack_str_body(value.data(), static_cast<std::uint32_t>(value.size()));
   return *this;
 }
 
 map_builder& map_builder::uint(std::string_view k, std::uint64_t value) {
   key(k);
-  packer_.pack_uint64(value);
+  packer().pack_uint64(value);
   return *this;
 }
 
 map_builder& map_builder::sint(std::string_view k, std::int64_t value) {
   key(k);
-  packer_.pack_int64(value);
+  packer().pack_int64(value);
   return *this;
 }
 
 map_builder& map_builder::boolean(std::string_view k, bool value) {
   key(k);
   if (value)
-    packer_.pack_true();
+    packer().pack_true();
   else
-    packer_.pack_false();
+    packer().pack_false();
   return *this;
 }
 
 map_builder& map_builder::nil(std::string_view k) {
   key(k);
-  packer_.pack_nil();
+  packer().pack_nil();
   return *this;
 }
 
 map_builder& map_builder::str_list(std::string_view k, const std::vector<std::string>& values) {
   key(k);
-  packer_.pack_array(static_cast<std::uint32_t>(values.size()));
+  packer().pack_array(static_cast<std::uint32_t>(values.size()));
   for (const auto& v : values) {
-    packer_.pack_str(static_cast<std::uint32_t>(v.size()));
-    packer_.pack_str_body(v.data(), static_cast<std::uint32_t>(v.size()));
+    packer().pack_str(static_cast<std::uint32_t>(v.size()));
+    packer().pack_str_body(v.data(), static_cast<std::uint32_t>(v.size()));
   }
   return *this;
 }
@@ -261,14 +262,14 @@ map_builder& map_builder::raw(std::string_view k, std::string_view encoded) {
 
 map_builder& map_builder::raw_array(std::string_view k, const std::vector<std::string>& items) {
   key(k);
-  packer_.pack_array(static_cast<std::uint32_t>(items.size()));
+  packer().pack_array(static_cast<std::uint32_t>(items.size()));
   for (const auto& item : items) body_.write(item.data(), item.size());
   return *this;
 }
 
 map_builder& map_builder::map(std::string_view k, const map_builder& sub) {
   key(k);
-  packer_.pack_map(sub.count_);
+  packer().pack_map(sub.count_);
   body_.write(sub.body_.data(), sub.body_.size());
   return *this;
 }

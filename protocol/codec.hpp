@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,8 +18,8 @@ namespace parley::protocol {
 
 struct decode_result;
 
-/// One decoded client frame: a MessagePack map with string keys. Owns its memory;
-/// cheap to move.
+/// One decoded client frame: a MessagePack map with string keys. Copies share the
+/// decoded memory, so a handler may keep the request for later.
 class request {
 public:
   /// The value under `key`, or nullptr when absent. A nil value counts as absent
@@ -35,11 +36,11 @@ public:
   bool rid_malformed() const;
 
   /// The whole map.
-  const msgpack::object& root() const { return handle_.get(); }
+  const msgpack::object& root() const { return handle_->get(); }
 
 private:
   friend decode_result decode_request(std::string_view bytes);
-  msgpack::object_handle handle_;
+  std::shared_ptr<const msgpack::object_handle> handle_;
 };
 
 /// The outcome of decoding a frame: a request, or the reason it is not one.
@@ -119,7 +120,9 @@ const msgpack::object* find_in_map(const msgpack::object& map, std::string_view 
 /// `finish`.
 class map_builder {
 public:
-  map_builder() : packer_(body_) {}
+  map_builder() = default;
+  map_builder(map_builder&&) = default;
+  map_builder& operator=(map_builder&&) = default;
   map_builder(const map_builder&) = delete;
   map_builder& operator=(const map_builder&) = delete;
 
@@ -150,8 +153,10 @@ public:
 private:
   void key(std::string_view k);
 
+  /// A packer is a pointer to its buffer: made per call so the builder can move.
+  msgpack::packer<msgpack::sbuffer> packer() { return msgpack::packer<msgpack::sbuffer>{body_}; }
+
   msgpack::sbuffer body_;
-  msgpack::packer<msgpack::sbuffer> packer_;
   std::uint32_t count_ = 0;
 };
 
