@@ -1,0 +1,135 @@
+// The conversation's sequencing rules, without actors: seq assignment, batches,
+// commits, failures that roll back without gaps, and idempotency.
+#include <gtest/gtest.h>
+
+#include "actors/seq_ledger.hpp"
+
+namespace parley {
+namespace {
+
+protocol::message msg(const std::string& author, const std::string& cid) {
+  protocol::message m;
+  m.author = author;
+  m.cid = cid;
+  m.body = "b";
+  return m;
+}
+
+using ledger = seq_ledger<int>;
+
+TEST(seq_ledger, assigns_consecutive_seqs_after_the_last_committed) {
+  ledger l{41, 1000};
+  EXPECT_EQ(l.assign(msg("a", "1"), 1, 2000).seq, 42u);
+  EXPECT_EQ(l.assign(msg("a", "2"), 2, 2000).seq, 43u);
+  EXPECT_EQ(l.next_seq(), 44u);
+  EXPECT_EQ(l.last_committed(), 41u);
+  EXPECT_EQ(l.in_flight(), 2u);
+}
+
+TEST(seq_ledger, timestamps_never_go_back) {
+  ledger l{0, 5000};
+  EXPECT_EQ(l.assign(msg("a", "1"), 1, 4000).ts, 5000); // clock behind the last message
+  EXPECT_EQ(l.assign(msg("a", "2"), 2, 6000).ts, 6000);
+  EXPECT_EQ(l.assign(msg("a", "3"), 3, 5500).ts, 6000);
+}
+
+TEST(seq_ledger, batches_commit_in_order_and_answer_their_waiters) {
+  ledger l{0, 0};
+  l.assign(msg("a", "1"), 1, 1);
+  l.assign(msg("a", "2"), 2, 1);
+  auto b1 = l.take_unsent();
+  ASSERT_EQ(b1.size(), 2u);
+  l.assign(msg("a", "3"), 3, 1);
+  auto b2 = l.take_unsent();
+  ASSERT_EQ(b2.size(), 1u);
+  EXPECT_TRUE(l.take_unsent().empty());
+  auto c1 = l.commit(l.epoch());
+  ASSERT_EQ(c1.size(), 2u);
+  EXPECT_EQ(c1[0].msg.seq, 1u);
+  EXPECT_EQ(c1[1].waiters, std::vector<int>{2});
+  EXPECT_EQ(l.last_committed(), 2u);
+  auto c2 = l.commit(l.epoch());
+  ASSERT_EQ(c2.size(), 1u);
+  EXPECT_EQ(l.last_committed(), 3u);
+  EXPECT_TRUE(l.idle());
+}
+
+TEST(seq_ledger, a_failed_batch_fails_everything_after_it_and_rolls_back) {
+  ledger l{10, 0};
+  l.assign(msg("a", "1"), 1, 1); // 11
+  l.take_unsent();
+  l.assign(msg("a", "2"), 2, 1); // 12
+  l.take_unsent();
+  l.assign(msg("a", "3"), 3, 1); // 13, not yet sent
+  auto e = l.epoch();
+  auto failed = l.fail(e);
+  ASSERT_EQ(failed.size(), 3u);
+  EXPECT_EQ(failed[2].waiters, std::vector<int>{3});
+  EXPECT_EQ(l.next_seq(), 11u);
+  EXPECT_EQ(l.epoch(), e + 1);
+  // The late answer for the second batch of the failed epoch changes nothing.
+  EXPECT_TRUE(l.commit(e).empty());
+  EXPECT_TRUE(l.fail(e).empty());
+  // New sends reuse the seqs that never committed: no gap.
+  EXPECT_EQ(l.assign(msg("a", "4"), 4, 1).seq, 11u);
+  l.take_unsent();
+  ASSERT_EQ(l.commit(l.epoch()).size(), 1u);
+  EXPECT_EQ(l.last_committed(), 11u);
+}
+
+TEST(seq_ledger, a_failed_key_may_be_sent_again) {
+  ledger l{0, 0};
+  l.assign(msg("a", "x"), 1, 1);
+  l.take_unsent();
+  l.fail(l.epoch());
+  EXPECT_EQ(l.find("a", "x").kind, ledger::found::fresh);
+}
+
+TEST(seq_ledger, finds_committed_and_in_flight_keys) {
+  struct tcase {
+    const char* author;
+    const char* cid;
+    ledger::found kind;
+    std::uint64_t seq;
+  };
+  ledger l{0, 0};
+  l.remember("old", "k", 7, 70);
+  l.assign(msg("a", "1"), 1, 100); // 1
+  l.take_unsent();
+  l.commit(l.epoch());
+  l.assign(msg("a", "2"), 2, 100); // 2, in flight
+  for (const auto& tc : std::vector<tcase>{
+         {"old", "k", ledger::found::committed, 7},
+         {"a", "1", ledger::found::committed, 1},
+         {"a", "2", ledger::found::in_flight, 2},
+         {"b", "1", ledger::found::fresh, 0}, // same cid, other author
+         {"a", "3", ledger::found::fresh, 0},
+       }) {
+    auto r = l.find(tc.author, tc.cid);
+    EXPECT_EQ(r.kind, tc.kind) << tc.author << "/" << tc.cid;
+    if (tc.kind != ledger::found::fresh) {
+      EXPECT_EQ(r.seq, tc.seq);
+    }
+  }
+}
+
+TEST(seq_ledger, retries_of_an_in_flight_message_wait_for_it) {
+  ledger l{0, 0};
+  l.assign(msg("a", "1"), 1, 1);
+  l.wait_for(1, 9);
+  l.take_unsent();
+  auto done = l.commit(l.epoch());
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].waiters, (std::vector<int>{1, 9}));
+}
+
+TEST(seq_ledger, remembers_only_the_newest_keys) {
+  ledger l{0, 0, 3};
+  for (int i = 1; i <= 5; ++i) l.remember("a", std::to_string(i), i, i);
+  EXPECT_EQ(l.find("a", "1").kind, ledger::found::fresh);
+  EXPECT_EQ(l.find("a", "2").kind, ledger::found::fresh);
+  EXPECT_EQ(l.find("a", "5").kind, ledger::found::committed);
+}
+
+} // namespace
+} // namespace parley
