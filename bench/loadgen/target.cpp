@@ -1,0 +1,60 @@
+#include "bench/loadgen/target.hpp"
+
+#include <algorithm>
+
+namespace parley::bench {
+
+std::string ws_target::host_header() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + port;
+}
+
+std::optional<ws_target> parse_ws_target(std::string_view url, std::string& error) {
+  if (url.starts_with("wss://")) {
+    error = "wss:// is not supported; use ws://";
+    return std::nullopt;
+  }
+  if (url.starts_with("ws://")) url.remove_prefix(5);
+  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
+    error = "unsupported scheme in '" + std::string{url} + "'";
+    return std::nullopt;
+  }
+  ws_target out;
+  std::string_view authority = url;
+  if (auto slash = url.find('/'); slash != std::string_view::npos) {
+    authority = url.substr(0, slash);
+    out.path = std::string{url.substr(slash)};
+  }
+  std::string_view host;
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos || close + 1 >= authority.size() ||
+        authority[close + 1] != ':') {
+      error = "expected [IPv6]:PORT";
+      return std::nullopt;
+    }
+    host = authority.substr(1, close - 1);
+    port = authority.substr(close + 2);
+  } else {
+    auto colon = authority.rfind(':');
+    if (colon == std::string_view::npos) {
+      error = "missing :PORT in '" + std::string{authority} + "'";
+      return std::nullopt;
+    }
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  const bool numeric_port =
+      !port.empty() && port.size() <= 5 &&
+      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (host.empty() || !numeric_port || std::stoul(std::string{port}) > 65535) {
+    error = "expected HOST:PORT, got '" + std::string{authority} + "'";
+    return std::nullopt;
+  }
+  out.host = std::string{host};
+  out.port = std::string{port};
+  return out;
+}
+
+} // namespace parley::bench

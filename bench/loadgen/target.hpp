@@ -1,0 +1,24 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::bench {
+
+/// Where the server's WebSocket endpoint is.
+struct ws_target {
+  std::string host; // name or address, without IPv6 brackets
+  std::string port;
+  std::string path = "/v1";
+
+  /// `host:port` as the HTTP Host header wants it (brackets around IPv6).
+  std::string host_header() const;
+};
+
+/// Parses `ws://HOST:PORT[/PATH]` or `HOST:PORT[/PATH]`; IPv6 hosts in brackets. The
+/// path defaults to /v1. Returns nullopt and sets `error` on anything else (including
+/// `wss://`, which the tool does not speak).
+std::optional<ws_target> parse_ws_target(std::string_view url, std::string& error);
+
+} // namespace parley::bench
