@@ -120,7 +120,7 @@ std::optional<std::string> check_frame(std::string_view bytes, std::size_t max_d
   if (bytes.empty()) return "empty frame";
   cursor in{bytes};
   header h;
-  if (!read_header(in, h)) return "truncated MessagePack";
+  if (!read_header(in, h)) return "malformed or truncated MessagePack";
   if (h.what != kind::container || !h.is_map) return "frame is not a MessagePack map";
   // Elements still expected at each open nesting level; the top level is the map.
   std::vector<std::uint64_t> open;
@@ -134,14 +134,16 @@ std::optional<std::string> check_frame(std::string_view bytes, std::size_t max_d
   };
   if (auto err = push(h.items)) return err;
   std::uint64_t top_index = 0; // position inside the top-level map (even = key)
+  std::size_t objects = 1;
   while (!open.empty()) {
     if (open.back() == 0) {
       open.pop_back();
       continue;
     }
     --open.back();
+    if (++objects > limits::max_frame_objects) return "too many objects in one frame";
     bool top_key = open.size() == 1 && (top_index++ % 2 == 0);
-    if (!read_header(in, h)) return "truncated MessagePack";
+    if (!read_header(in, h)) return "malformed or truncated MessagePack";
     if (top_key && h.what != kind::str) return "map keys must be strings";
     if (h.what == kind::container)
       if (auto err = push(h.items)) return err;

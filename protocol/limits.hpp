@@ -15,6 +15,11 @@ inline constexpr std::size_t max_frame_bytes = 1 << 20;
 /// stack of a recursive reader.
 inline constexpr std::size_t max_nesting = 16;
 
+/// Most MessagePack objects (scalars and containers) in one frame. The largest
+/// legitimate request holds a few thousand; the bound keeps a 1 MiB frame of nils
+/// from expanding into tens of MiB of decoded objects.
+inline constexpr std::size_t max_frame_objects = 65536;
+
 /// Largest message body, in bytes of UTF-8.
 inline constexpr std::size_t max_body_bytes = 64 * 1024;
 
