@@ -43,10 +43,11 @@ public:
     auto& e = failed_[conv];
     e = std::max(e, epoch + 1);
     std::vector<Request> stale;
-    auto keep = std::stable_partition(pending_.begin(), pending_.end(), [&](const item& i) {
-      return !is_failed(i.conv, i.epoch);
-    });
-    for (auto i = keep; i != pending_.end(); ++i) stale.push_back(std::move(i->request));
+    auto keep =
+        std::stable_partition(pending_.begin(), pending_.end(),
+                              [&](const item& i) { return !is_failed(i.conv, i.epoch); });
+    for (auto i = keep; i != pending_.end(); ++i)
+      stale.push_back(std::move(i->request));
     pending_.erase(keep, pending_.end());
     return stale;
   }

@@ -67,21 +67,25 @@ void when_ready(self_ptr self, std::function<void(bool)> work) {
 void run_parked(self_ptr self, bool ok) {
   auto parked = std::move(self->state.parked);
   self->state.parked.clear();
-  for (auto& work : parked) work(ok);
+  for (auto& work : parked)
+    work(ok);
 }
 
 void check_drained(self_ptr self) {
   auto& st = self->state;
   if (!st.ledger || (st.ledger->idle() && st.intake.empty())) {
-    for (auto& rp : st.drain_waiters) rp.deliver(true);
+    for (auto& rp : st.drain_waiters)
+      rp.deliver(true);
     st.drain_waiters.clear();
   }
 }
 
 void remember_recent(self_ptr self, const protocol::message& m) {
   auto& recent = self->state.recent;
-  recent[m.seq] = recent_message{{m.seq, m.author, protocol::cut_preview(m.body)}, m.internal};
-  while (recent.size() > recent_capacity) recent.erase(recent.begin());
+  recent[m.seq] =
+      recent_message{{m.seq, m.author, protocol::cut_preview(m.body)}, m.internal};
+  while (recent.size() > recent_capacity)
+    recent.erase(recent.begin());
 }
 
 void remove_subscriber(self_ptr self, const caf::actor_addr& who) {
@@ -115,7 +119,8 @@ void fan_out(self_ptr self, const protocol::message& m) {
     self->send(sub.session, push_atom_v, push);
     ++delivered;
   }
-  for (auto& addr : revoked) remove_subscriber(self, addr);
+  for (auto& addr : revoked)
+    remove_subscriber(self, addr);
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
 }
 
@@ -147,8 +152,10 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
   for (auto& e : failed) {
     const cid_key* stored = nullptr;
     for (const auto& k : out.existing) {
-      if (k.author == e.msg.author && k.cid == e.msg.cid) stored = &k;
-      else if (k.seq == e.msg.seq) seq_taken = true;
+      if (k.author == e.msg.author && k.cid == e.msg.cid)
+        stored = &k;
+      else if (k.seq == e.msg.seq)
+        seq_taken = true;
     }
     if (stored) {
       // The message was committed earlier (a retry older than the key cache).
@@ -183,12 +190,12 @@ void flush(self_ptr self) {
   req.epoch = epoch;
   req.messages = std::move(batch);
   self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(req))
-    .then([=](const write_outcome& out) { handle_write_outcome(self, epoch, out); },
-          [=](const caf::error&) {
-            write_outcome out;
-            out.status = write_status::unavailable;
-            handle_write_outcome(self, epoch, out);
-          });
+      .then([=](const write_outcome& out) { handle_write_outcome(self, epoch, out); },
+            [=](const caf::error&) {
+              write_outcome out;
+              out.status = write_status::unavailable;
+              handle_write_outcome(self, epoch, out);
+            });
 }
 
 void schedule_flush(self_ptr self) {
@@ -214,13 +221,13 @@ bool process_send(self_ptr self, queued_send& q) {
     return true;
   }
   if (!visibility::can_act(access)) {
-    w.promise.deliver(
-      reply_error(stats, w.rid, error_code::forbidden, "you cannot write to this conversation"));
+    w.promise.deliver(reply_error(stats, w.rid, error_code::forbidden,
+                                  "you cannot write to this conversation"));
     return true;
   }
   if (req.internal && !is_staff(self, req.user)) {
-    w.promise.deliver(
-      reply_error(stats, w.rid, error_code::forbidden, "internal comments are for staff only"));
+    w.promise.deliver(reply_error(stats, w.rid, error_code::forbidden,
+                                  "internal comments are for staff only"));
     return true;
   }
   auto seen = st.ledger->find(req.user, req.cid);
@@ -254,34 +261,36 @@ bool process_send(self_ptr self, queued_send& q) {
         st.intake_busy = true;
         auto seq = req.reply_to;
         self->request(st.svc.db.for_key(st.id), caf::infinite, reply_atom_v, st.id, seq)
-          .then(
-            [=](const reply_target& t) {
-              auto& st = self->state;
-              st.intake_busy = false;
-              auto& head = st.intake.front();
-              if (t.failed || !t.found || (t.internal && !is_staff(self, head.req.user))) {
-                head.waiter.promise.deliver(
-                  t.failed ? reply_error(*st.svc.stats, head.waiter.rid, error_code::unavailable,
-                                         "storage unavailable")
-                           : reply_error(*st.svc.stats, head.waiter.rid,
-                                         error_code::bad_request,
-                                         "reply_to names no committed message"));
-                st.intake.pop_front();
-              } else {
-                head.target = protocol::reply_ref{seq, t.author, t.preview};
-              }
-              drain_intake(self);
-            },
-            [=](const caf::error&) {
-              auto& st = self->state;
-              st.intake_busy = false;
-              auto& head = st.intake.front();
-              head.waiter.promise.deliver(reply_error(*st.svc.stats, head.waiter.rid,
-                                                      error_code::unavailable,
-                                                      "storage unavailable"));
-              st.intake.pop_front();
-              drain_intake(self);
-            });
+            .then(
+                [=](const reply_target& t) {
+                  auto& st = self->state;
+                  st.intake_busy = false;
+                  auto& head = st.intake.front();
+                  if (t.failed || !t.found ||
+                      (t.internal && !is_staff(self, head.req.user))) {
+                    head.waiter.promise.deliver(
+                        t.failed
+                            ? reply_error(*st.svc.stats, head.waiter.rid,
+                                          error_code::unavailable, "storage unavailable")
+                            : reply_error(*st.svc.stats, head.waiter.rid,
+                                          error_code::bad_request,
+                                          "reply_to names no committed message"));
+                    st.intake.pop_front();
+                  } else {
+                    head.target = protocol::reply_ref{seq, t.author, t.preview};
+                  }
+                  drain_intake(self);
+                },
+                [=](const caf::error&) {
+                  auto& st = self->state;
+                  st.intake_busy = false;
+                  auto& head = st.intake.front();
+                  head.waiter.promise.deliver(reply_error(*st.svc.stats, head.waiter.rid,
+                                                          error_code::unavailable,
+                                                          "storage unavailable"));
+                  st.intake.pop_front();
+                  drain_intake(self);
+                });
         return false;
       }
     }
@@ -289,8 +298,9 @@ bool process_send(self_ptr self, queued_send& q) {
   }
   for (const auto& who : req.mentions) {
     if (!visibility::can_read(access_of(self, who))) {
-      w.promise.deliver(reply_error(stats, w.rid, error_code::bad_request,
-                                    "mentioned user cannot see this conversation: " + who));
+      w.promise.deliver(
+          reply_error(stats, w.rid, error_code::bad_request,
+                      "mentioned user cannot see this conversation: " + who));
       return true;
     }
   }
@@ -349,7 +359,8 @@ void open_subscription(self_ptr self, open_request& req,
     auto& st = self->state;
     auto i = st.subscribers.find(addr);
     if (page.failed) {
-      rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable, "storage unavailable"));
+      rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
+                             "storage unavailable"));
       if (i != st.subscribers.end()) remove_subscriber(self, addr);
       return;
     }
@@ -359,7 +370,9 @@ void open_subscription(self_ptr self, open_request& req,
     protocol::map_builder conv;
     protocol::put_conversation(conv, st.info);
     protocol::map_builder f;
-    f.map("conv", conv).raw_array("messages", items).boolean("more", st.info.last_seq > to);
+    f.map("conv", conv)
+        .raw_array("messages", items)
+        .boolean("more", st.info.last_seq > to);
     rp.deliver(reply_ok(rid, f));
     if (i == st.subscribers.end()) return; // closed meanwhile
     auto& sub = i->second;
@@ -369,12 +382,12 @@ void open_subscription(self_ptr self, open_request& req,
     sub.backlog_pending = false;
   };
   self->request(st.svc.db.for_key(st.id), caf::infinite, open_atom_v, st.id, from, to)
-    .then([=](const message_page& page) mutable { finish(page); },
-          [=](const caf::error&) mutable {
-            message_page failed;
-            failed.failed = true;
-            finish(failed);
-          });
+      .then([=](const message_page& page) mutable { finish(page); },
+            [=](const caf::error&) mutable {
+              message_page failed;
+              failed.failed = true;
+              finish(failed);
+            });
 }
 
 void arm_idle_timer(self_ptr self) {
@@ -394,29 +407,30 @@ void become_ready(self_ptr self) {
 void load(self_ptr self) {
   auto& st = self->state;
   self->request(st.svc.db.for_key(st.id), caf::infinite, load_atom_v, st.id)
-    .then(
-      [=](conversation_snapshot& snap) {
-        auto& st = self->state;
-        if (snap.failed || !snap.found) {
-          // Missing: every parked request answers not_found; failed: unavailable.
-          // Either way this actor stops; the next request starts a fresh one.
-          st.load_unavailable = snap.failed;
-          run_parked(self, false);
-          self->quit();
-          return;
-        }
-        st.info = std::move(snap.conv);
-        st.ledger.emplace(st.info.last_seq, st.info.last_ts, st.svc.config->cid_cache);
-        // Oldest first, so the newest keys are the last to be evicted.
-        for (auto i = snap.recent_keys.rbegin(); i != snap.recent_keys.rend(); ++i)
-          st.ledger->remember(i->author, i->cid, i->seq, i->ts);
-        become_ready(self);
-      },
-      [=](const caf::error&) {
-        self->state.load_unavailable = true;
-        run_parked(self, false);
-        self->quit();
-      });
+      .then(
+          [=](conversation_snapshot& snap) {
+            auto& st = self->state;
+            if (snap.failed || !snap.found) {
+              // Missing: every parked request answers not_found; failed: unavailable.
+              // Either way this actor stops; the next request starts a fresh one.
+              st.load_unavailable = snap.failed;
+              run_parked(self, false);
+              self->quit();
+              return;
+            }
+            st.info = std::move(snap.conv);
+            st.ledger.emplace(st.info.last_seq, st.info.last_ts,
+                              st.svc.config->cid_cache);
+            // Oldest first, so the newest keys are the last to be evicted.
+            for (auto i = snap.recent_keys.rbegin(); i != snap.recent_keys.rend(); ++i)
+              st.ledger->remember(i->author, i->cid, i->seq, i->ts);
+            become_ready(self);
+          },
+          [=](const caf::error&) {
+            self->state.load_unavailable = true;
+            run_parked(self, false);
+            self->quit();
+          });
 }
 
 /// The reply for a request whose conversation could not be loaded: missing
@@ -424,7 +438,8 @@ void load(self_ptr self) {
 frame load_failure(self_ptr self, std::uint64_t rid) {
   auto& st = self->state;
   if (st.load_unavailable)
-    return reply_error(*st.svc.stats, rid, error_code::unavailable, "storage unavailable");
+    return reply_error(*st.svc.stats, rid, error_code::unavailable,
+                       "storage unavailable");
   return reply_not_found(*st.svc.stats, rid);
 }
 
@@ -443,188 +458,201 @@ std::string new_conversation_id() {
                                           (static_cast<std::uint64_t>(now_ms()) << 20)};
   static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   std::string id = "c";
-  for (int i = 0; i < 26; ++i) id += alphabet[rng() % 32];
+  for (int i = 0; i < 26; ++i)
+    id += alphabet[rng() % 32];
   return id;
 }
 
 conversation_actor::behavior_type
-conversation(conversation_actor::stateful_pointer<conversation_state> self, std::string id,
-             services svc, bool fresh) {
+conversation(conversation_actor::stateful_pointer<conversation_state> self,
+             std::string id, services svc, bool fresh) {
   auto& st = self->state;
   st.id = std::move(id);
   st.svc = std::move(svc);
   st.last_activity_ms = now_ms();
-  st.stage = fresh ? conversation_state::phase::creating : conversation_state::phase::loading;
-  self->set_down_handler([=](const caf::down_msg& dm) { remove_subscriber(self, dm.source); });
+  st.stage =
+      fresh ? conversation_state::phase::creating : conversation_state::phase::loading;
+  self->set_down_handler(
+      [=](const caf::down_msg& dm) { remove_subscriber(self, dm.source); });
   // Counted as active from readiness until the actor stops, however it stops.
   self->attach_functor([stats = st.svc.stats, counted = st.counted] {
     if (*counted) stats->conversations_active.fetch_sub(1, std::memory_order_relaxed);
   });
   if (!fresh) load(self);
   return {
-    [=](send_atom, send_request& req) -> caf::result<frame> {
-      ++self->state.delegated_handled;
-      touch(self);
-      auto rp = self->make_response_promise<frame>();
-      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-        if (!ok) {
-          rp.deliver(load_failure(self, req.rid));
-          return;
-        }
-        auto rid = req.rid;
-        self->state.intake.push_back(queued_send{std::move(req), send_waiter{rp, rid}, {}});
-        drain_intake(self);
-      });
-      return rp;
-    },
-    [=](open_atom, open_request& req) -> caf::result<frame> {
-      ++self->state.delegated_handled;
-      touch(self);
-      auto rp = self->make_response_promise<frame>();
-      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-        if (!ok) {
-          rp.deliver(load_failure(self, req.rid));
-          return;
-        }
-        open_subscription(self, req, rp);
-      });
-      return rp;
-    },
-    [=](close_atom, close_request& req) -> caf::result<frame> {
-      ++self->state.delegated_handled;
-      touch(self);
-      remove_subscriber(self, req.session.address());
-      return reply_ok(req.rid);
-    },
-    [=](history_atom, history_request& req) -> caf::result<frame> {
-      ++self->state.delegated_handled;
-      touch(self);
-      auto rp = self->make_response_promise<frame>();
-      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-        auto& st = self->state;
-        if (!ok) {
-          rp.deliver(load_failure(self, req.rid));
-          return;
-        }
-        if (!visibility::can_read(access_of(self, req.user))) {
-          rp.deliver(reply_not_found(*st.svc.stats, req.rid));
-          return;
-        }
-        auto rid = req.rid;
-        auto user = req.user;
-        self->request(st.svc.db.for_key(st.id), caf::infinite, history_atom_v, std::move(req))
-          .then(
-            [=](const message_page& page) mutable {
-              auto& st = self->state;
-              if (page.failed) {
-                rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
-                                       "storage unavailable"));
-                return;
-              }
-              std::vector<std::string> items;
-              items.reserve(page.messages.size());
-              for (const auto& m : page.messages)
-                if (may_see(self, user, m)) items.push_back(protocol::encode_message(m));
-              protocol::map_builder f;
-              f.raw_array("messages", items).boolean("more", page.more);
-              rp.deliver(reply_ok(rid, f));
-            },
-            [=](const caf::error&) mutable {
-              rp.deliver(reply_error(*self->state.svc.stats, rid, error_code::unavailable,
-                                     "storage unavailable"));
-            });
-      });
-      return rp;
-    },
-    [=](get_atom, get_request& req) -> caf::result<frame> {
-      ++self->state.delegated_handled;
-      touch(self);
-      auto rp = self->make_response_promise<frame>();
-      when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-        if (!ok) {
-          rp.deliver(load_failure(self, req.rid));
-          return;
-        }
-        if (!visibility::can_read(access_of(self, req.user))) {
-          rp.deliver(reply_not_found(*self->state.svc.stats, req.rid));
-          return;
-        }
-        rp.deliver(conv_reply(req.rid, self->state.info));
-      });
-      return rp;
-    },
-    [=](create_atom, create_request& req) -> caf::result<frame> {
-      ++self->state.delegated_handled;
-      touch(self);
-      auto& st = self->state;
-      auto rp = self->make_response_promise<frame>();
-      if (st.stage != conversation_state::phase::creating) {
-        rp.deliver(reply_error(*st.svc.stats, req.rid, error_code::conflict,
-                               "conversation already exists"));
+      [=](send_atom, send_request& req) -> caf::result<frame> {
+        ++self->state.delegated_handled;
+        touch(self);
+        auto rp = self->make_response_promise<frame>();
+        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+          if (!ok) {
+            rp.deliver(load_failure(self, req.rid));
+            return;
+          }
+          auto rid = req.rid;
+          self->state.intake.push_back(
+              queued_send{std::move(req), send_waiter{rp, rid}, {}});
+          drain_intake(self);
+        });
         return rp;
-      }
-      st.info = req.conv;
-      write_request w;
-      w.conv = st.id;
-      w.create = true;
-      w.conversation = req.conv;
-      w.create_cid = req.create_cid;
-      if (req.has_first) w.messages.push_back(req.first);
-      auto rid = req.rid;
-      auto first = req.has_first ? std::optional{req.first} : std::nullopt;
-      self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(w))
-        .then(
-          [=](const write_outcome& out) mutable {
-            auto& st = self->state;
-            if (out.status != write_status::committed) {
-              rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
-                                     "conversation not created; retry with the same cid"));
-              run_parked(self, false);
-              self->quit();
-              return;
-            }
-            st.ledger.emplace(st.info.last_seq, st.info.last_ts, st.svc.config->cid_cache);
-            if (first) {
-              st.ledger->remember(first->author, first->cid, first->seq, first->ts);
-              remember_recent(self, *first);
-            }
-            rp.deliver(conv_reply(rid, st.info));
-            become_ready(self);
-          },
-          [=](const caf::error&) mutable {
-            rp.deliver(reply_error(*self->state.svc.stats, rid, error_code::unavailable,
-                                   "conversation not created; retry with the same cid"));
-            run_parked(self, false);
-            self->quit();
-          });
-      return rp;
-    },
-    [=](drain_atom) -> caf::result<bool> {
-      auto rp = self->make_response_promise<bool>();
-      self->state.drain_waiters.push_back(rp);
-      check_drained(self);
-      return rp;
-    },
-    [=](flush_atom) { flush(self); },
-    [=](idle_atom) {
-      auto& st = self->state;
-      bool idle = st.subscribers.empty() && st.intake.empty() && st.ledger && st.ledger->idle()
-                  && now_ms() - st.last_activity_ms >= st.svc.config->passivate_after.count();
-      if (!idle) {
-        arm_idle_timer(self);
-        return;
-      }
-      self->request(st.svc.registry, caf::infinite, passivate_atom_v, st.id, st.delegated_handled)
-        .then(
-          [=](bool granted) {
-            if (granted) {
-              self->quit();
-            } else {
-              arm_idle_timer(self);
-            }
-          },
-          [=](const caf::error&) { arm_idle_timer(self); });
-    },
+      },
+      [=](open_atom, open_request& req) -> caf::result<frame> {
+        ++self->state.delegated_handled;
+        touch(self);
+        auto rp = self->make_response_promise<frame>();
+        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+          if (!ok) {
+            rp.deliver(load_failure(self, req.rid));
+            return;
+          }
+          open_subscription(self, req, rp);
+        });
+        return rp;
+      },
+      [=](close_atom, close_request& req) -> caf::result<frame> {
+        ++self->state.delegated_handled;
+        touch(self);
+        remove_subscriber(self, req.session.address());
+        return reply_ok(req.rid);
+      },
+      [=](history_atom, history_request& req) -> caf::result<frame> {
+        ++self->state.delegated_handled;
+        touch(self);
+        auto rp = self->make_response_promise<frame>();
+        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+          auto& st = self->state;
+          if (!ok) {
+            rp.deliver(load_failure(self, req.rid));
+            return;
+          }
+          if (!visibility::can_read(access_of(self, req.user))) {
+            rp.deliver(reply_not_found(*st.svc.stats, req.rid));
+            return;
+          }
+          auto rid = req.rid;
+          auto user = req.user;
+          self->request(st.svc.db.for_key(st.id), caf::infinite, history_atom_v,
+                        std::move(req))
+              .then(
+                  [=](const message_page& page) mutable {
+                    auto& st = self->state;
+                    if (page.failed) {
+                      rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
+                                             "storage unavailable"));
+                      return;
+                    }
+                    std::vector<std::string> items;
+                    items.reserve(page.messages.size());
+                    for (const auto& m : page.messages)
+                      if (may_see(self, user, m))
+                        items.push_back(protocol::encode_message(m));
+                    protocol::map_builder f;
+                    f.raw_array("messages", items).boolean("more", page.more);
+                    rp.deliver(reply_ok(rid, f));
+                  },
+                  [=](const caf::error&) mutable {
+                    rp.deliver(reply_error(*self->state.svc.stats, rid,
+                                           error_code::unavailable,
+                                           "storage unavailable"));
+                  });
+        });
+        return rp;
+      },
+      [=](get_atom, get_request& req) -> caf::result<frame> {
+        ++self->state.delegated_handled;
+        touch(self);
+        auto rp = self->make_response_promise<frame>();
+        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+          if (!ok) {
+            rp.deliver(load_failure(self, req.rid));
+            return;
+          }
+          if (!visibility::can_read(access_of(self, req.user))) {
+            rp.deliver(reply_not_found(*self->state.svc.stats, req.rid));
+            return;
+          }
+          rp.deliver(conv_reply(req.rid, self->state.info));
+        });
+        return rp;
+      },
+      [=](create_atom, create_request& req) -> caf::result<frame> {
+        ++self->state.delegated_handled;
+        touch(self);
+        auto& st = self->state;
+        auto rp = self->make_response_promise<frame>();
+        if (st.stage != conversation_state::phase::creating) {
+          rp.deliver(reply_error(*st.svc.stats, req.rid, error_code::conflict,
+                                 "conversation already exists"));
+          return rp;
+        }
+        st.info = req.conv;
+        write_request w;
+        w.conv = st.id;
+        w.create = true;
+        w.conversation = req.conv;
+        w.create_cid = req.create_cid;
+        if (req.has_first) w.messages.push_back(req.first);
+        auto rid = req.rid;
+        auto first = req.has_first ? std::optional{req.first} : std::nullopt;
+        self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(w))
+            .then(
+                [=](const write_outcome& out) mutable {
+                  auto& st = self->state;
+                  if (out.status != write_status::committed) {
+                    rp.deliver(
+                        reply_error(*st.svc.stats, rid, error_code::unavailable,
+                                    "conversation not created; retry with the same cid"));
+                    run_parked(self, false);
+                    self->quit();
+                    return;
+                  }
+                  st.ledger.emplace(st.info.last_seq, st.info.last_ts,
+                                    st.svc.config->cid_cache);
+                  if (first) {
+                    st.ledger->remember(first->author, first->cid, first->seq, first->ts);
+                    remember_recent(self, *first);
+                  }
+                  rp.deliver(conv_reply(rid, st.info));
+                  become_ready(self);
+                },
+                [=](const caf::error&) mutable {
+                  rp.deliver(
+                      reply_error(*self->state.svc.stats, rid, error_code::unavailable,
+                                  "conversation not created; retry with the same cid"));
+                  run_parked(self, false);
+                  self->quit();
+                });
+        return rp;
+      },
+      [=](drain_atom) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->state.drain_waiters.push_back(rp);
+        check_drained(self);
+        return rp;
+      },
+      [=](flush_atom) { flush(self); },
+      [=](idle_atom) {
+        auto& st = self->state;
+        bool idle =
+            st.subscribers.empty() && st.intake.empty() && st.ledger &&
+            st.ledger->idle() &&
+            now_ms() - st.last_activity_ms >= st.svc.config->passivate_after.count();
+        if (!idle) {
+          arm_idle_timer(self);
+          return;
+        }
+        self->request(st.svc.registry, caf::infinite, passivate_atom_v, st.id,
+                      st.delegated_handled)
+            .then(
+                [=](bool granted) {
+                  if (granted) {
+                    self->quit();
+                  } else {
+                    arm_idle_timer(self);
+                  }
+                },
+                [=](const caf::error&) { arm_idle_timer(self); });
+      },
   };
 }
 

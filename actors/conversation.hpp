@@ -82,8 +82,8 @@ struct conversation_state {
 /// Spawned by the registry. `fresh`: the conversation is being created (its first
 /// request is `create`); otherwise it loads itself from PostgreSQL.
 conversation_actor::behavior_type
-conversation(conversation_actor::stateful_pointer<conversation_state> self, std::string id,
-             services svc, bool fresh);
+conversation(conversation_actor::stateful_pointer<conversation_state> self,
+             std::string id, services svc, bool fresh);
 
 /// True when `id` has the shape of a server-generated conversation id.
 bool valid_conversation_id(std::string_view id);

@@ -38,106 +38,113 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
   self->state.db = std::make_unique<storage::pg::connection>(conninfo);
   self->state.cid_cache = cid_cache;
   return {
-    [=](load_atom, const std::string& conv) {
-      conversation_snapshot snap;
-      auto c = with_retry(self, [&](auto& db) { return storage::load_conversation(db, conv); });
-      if (!c.ok()) {
-        snap.failed = true;
+      [=](load_atom, const std::string& conv) {
+        conversation_snapshot snap;
+        auto c = with_retry(
+            self, [&](auto& db) { return storage::load_conversation(db, conv); });
+        if (!c.ok()) {
+          snap.failed = true;
+          return snap;
+        }
+        if (!*c.value) return snap;
+        snap.found = true;
+        snap.conv = std::move(**c.value);
+        auto keys = with_retry(self, [&](auto& db) {
+          return storage::recent_cids(db, conv,
+                                      static_cast<std::int64_t>(self->state.cid_cache));
+        });
+        if (!keys.ok()) {
+          snap.failed = true;
+          return snap;
+        }
+        for (auto& k : *keys.value)
+          snap.recent_keys.push_back(
+              cid_key{std::move(k.author), std::move(k.cid), k.seq, k.ts});
         return snap;
-      }
-      if (!*c.value) return snap;
-      snap.found = true;
-      snap.conv = std::move(**c.value);
-      auto keys = with_retry(self, [&](auto& db) {
-        return storage::recent_cids(db, conv, static_cast<std::int64_t>(self->state.cid_cache));
-      });
-      if (!keys.ok()) {
-        snap.failed = true;
-        return snap;
-      }
-      for (auto& k : *keys.value)
-        snap.recent_keys.push_back(cid_key{std::move(k.author), std::move(k.cid), k.seq, k.ts});
-      return snap;
-    },
-    [=](history_atom, const history_request& q) {
-      message_page page;
-      auto r = with_retry(self, [&](auto& db) {
-        return storage::history(db, q.conv, q.has_before ? std::optional{q.before} : std::nullopt,
-                                q.has_after ? std::optional{q.after} : std::nullopt, q.limit);
-      });
-      if (!r.ok()) {
-        page.failed = true;
+      },
+      [=](history_atom, const history_request& q) {
+        message_page page;
+        auto r = with_retry(self, [&](auto& db) {
+          return storage::history(
+              db, q.conv, q.has_before ? std::optional{q.before} : std::nullopt,
+              q.has_after ? std::optional{q.after} : std::nullopt, q.limit);
+        });
+        if (!r.ok()) {
+          page.failed = true;
+          return page;
+        }
+        page.messages = std::move(r.value->messages);
+        page.more = r.value->more;
         return page;
-      }
-      page.messages = std::move(r.value->messages);
-      page.more = r.value->more;
-      return page;
-    },
-    [=](open_atom, const std::string& conv, std::uint64_t from, std::uint64_t to) {
-      message_page page;
-      auto r =
-        with_retry(self, [&](auto& db) { return storage::message_range(db, conv, from, to); });
-      if (!r.ok()) {
-        page.failed = true;
+      },
+      [=](open_atom, const std::string& conv, std::uint64_t from, std::uint64_t to) {
+        message_page page;
+        auto r = with_retry(
+            self, [&](auto& db) { return storage::message_range(db, conv, from, to); });
+        if (!r.ok()) {
+          page.failed = true;
+          return page;
+        }
+        page.messages = std::move(*r.value);
         return page;
-      }
-      page.messages = std::move(*r.value);
-      return page;
-    },
-    [=](reply_atom, const std::string& conv, std::uint64_t seq) {
-      reply_target t;
-      auto r = with_retry(self, [&](auto& db) { return storage::find_message(db, conv, seq); });
-      if (!r.ok()) {
-        t.failed = true;
+      },
+      [=](reply_atom, const std::string& conv, std::uint64_t seq) {
+        reply_target t;
+        auto r = with_retry(
+            self, [&](auto& db) { return storage::find_message(db, conv, seq); });
+        if (!r.ok()) {
+          t.failed = true;
+          return t;
+        }
+        if (*r.value) {
+          t.found = true;
+          t.internal = (*r.value)->internal;
+          t.author = (*r.value)->author;
+          t.preview = protocol::cut_preview((*r.value)->body);
+        }
         return t;
-      }
-      if (*r.value) {
-        t.found = true;
-        t.internal = (*r.value)->internal;
-        t.author = (*r.value)->author;
-        t.preview = protocol::cut_preview((*r.value)->body);
-      }
-      return t;
-    },
-    [=](created_atom, const std::string& user, const std::string& cid) {
-      created_lookup out;
-      auto r = with_retry(self, [&](auto& db) { return storage::find_created(db, user, cid); });
-      if (!r.ok())
-        out.failed = true;
-      else if (*r.value)
-        out.conv = **r.value;
-      return out;
-    },
-    [=](put_atom, const protocol::org_info& org) {
-      return ack_of(with_retry(self, [&](auto& db) { return storage::put_org(db, org, now_ms()); }));
-    },
-    [=](put_atom, const protocol::user_info& user) {
-      return ack_of(
-        with_retry(self, [&](auto& db) { return storage::put_user(db, user, now_ms()); }));
-    },
-    [=](list_atom, const list_request& q) {
-      conversation_page page;
-      auto r = with_retry(self, [&](auto& db) {
-        return storage::list_participating(
-          db, q.user, q.has_cursor ? std::optional{q.cursor_ts} : std::nullopt,
-          q.has_cursor ? std::optional{q.cursor_id} : std::nullopt, q.limit);
-      });
-      if (!r.ok()) {
-        page.failed = true;
+      },
+      [=](created_atom, const std::string& user, const std::string& cid) {
+        created_lookup out;
+        auto r = with_retry(
+            self, [&](auto& db) { return storage::find_created(db, user, cid); });
+        if (!r.ok())
+          out.failed = true;
+        else if (*r.value)
+          out.conv = **r.value;
+        return out;
+      },
+      [=](put_atom, const protocol::org_info& org) {
+        return ack_of(with_retry(
+            self, [&](auto& db) { return storage::put_org(db, org, now_ms()); }));
+      },
+      [=](put_atom, const protocol::user_info& user) {
+        return ack_of(with_retry(
+            self, [&](auto& db) { return storage::put_user(db, user, now_ms()); }));
+      },
+      [=](list_atom, const list_request& q) {
+        conversation_page page;
+        auto r = with_retry(self, [&](auto& db) {
+          return storage::list_participating(
+              db, q.user, q.has_cursor ? std::optional{q.cursor_ts} : std::nullopt,
+              q.has_cursor ? std::optional{q.cursor_id} : std::nullopt, q.limit);
+        });
+        if (!r.ok()) {
+          page.failed = true;
+          return page;
+        }
+        page.items = std::move(r.value->items);
+        page.more = r.value->more;
         return page;
-      }
-      page.items = std::move(r.value->items);
-      page.more = r.value->more;
-      return page;
-    },
-    [=](ping_atom) {
-      auto r = with_retry(self, [&](auto& db) {
-        auto res = db.exec("SELECT 1");
-        return res.ok() ? storage::db_result<bool>::success(true)
-                        : storage::db_result<bool>::failure(res.error());
-      });
-      return r.ok();
-    },
+      },
+      [=](ping_atom) {
+        auto r = with_retry(self, [&](auto& db) {
+          auto res = db.exec("SELECT 1");
+          return res.ok() ? storage::db_result<bool>::success(true)
+                          : storage::db_result<bool>::failure(res.error());
+        });
+        return r.ok();
+      },
   };
 }
 

@@ -14,10 +14,11 @@ class frame {
 public:
   frame() = default;
   explicit frame(std::string bytes)
-    : bytes_(std::make_shared<const std::string>(std::move(bytes))) {
-  }
+      : bytes_(std::make_shared<const std::string>(std::move(bytes))) {}
 
-  std::string_view view() const { return bytes_ ? std::string_view{*bytes_} : std::string_view{}; }
+  std::string_view view() const {
+    return bytes_ ? std::string_view{*bytes_} : std::string_view{};
+  }
   std::size_t size() const { return bytes_ ? bytes_->size() : 0; }
   bool empty() const { return size() == 0; }
   const std::shared_ptr<const std::string>& shared() const { return bytes_; }

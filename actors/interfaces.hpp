@@ -4,7 +4,8 @@
 // message graph. Requests from a session to a conversation carry their `rid`; the
 // conversation actor answers with the encoded reply frame.
 //
-//   net::ws_session --frame--> session --send/open/...--> registry --delegate--> conversation
+//   net::ws_session --frame--> session --send/open/...--> registry --delegate-->
+//   conversation
 //                                 ^                                                 |  |
 //                                 +------------------- push (after commit) ---------+  |
 //                                                          persistence <--write--------+
@@ -18,16 +19,16 @@ namespace parley {
 
 /// One client connection (one WebSocket).
 using session_actor = caf::typed_actor<
-  // A binary frame read from the client.
-  caf::reacts_to<frame_atom, std::string>,
-  // The socket closed or failed: clean up and stop.
-  caf::reacts_to<disconnect_atom>,
-  // A frame to forward to the client (a live event, encoded once for everyone).
-  caf::reacts_to<push_atom, frame>,
-  // No hello within the deadline.
-  caf::reacts_to<hello_timeout_atom>,
-  // The server is stopping: close with 1001 after pending replies.
-  caf::reacts_to<shutdown_atom>>;
+    // A binary frame read from the client.
+    caf::reacts_to<frame_atom, std::string>,
+    // The socket closed or failed: clean up and stop.
+    caf::reacts_to<disconnect_atom>,
+    // A frame to forward to the client (a live event, encoded once for everyone).
+    caf::reacts_to<push_atom, frame>,
+    // No hello within the deadline.
+    caf::reacts_to<hello_timeout_atom>,
+    // The server is stopping: close with 1001 after pending replies.
+    caf::reacts_to<shutdown_atom>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
@@ -87,59 +88,60 @@ struct db_ack {
 /// One conversation: the only writer of its messages. Assigns seqs, checks rights,
 /// fans out after commit, passivates when idle.
 using conversation_actor = caf::typed_actor<
-  // msg.send: replies once the message is durable.
-  caf::replies_to<send_atom, send_request>::with<frame>,
-  // conv.open: subscribe and return the messages after `since`.
-  caf::replies_to<open_atom, open_request>::with<frame>,
-  // conv.close: unsubscribe.
-  caf::replies_to<close_atom, close_request>::with<frame>,
-  // msg.history: a page of messages.
-  caf::replies_to<history_atom, history_request>::with<frame>,
-  // conv.get: the conversation object.
-  caf::replies_to<get_atom, get_request>::with<frame>,
-  // conv.create: the first request a freshly spawned conversation gets.
-  caf::replies_to<create_atom, create_request>::with<frame>,
-  // Shutdown: answers once nothing is in flight.
-  caf::replies_to<drain_atom>::with<bool>,
-  // Internal: hand the assigned messages to the writer.
-  caf::reacts_to<flush_atom>,
-  // Internal: periodic idleness check.
-  caf::reacts_to<idle_atom>>;
+    // msg.send: replies once the message is durable.
+    caf::replies_to<send_atom, send_request>::with<frame>,
+    // conv.open: subscribe and return the messages after `since`.
+    caf::replies_to<open_atom, open_request>::with<frame>,
+    // conv.close: unsubscribe.
+    caf::replies_to<close_atom, close_request>::with<frame>,
+    // msg.history: a page of messages.
+    caf::replies_to<history_atom, history_request>::with<frame>,
+    // conv.get: the conversation object.
+    caf::replies_to<get_atom, get_request>::with<frame>,
+    // conv.create: the first request a freshly spawned conversation gets.
+    caf::replies_to<create_atom, create_request>::with<frame>,
+    // Shutdown: answers once nothing is in flight.
+    caf::replies_to<drain_atom>::with<bool>,
+    // Internal: hand the assigned messages to the writer.
+    caf::reacts_to<flush_atom>,
+    // Internal: periodic idleness check.
+    caf::reacts_to<idle_atom>>;
 
 /// Places conversations: finds or starts the actor of a conversation id and
 /// delegates to it. The one placement function, so clustering can put actors on
 /// other nodes without touching callers.
 using registry_actor = conversation_actor::extend<
-  // A conversation actor that has handled `n` delegated requests asks to stop;
-  // granted when nothing is in transit to it.
-  caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;
+    // A conversation actor that has handled `n` delegated requests asks to stop;
+    // granted when nothing is in transit to it.
+    caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;
 
 /// Group commit to PostgreSQL (a detached actor: libpq blocks).
 using persistence_actor = caf::typed_actor<
-  // Make a conversation's messages (and, for a new one, its row) durable.
-  caf::replies_to<write_atom, write_request>::with<write_outcome>,
-  // Internal: commit what has accumulated.
-  caf::reacts_to<flush_atom>>;
+    // Make a conversation's messages (and, for a new one, its row) durable.
+    caf::replies_to<write_atom, write_request>::with<write_outcome>,
+    // Internal: commit what has accumulated.
+    caf::reacts_to<flush_atom>>;
 
 /// Reads and directory writes (detached actors, one connection each).
 using db_actor = caf::typed_actor<
-  // A conversation's row, participants and newest idempotency keys.
-  caf::replies_to<load_atom, std::string>::with<conversation_snapshot>,
-  // A page of history.
-  caf::replies_to<history_atom, history_request>::with<message_page>,
-  // Messages with seq in [from, to], for conv.open's backlog.
-  caf::replies_to<open_atom, std::string, std::uint64_t, std::uint64_t>::with<message_page>,
-  // Author and preview of a message that is replied to.
-  caf::replies_to<reply_atom, std::string, std::uint64_t>::with<reply_target>,
-  // The conversation a creator made with a cid.
-  caf::replies_to<created_atom, std::string, std::string>::with<created_lookup>,
-  // Directory writes.
-  caf::replies_to<put_atom, protocol::org_info>::with<db_ack>,
-  caf::replies_to<put_atom, protocol::user_info>::with<db_ack>,
-  // conv.list.
-  caf::replies_to<list_atom, list_request>::with<conversation_page>,
-  // Health check: true when the database answers.
-  caf::replies_to<ping_atom>::with<bool>>;
+    // A conversation's row, participants and newest idempotency keys.
+    caf::replies_to<load_atom, std::string>::with<conversation_snapshot>,
+    // A page of history.
+    caf::replies_to<history_atom, history_request>::with<message_page>,
+    // Messages with seq in [from, to], for conv.open's backlog.
+    caf::replies_to<open_atom, std::string, std::uint64_t,
+                    std::uint64_t>::with<message_page>,
+    // Author and preview of a message that is replied to.
+    caf::replies_to<reply_atom, std::string, std::uint64_t>::with<reply_target>,
+    // The conversation a creator made with a cid.
+    caf::replies_to<created_atom, std::string, std::string>::with<created_lookup>,
+    // Directory writes.
+    caf::replies_to<put_atom, protocol::org_info>::with<db_ack>,
+    caf::replies_to<put_atom, protocol::user_info>::with<db_ack>,
+    // conv.list.
+    caf::replies_to<list_atom, list_request>::with<conversation_page>,
+    // Health check: true when the database answers.
+    caf::replies_to<ping_atom>::with<bool>>;
 
 // -- inspect overloads (serialization for remote messages) -----------------------
 
@@ -197,8 +199,8 @@ typename Inspector::result_type inspect(Inspector& f, get_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_request& x) {
-  return f(caf::meta::type_name("create_request"), x.rid, x.conv, x.create_cid, x.has_first,
-           x.first);
+  return f(caf::meta::type_name("create_request"), x.rid, x.conv, x.create_cid,
+           x.has_first, x.first);
 }
 
 template <class Inspector>
@@ -225,8 +227,8 @@ typename Inspector::result_type inspect(Inspector& f, cid_key& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_request& x) {
-  return f(caf::meta::type_name("write_request"), x.conv, x.epoch, x.create, x.conversation,
-           x.create_cid, x.messages);
+  return f(caf::meta::type_name("write_request"), x.conv, x.epoch, x.create,
+           x.conversation, x.create_cid, x.messages);
 }
 
 template <class Inspector>
@@ -293,9 +295,9 @@ typename Inspector::result_type inspect(Inspector& f, conversation& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, org_info& x) {
   parley::optional_field<std::string> alias{x.alias};
-  return f(caf::meta::type_name("org_info"), x.id, x.name, x.connect_policy, x.closing_notes,
-           x.window_hours, alias, x.max_attachment_bytes, x.attachment_types,
-           x.display_as_alias);
+  return f(caf::meta::type_name("org_info"), x.id, x.name, x.connect_policy,
+           x.closing_notes, x.window_hours, alias, x.max_attachment_bytes,
+           x.attachment_types, x.display_as_alias);
 }
 
 template <class Inspector>

@@ -42,10 +42,10 @@ struct get_request {
 
 struct create_request {
   std::uint64_t rid = 0;
-  protocol::conversation conv;  // id, participants etc. chosen by the session
-  std::string create_cid;       // empty: none
+  protocol::conversation conv; // id, participants etc. chosen by the session
+  std::string create_cid;      // empty: none
   bool has_first = false;
-  protocol::message first;      // seq 1 when has_first
+  protocol::message first; // seq 1 when has_first
 };
 
 /// A committed message's idempotency key and its stored answer.
@@ -59,15 +59,15 @@ struct cid_key {
 /// What the persistence actor is asked to make durable for one conversation.
 struct write_request {
   std::string conv;
-  std::uint64_t epoch = 0;            // the conversation's write epoch (see seq_ledger)
-  bool create = false;                // conversation row and participants come first
+  std::uint64_t epoch = 0;             // the conversation's write epoch (see seq_ledger)
+  bool create = false;                 // conversation row and participants come first
   protocol::conversation conversation; // when create
   std::string create_cid;
   std::vector<protocol::message> messages;
 };
 
 enum class write_status : std::uint8_t {
-  committed,  // durable
+  committed,   // durable
   unavailable, // the transaction failed; nothing of this request was stored
   stale,       // refused: an earlier write of the same epoch failed
   collision,   // a message collided with a stored row; see `existing`

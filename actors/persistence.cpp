@@ -22,7 +22,8 @@ void answer(pending_write& p, write_status status, std::string error = {}) {
 /// Fails every item of `items` with `status`, and records their conversations'
 /// epochs as failed so that later requests of the same epoch are refused.
 template <class Items>
-void fail_all(self_ptr self, Items& items, write_status status, const std::string& error) {
+void fail_all(self_ptr self, Items& items, write_status status,
+              const std::string& error) {
   for (auto& item : items) {
     answer(item.request, status, error);
     for (auto& stale : self->state.policy.mark_failed(item.conv, item.epoch))
@@ -31,13 +32,15 @@ void fail_all(self_ptr self, Items& items, write_status status, const std::strin
   items.clear();
 }
 
-storage::write_batch make_batch(const std::vector<commit_policy<pending_write>::item>& items) {
+storage::write_batch
+make_batch(const std::vector<commit_policy<pending_write>::item>& items) {
   storage::write_batch batch;
   for (const auto& item : items) {
     const auto& r = item.request.request;
-    if (r.create) batch.creates.push_back({r.conversation, r.create_cid.empty()
-                                                             ? std::nullopt
-                                                             : std::optional{r.create_cid}});
+    if (r.create)
+      batch.creates.push_back({r.conversation, r.create_cid.empty()
+                                                   ? std::nullopt
+                                                   : std::optional{r.create_cid}});
     batch.messages.insert(batch.messages.end(), r.messages.begin(), r.messages.end());
   }
   return batch;
@@ -61,14 +64,17 @@ void commit_pending(self_ptr self) {
     auto batch = make_batch(items);
     auto start = std::chrono::steady_clock::now();
     auto r = storage::write(db, batch);
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                .count();
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                        start)
+                  .count();
     if (r.ok()) {
       st.stats->commits.fetch_add(1, std::memory_order_relaxed);
-      st.stats->messages_committed.fetch_add(batch.messages.size(), std::memory_order_relaxed);
+      st.stats->messages_committed.fetch_add(batch.messages.size(),
+                                             std::memory_order_relaxed);
       st.stats->commit_batch_size.observe(static_cast<double>(batch.messages.size()));
       st.stats->commit_latency_ms.observe(ms);
-      for (auto& item : items) answer(item.request, write_status::committed);
+      for (auto& item : items)
+        answer(item.request, write_status::committed);
       return;
     }
     st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
@@ -107,37 +113,37 @@ void commit_pending(self_ptr self) {
 } // namespace
 
 persistence_actor::behavior_type
-persistence(persistence_actor::stateful_pointer<persistence_state> self, std::string conninfo,
-            std::shared_ptr<metrics> stats) {
+persistence(persistence_actor::stateful_pointer<persistence_state> self,
+            std::string conninfo, std::shared_ptr<metrics> stats) {
   self->state.db = std::make_unique<storage::pg::connection>(conninfo);
   self->state.stats = std::move(stats);
   return {
-    [=](write_atom, write_request& req) -> caf::result<write_outcome> {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<write_outcome>();
-      auto conv = req.conv;
-      auto epoch = req.epoch;
-      if (auto stale = st.policy.offer(std::move(conv), epoch,
-                                       pending_write{std::move(req), rp})) {
-        answer(*stale, write_status::stale);
+      [=](write_atom, write_request& req) -> caf::result<write_outcome> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<write_outcome>();
+        auto conv = req.conv;
+        auto epoch = req.epoch;
+        if (auto stale = st.policy.offer(std::move(conv), epoch,
+                                         pending_write{std::move(req), rp})) {
+          answer(*stale, write_status::stale);
+          return rp;
+        }
+        if (!st.flush_queued) {
+          // Behind every request already in the mailbox: they join this batch.
+          st.flush_queued = true;
+          self->send(self, flush_atom_v);
+        }
         return rp;
-      }
-      if (!st.flush_queued) {
-        // Behind every request already in the mailbox: they join this batch.
-        st.flush_queued = true;
-        self->send(self, flush_atom_v);
-      }
-      return rp;
-    },
-    [=](flush_atom) {
-      auto& st = self->state;
-      st.flush_queued = false;
-      commit_pending(self);
-      if (st.policy.has_pending() && !st.flush_queued) {
-        st.flush_queued = true;
-        self->send(self, flush_atom_v);
-      }
-    },
+      },
+      [=](flush_atom) {
+        auto& st = self->state;
+        st.flush_queued = false;
+        commit_pending(self);
+        if (st.policy.has_pending() && !st.flush_queued) {
+          st.flush_queued = true;
+          self->send(self, flush_atom_v);
+        }
+      },
   };
 }
 

@@ -29,7 +29,7 @@ struct persistence_state {
 
 /// The group-commit writer. Spawn detached.
 persistence_actor::behavior_type
-persistence(persistence_actor::stateful_pointer<persistence_state> self, std::string conninfo,
-            std::shared_ptr<metrics> stats);
+persistence(persistence_actor::stateful_pointer<persistence_state> self,
+            std::string conninfo, std::shared_ptr<metrics> stats);
 
 } // namespace parley

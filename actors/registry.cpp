@@ -19,7 +19,8 @@ registry_state::entry& place(self_ptr self, const std::string& conv, bool fresh)
 }
 
 template <class Atom, class Request>
-caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req, bool fresh = false) {
+caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req,
+                              bool fresh = false) {
   auto& e = place(self, req.conv, fresh);
   ++e.delegated;
   return self->delegate(e.handle, atom, std::move(req));
@@ -27,8 +28,8 @@ caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req, bool fresh
 
 } // namespace
 
-registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry_state> self,
-                                       services svc) {
+registry_actor::behavior_type
+registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
   self->state.svc = std::move(svc);
   self->state.svc.registry = caf::actor_cast<registry_actor>(self);
   self->set_down_handler([=](const caf::down_msg& dm) {
@@ -42,55 +43,69 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     // Conversations are monitored, not linked (one failing must not take the
     // registry down), so the registry stops them itself when it is stopped.
-    for (auto& [id, e] : self->state.convs) self->send_exit(e.handle, msg.reason);
+    for (auto& [id, e] : self->state.convs)
+      self->send_exit(e.handle, msg.reason);
     self->quit(msg.reason);
   });
   return {
-    [=](send_atom a, send_request& r) -> caf::delegated<frame> { return forward(self, a, r); },
-    [=](open_atom a, open_request& r) -> caf::delegated<frame> { return forward(self, a, r); },
-    [=](close_atom a, close_request& r) -> caf::delegated<frame> { return forward(self, a, r); },
-    [=](history_atom a, history_request& r) -> caf::delegated<frame> {
-      return forward(self, a, r);
-    },
-    [=](get_atom a, get_request& r) -> caf::delegated<frame> { return forward(self, a, r); },
-    [=](create_atom a, create_request& r) -> caf::delegated<frame> {
-      auto conv = r.conv.id;
-      auto& e = place(self, conv, true);
-      ++e.delegated;
-      return self->delegate(e.handle, a, std::move(r));
-    },
-    [=](drain_atom) -> caf::result<bool> {
-      // Shutdown: answer once every conversation has nothing in flight.
-      auto& st = self->state;
-      auto rp = self->make_response_promise<bool>();
-      auto remaining = std::make_shared<std::size_t>(st.convs.size());
-      if (*remaining == 0) {
-        rp.deliver(true);
+      [=](send_atom a, send_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](open_atom a, open_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](close_atom a, close_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](history_atom a, history_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](get_atom a, get_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](create_atom a, create_request& r) -> caf::delegated<frame> {
+        auto conv = r.conv.id;
+        auto& e = place(self, conv, true);
+        ++e.delegated;
+        return self->delegate(e.handle, a, std::move(r));
+      },
+      [=](drain_atom) -> caf::result<bool> {
+        // Shutdown: answer once every conversation has nothing in flight.
+        auto& st = self->state;
+        auto rp = self->make_response_promise<bool>();
+        auto remaining = std::make_shared<std::size_t>(st.convs.size());
+        if (*remaining == 0) {
+          rp.deliver(true);
+          return rp;
+        }
+        for (auto& [id, e] : st.convs) {
+          self->request(e.handle, std::chrono::seconds{10}, drain_atom_v)
+              .then(
+                  [=](bool) mutable {
+                    if (--*remaining == 0) rp.deliver(true);
+                  },
+                  [=](const caf::error&) mutable {
+                    if (--*remaining == 0) rp.deliver(true);
+                  });
+        }
         return rp;
-      }
-      for (auto& [id, e] : st.convs) {
-        self->request(e.handle, std::chrono::seconds{10}, drain_atom_v)
-          .then([=](bool) mutable { if (--*remaining == 0) rp.deliver(true); },
-                [=](const caf::error&) mutable { if (--*remaining == 0) rp.deliver(true); });
-      }
-      return rp;
-    },
-    [=](flush_atom) {},
-    [=](idle_atom) {},
-    [=](passivate_atom, const std::string& conv, std::uint64_t handled) {
-      // Granted only when every request forwarded to this incarnation has been
-      // handled: then nothing is in transit to it and it can stop without loss.
-      auto& st = self->state;
-      auto i = st.convs.find(conv);
-      if (i == st.convs.end()) return true;
-      if (i->second.handle.address() != self->current_sender()
-          || i->second.delegated != handled)
-        return false;
-      st.by_addr.erase(i->second.handle.address());
-      self->demonitor(i->second.handle.address());
-      st.convs.erase(i);
-      return true;
-    },
+      },
+      [=](flush_atom) {},
+      [=](idle_atom) {},
+      [=](passivate_atom, const std::string& conv, std::uint64_t handled) {
+        // Granted only when every request forwarded to this incarnation has been
+        // handled: then nothing is in transit to it and it can stop without loss.
+        auto& st = self->state;
+        auto i = st.convs.find(conv);
+        if (i == st.convs.end()) return true;
+        if (i->second.handle.address() != self->current_sender() ||
+            i->second.delegated != handled)
+          return false;
+        st.by_addr.erase(i->second.handle.address());
+        self->demonitor(i->second.handle.address());
+        st.convs.erase(i);
+        return true;
+      },
   };
 }
 

@@ -25,7 +25,7 @@ struct registry_state {
 /// starting one (which loads itself from PostgreSQL) on first use, and forwards the
 /// request. Callers never hold conversation handles, so a conversation can
 /// passivate, restart, or (later) live on another node without them noticing.
-registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry_state> self,
-                                       services svc);
+registry_actor::behavior_type
+registry(registry_actor::stateful_pointer<registry_state> self, services svc);
 
 } // namespace parley

@@ -2,8 +2,8 @@
 
 namespace parley {
 
-frame reply_error(metrics& stats, std::optional<std::uint64_t> rid, protocol::error_code code,
-                  std::string_view message) {
+frame reply_error(metrics& stats, std::optional<std::uint64_t> rid,
+                  protocol::error_code code, std::string_view message) {
   stats.count_error(code);
   return frame{protocol::encode_error(rid, code, message)};
 }

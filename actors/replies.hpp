@@ -11,8 +11,8 @@
 namespace parley {
 
 /// An error reply, counted in the metrics by code.
-frame reply_error(metrics& stats, std::optional<std::uint64_t> rid, protocol::error_code code,
-                  std::string_view message);
+frame reply_error(metrics& stats, std::optional<std::uint64_t> rid,
+                  protocol::error_code code, std::string_view message);
 
 /// A success reply with `fields`.
 frame reply_ok(std::optional<std::uint64_t> rid, const protocol::map_builder& fields);

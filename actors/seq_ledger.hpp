@@ -46,9 +46,8 @@ public:
   };
 
   seq_ledger(std::uint64_t last_seq, std::int64_t last_ts, std::size_t capacity = 4096)
-    : last_committed_(last_seq), next_seq_(last_seq + 1), last_ts_(last_ts),
-      capacity_(capacity) {
-  }
+      : last_committed_(last_seq), next_seq_(last_seq + 1), last_ts_(last_ts),
+        capacity_(capacity) {}
 
   std::uint64_t last_committed() const { return last_committed_; }
   std::uint64_t next_seq() const { return next_seq_; }
@@ -98,7 +97,8 @@ public:
   /// current epoch. Empty when there is nothing new.
   std::vector<protocol::message> take_unsent() {
     std::vector<protocol::message> out;
-    for (std::size_t i = sent_; i < in_flight_.size(); ++i) out.push_back(in_flight_[i].msg);
+    for (std::size_t i = sent_; i < in_flight_.size(); ++i)
+      out.push_back(in_flight_[i].msg);
     if (!out.empty()) {
       batches_.push_back(out.size());
       sent_ = in_flight_.size();
@@ -131,7 +131,8 @@ public:
   std::vector<entry> fail(std::uint64_t epoch) {
     std::vector<entry> out;
     if (epoch != epoch_) return out;
-    for (auto& e : in_flight_) out.push_back(std::move(e));
+    for (auto& e : in_flight_)
+      out.push_back(std::move(e));
     in_flight_.clear();
     in_flight_keys_.clear();
     batches_.clear();
@@ -157,9 +158,9 @@ private:
   std::int64_t last_ts_;
   std::size_t capacity_;
   std::uint64_t epoch_ = 0;
-  std::deque<entry> in_flight_;                 // ascending by seq
-  std::size_t sent_ = 0;                         // prefix of in_flight_ given to the writer
-  std::deque<std::size_t> batches_;              // sizes of outstanding batches, oldest first
+  std::deque<entry> in_flight_;     // ascending by seq
+  std::size_t sent_ = 0;            // prefix of in_flight_ given to the writer
+  std::deque<std::size_t> batches_; // sizes of outstanding batches, oldest first
   std::unordered_map<std::string, std::uint64_t> in_flight_keys_;
   std::unordered_map<std::string, std::pair<std::uint64_t, std::int64_t>> committed_;
   std::deque<std::string> order_; // committed keys, oldest first, for eviction

@@ -35,8 +35,8 @@ class db_pool {
 public:
   db_pool() = default;
   explicit db_pool(std::vector<db_actor> workers)
-    : workers_(std::move(workers)), next_(std::make_shared<std::atomic<std::size_t>>(0)) {
-  }
+      : workers_(std::move(workers)),
+        next_(std::make_shared<std::atomic<std::size_t>>(0)) {}
 
   const db_actor& for_key(std::string_view key) const {
     return workers_[std::hash<std::string_view>{}(key) % workers_.size()];

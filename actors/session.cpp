@@ -23,15 +23,11 @@ using op_handler = void (*)(session_self, const protocol::request&, std::uint64_
 
 const std::unordered_map<std::string_view, op_handler>& op_table() {
   static const std::unordered_map<std::string_view, op_handler> table{
-    {"admin.org.put", op_admin_org_put},
-    {"admin.user.put", op_admin_user_put},
-    {"conv.create", op_conv_create},
-    {"conv.get", op_conv_get},
-    {"conv.list", op_conv_list},
-    {"conv.open", op_conv_open},
-    {"conv.close", op_conv_close},
-    {"msg.send", op_msg_send},
-    {"msg.history", op_msg_history},
+      {"admin.org.put", op_admin_org_put}, {"admin.user.put", op_admin_user_put},
+      {"conv.create", op_conv_create},     {"conv.get", op_conv_get},
+      {"conv.list", op_conv_list},         {"conv.open", op_conv_open},
+      {"conv.close", op_conv_close},       {"msg.send", op_msg_send},
+      {"msg.history", op_msg_history},
   };
   return table;
 }
@@ -40,11 +36,13 @@ std::string new_session_id() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
   std::string id = "s";
-  for (int i = 0; i < 16; ++i) id += hex[rng() % 16];
+  for (int i = 0; i < 16; ++i)
+    id += hex[rng() % 16];
   return id;
 }
 
-void refuse_auth(session_self self, std::optional<std::uint64_t> rid, std::string_view why) {
+void refuse_auth(session_self self, std::optional<std::uint64_t> rid,
+                 std::string_view why) {
   send_error(self, rid, error_code::unauthenticated, why);
   close_session(self, close_policy, "unauthenticated");
 }
@@ -56,7 +54,8 @@ void handle_hello(session_self self, const protocol::request& req,
   auto token = a.str("token", 1, 8192);
   a.opt_str("device", 0, protocol::limits::max_text_bytes);
   if (!a.ok()) return refuse_auth(self, rid, a.error());
-  auto verdict = protocol::verify_token(token, st.svc.config->token_secret, now_ms() / 1000);
+  auto verdict =
+      protocol::verify_token(token, st.svc.config->token_secret, now_ms() / 1000);
   if (!verdict.claims) return refuse_auth(self, rid, protocol::to_string(verdict.error));
   auto& claims = *verdict.claims;
   auto user = st.svc.dir->user(claims.sub);
@@ -95,10 +94,12 @@ void handle_frame(session_self self, const std::string& bytes) {
     return send_error(self, std::nullopt, error_code::bad_request,
                       req.rid_malformed() ? "'rid' must be a non-negative integer"
                                           : "missing 'rid'");
-  if (op == "hello") return send_error(self, rid, error_code::bad_request, "already authenticated");
+  if (op == "hello")
+    return send_error(self, rid, error_code::bad_request, "already authenticated");
   auto handler = op_table().find(op);
   if (handler == op_table().end())
-    return send_error(self, rid, error_code::bad_request, "unknown op '" + std::string{op} + "'");
+    return send_error(self, rid, error_code::bad_request,
+                      "unknown op '" + std::string{op} + "'");
   handler->second(self, req, *rid);
 }
 
@@ -108,8 +109,8 @@ void send_frame(session_self self, const frame& f) {
   if (!self->state.closing) self->state.out->send(f);
 }
 
-void send_error(session_self self, std::optional<std::uint64_t> rid, protocol::error_code code,
-                std::string_view message) {
+void send_error(session_self self, std::optional<std::uint64_t> rid,
+                protocol::error_code code, std::string_view message) {
   send_frame(self, reply_error(*self->state.svc.stats, rid, code, message));
 }
 
@@ -129,19 +130,20 @@ session_actor::behavior_type session(session_self self, services svc,
   st.id = new_session_id();
   self->delayed_send(self, st.svc.config->hello_timeout, hello_timeout_atom_v);
   return {
-    [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },
-    [=](disconnect_atom) {
-      // Subscriptions end with us: conversation actors monitor their subscribers.
-      self->state.closing = true;
-      self->quit();
-    },
-    [=](push_atom, const frame& f) {
-      send_frame(self, f);
-    },
-    [=](hello_timeout_atom) {
-      if (!self->state.authenticated) close_session(self, close_policy, "no hello within 10 s");
-    },
-    [=](shutdown_atom) { close_session(self, close_going_away, "server shutting down"); },
+      [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },
+      [=](disconnect_atom) {
+        // Subscriptions end with us: conversation actors monitor their subscribers.
+        self->state.closing = true;
+        self->quit();
+      },
+      [=](push_atom, const frame& f) { send_frame(self, f); },
+      [=](hello_timeout_atom) {
+        if (!self->state.authenticated)
+          close_session(self, close_policy, "no hello within 10 s");
+      },
+      [=](shutdown_atom) {
+        close_session(self, close_going_away, "server shutting down");
+      },
   };
 }
 

@@ -46,8 +46,8 @@ session_actor::behavior_type session(session_self self, services svc,
 void send_frame(session_self self, const frame& f);
 
 /// Sends an error reply and counts it.
-void send_error(session_self self, std::optional<std::uint64_t> rid, protocol::error_code code,
-                std::string_view message);
+void send_error(session_self self, std::optional<std::uint64_t> rid,
+                protocol::error_code code, std::string_view message);
 
 /// Closes the connection with a WebSocket close code and stops the session.
 void close_session(session_self self, std::uint16_t code, std::string reason);
@@ -59,17 +59,18 @@ void ask_conversation(session_self self, Atom atom, Request req) {
   auto rid = req.rid;
   self->request(self->state.svc.registry, self->state.svc.config->request_timeout, atom,
                 std::move(req))
-    .then([=](const frame& f) { send_frame(self, f); },
-          [=](const caf::error&) {
-            send_error(self, rid, protocol::error_code::unavailable,
-                       "conversation unavailable; retry");
-          });
+      .then([=](const frame& f) { send_frame(self, f); },
+            [=](const caf::error&) {
+              send_error(self, rid, protocol::error_code::unavailable,
+                         "conversation unavailable; retry");
+            });
 }
 
 // Op handlers. Each validates its arguments, answers bad_request with one clear
 // message on the first problem, and otherwise does the work.
 void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid);
-void op_admin_user_put(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_admin_user_put(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
 void op_conv_create(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_list(session_self self, const protocol::request& req, std::uint64_t rid);

@@ -72,8 +72,8 @@ void read_settings(const msgpack::object& s, protocol::org_info& org, protocol::
       for (std::uint32_t i = 0; i < o->via.array.size; ++i) {
         const auto& e = o->via.array.ptr[i];
         std::string_view ext = e.type == msgpack::type::STR
-                                 ? std::string_view{e.via.str.ptr, e.via.str.size}
-                                 : std::string_view{};
+                                   ? std::string_view{e.via.str.ptr, e.via.str.size}
+                                   : std::string_view{};
         bool ok = !ext.empty() && ext.size() <= 16;
         for (char c : ext)
           if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) ok = false;
@@ -115,22 +115,22 @@ void store(session_self self, std::uint64_t rid, Value value, Apply apply,
            std::string missing_reference_message) {
   auto& st = self->state;
   self->request(st.svc.db.any(), st.svc.config->request_timeout, put_atom_v, value)
-    .then(
-      [=](const db_ack& ack) mutable {
-        if (ack.ok) {
-          apply(std::move(value));
-          send_frame(self, reply_ok(rid));
-        } else if (ack.missing_reference) {
-          send_error(self, rid, error_code::bad_request, missing_reference_message);
-        } else {
-          send_error(self, rid, error_code::unavailable, "storage unavailable");
-        }
-        admin_done(self);
-      },
-      [=](const caf::error&) {
-        send_error(self, rid, error_code::unavailable, "storage unavailable");
-        admin_done(self);
-      });
+      .then(
+          [=](const db_ack& ack) mutable {
+            if (ack.ok) {
+              apply(std::move(value));
+              send_frame(self, reply_ok(rid));
+            } else if (ack.missing_reference) {
+              send_error(self, rid, error_code::bad_request, missing_reference_message);
+            } else {
+              send_error(self, rid, error_code::unavailable, "storage unavailable");
+            }
+            admin_done(self);
+          },
+          [=](const caf::error&) {
+            send_error(self, rid, error_code::unavailable, "storage unavailable");
+            admin_done(self);
+          });
 }
 
 } // namespace
@@ -152,8 +152,9 @@ void org_put_now(session_self self, const protocol::request& req, std::uint64_t 
     return admin_done(self);
   }
   auto dir = self->state.svc.dir;
-  store(self, rid, std::move(org), [dir](protocol::org_info o) { dir->put_org(std::move(o)); },
-        "unknown reference");
+  store(
+      self, rid, std::move(org),
+      [dir](protocol::org_info o) { dir->put_org(std::move(o)); }, "unknown reference");
 }
 
 void user_put_now(session_self self, const protocol::request& req, std::uint64_t rid) {
@@ -198,8 +199,9 @@ void user_put_now(session_self self, const protocol::request& req, std::uint64_t
     return admin_done(self);
   }
   auto dir = self->state.svc.dir;
-  store(self, rid, std::move(u), [dir](protocol::user_info v) { dir->put_user(std::move(v)); },
-        "unknown org");
+  store(
+      self, rid, std::move(u),
+      [dir](protocol::user_info v) { dir->put_user(std::move(v)); }, "unknown org");
 }
 
 /// Queues an admin op behind the ones still running (the request copy shares the
@@ -211,11 +213,13 @@ void enqueue_admin(session_self self, const protocol::request& req, std::uint64_
   run_admin_queue(self);
 }
 
-void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+void op_admin_org_put(session_self self, const protocol::request& req,
+                      std::uint64_t rid) {
   enqueue_admin(self, req, rid, org_put_now);
 }
 
-void op_admin_user_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+void op_admin_user_put(session_self self, const protocol::request& req,
+                       std::uint64_t rid) {
   enqueue_admin(self, req, rid, user_put_now);
 }
 

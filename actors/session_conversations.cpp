@@ -26,7 +26,8 @@ bool require_user(session_self self, std::uint64_t rid) {
 
 /// Reads the `conv` argument. A string that is no conversation id cannot name a
 /// readable conversation: `not_found`, like any conversation the caller cannot see.
-std::optional<std::string> conv_arg(session_self self, protocol::args& a, std::uint64_t rid) {
+std::optional<std::string> conv_arg(session_self self, protocol::args& a,
+                                    std::uint64_t rid) {
   auto conv = a.str("conv", 1, limits::max_id_bytes);
   if (!a.ok()) {
     send_error(self, rid, error_code::bad_request, a.error());
@@ -45,13 +46,15 @@ bool read_message_fields(session_self self, protocol::args& a, const msgpack::ob
                          std::uint64_t rid, std::string& body, std::string& format,
                          std::vector<std::string>& mentions, bool& internal) {
   if (auto raw = protocol::find_in_map(map, "body");
-      raw && raw->type == msgpack::type::STR && raw->via.str.size > limits::max_body_bytes) {
+      raw && raw->type == msgpack::type::STR &&
+      raw->via.str.size > limits::max_body_bytes) {
     send_error(self, rid, error_code::too_large, "body exceeds 64 KiB");
     return false;
   }
   body = std::string{a.str("body", 0, limits::max_body_bytes)};
   format = std::string{a.opt_str("format", 1, 16).value_or("text")};
-  if (a.ok() && !protocol::valid_format(format)) a.fail("'format' must be text or markdown");
+  if (a.ok() && !protocol::valid_format(format))
+    a.fail("'format' must be text or markdown");
   mentions = a.id_list("mentions", limits::max_mentions, false);
   std::sort(mentions.begin(), mentions.end());
   mentions.erase(std::unique(mentions.begin(), mentions.end()), mentions.end());
@@ -98,7 +101,8 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   auto first_map = a.opt_map("first");
   if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
   auto kind = protocol::parse_conv_kind(kind_name);
-  if (!kind) return send_error(self, rid, error_code::bad_request, "unknown conversation kind");
+  if (!kind)
+    return send_error(self, rid, error_code::bad_request, "unknown conversation kind");
   if (*kind != protocol::conv_kind::private_)
     return send_error(self, rid, error_code::bad_request,
                       "only 'private' conversations are available on this server yet");
@@ -106,7 +110,8 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
     return send_error(self, rid, error_code::bad_request,
                       "a private conversation is not tied to a company");
   auto me = st.svc.dir->user(st.subject);
-  if (!me) return send_error(self, rid, error_code::unauthenticated, "user no longer exists");
+  if (!me)
+    return send_error(self, rid, error_code::unauthenticated, "user no longer exists");
 
   create_request cr;
   cr.rid = rid;
@@ -121,12 +126,13 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   // The creator first, then the others in the order given, without repeats.
   conv.participants.push_back(me->id);
   for (auto& p : participants) {
-    if (std::find(conv.participants.begin(), conv.participants.end(), p)
-        != conv.participants.end())
+    if (std::find(conv.participants.begin(), conv.participants.end(), p) !=
+        conv.participants.end())
       continue;
     auto u = st.svc.dir->user(p);
     if (!u || u->org != me->org)
-      return send_error(self, rid, error_code::bad_request, "unknown participant '" + p + "'");
+      return send_error(self, rid, error_code::bad_request,
+                        "unknown participant '" + p + "'");
     conv.participants.push_back(std::move(p));
   }
   if (cid) cr.create_cid = std::string{*cid};
@@ -134,15 +140,16 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
     protocol::args fa{*first_map, "first"};
     auto& m = cr.first;
     bool internal = false;
-    if (!read_message_fields(self, fa, *first_map, rid, m.body, m.format, m.mentions, internal))
+    if (!read_message_fields(self, fa, *first_map, rid, m.body, m.format, m.mentions,
+                             internal))
       return;
     auto first_cid = fa.opt_str("cid", 1, limits::max_cid_bytes);
     if (fa.ok() && protocol::find_in_map(*first_map, "reply_to"))
       fa.fail("'first.reply_to' cannot name a message of a new conversation");
     if (fa.ok() && internal) fa.fail("'first' cannot be an internal comment");
     for (const auto& who : m.mentions)
-      if (fa.ok() && std::find(conv.participants.begin(), conv.participants.end(), who)
-                       == conv.participants.end())
+      if (fa.ok() && std::find(conv.participants.begin(), conv.participants.end(), who) ==
+                         conv.participants.end())
         fa.fail("mentioned user cannot see this conversation: " + who);
     if (!fa.ok()) return send_error(self, rid, error_code::bad_request, fa.error());
     cr.has_first = true;
@@ -159,15 +166,18 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   auto user = me->id;
   self->request(st.svc.db.any(), st.svc.config->request_timeout, created_atom_v, user,
                 cr.create_cid)
-    .then(
-      [=](const created_lookup& found) mutable {
-        if (found.failed) return send_error(self, rid, error_code::unavailable, "storage unavailable");
-        if (found.conv.empty()) return ask_conversation(self, create_atom_v, std::move(cr));
-        ask_conversation(self, get_atom_v, get_request{rid, found.conv, user});
-      },
-      [=](const caf::error&) {
-        send_error(self, rid, error_code::unavailable, "storage unavailable");
-      });
+      .then(
+          [=](const created_lookup& found) mutable {
+            if (found.failed)
+              return send_error(self, rid, error_code::unavailable,
+                                "storage unavailable");
+            if (found.conv.empty())
+              return ask_conversation(self, create_atom_v, std::move(cr));
+            ask_conversation(self, get_atom_v, get_request{rid, found.conv, user});
+          },
+          [=](const caf::error&) {
+            send_error(self, rid, error_code::unavailable, "storage unavailable");
+          });
 }
 
 void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid) {
@@ -196,29 +206,32 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
   }
   if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
   self->request(st.svc.db.any(), st.svc.config->request_timeout, list_atom_v, lr)
-    .then(
-      [=](const conversation_page& page) {
-        auto& st = self->state;
-        if (page.failed) return send_error(self, rid, error_code::unavailable, "storage unavailable");
-        auto me = st.svc.dir->user(st.subject);
-        std::vector<std::string> items;
-        for (const auto& c : page.items) {
-          visibility::conversation_facts facts{c.kind, c.org, &c.participants, false};
-          if (!visibility::can_read(visibility::evaluate(me.get(), facts))) continue;
-          protocol::map_builder item;
-          protocol::put_conversation(item, c);
-          item.uint("unread", 0);
-          items.push_back(item.finish());
-        }
-        protocol::map_builder f;
-        f.raw_array("items", items);
-        if (page.more && !page.items.empty())
-          f.str("cursor", encode_cursor(page.items.back().last_ts, page.items.back().id));
-        send_frame(self, reply_ok(rid, f));
-      },
-      [=](const caf::error&) {
-        send_error(self, rid, error_code::unavailable, "storage unavailable");
-      });
+      .then(
+          [=](const conversation_page& page) {
+            auto& st = self->state;
+            if (page.failed)
+              return send_error(self, rid, error_code::unavailable,
+                                "storage unavailable");
+            auto me = st.svc.dir->user(st.subject);
+            std::vector<std::string> items;
+            for (const auto& c : page.items) {
+              visibility::conversation_facts facts{c.kind, c.org, &c.participants, false};
+              if (!visibility::can_read(visibility::evaluate(me.get(), facts))) continue;
+              protocol::map_builder item;
+              protocol::put_conversation(item, c);
+              item.uint("unread", 0);
+              items.push_back(item.finish());
+            }
+            protocol::map_builder f;
+            f.raw_array("items", items);
+            if (page.more && !page.items.empty())
+              f.str("cursor",
+                    encode_cursor(page.items.back().last_ts, page.items.back().id));
+            send_frame(self, reply_ok(rid, f));
+          },
+          [=](const caf::error&) {
+            send_error(self, rid, error_code::unavailable, "storage unavailable");
+          });
 }
 
 void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid) {
@@ -239,15 +252,17 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
   o.since = since.value_or(0);
   o.session = caf::actor_cast<session_actor>(self);
   auto id = *conv;
-  self->request(st.svc.registry, st.svc.config->request_timeout, open_atom_v, std::move(o))
-    .then(
-      [=](const frame& f) {
-        if (reply_is_ok(f)) self->state.open.insert(id);
-        send_frame(self, f);
-      },
-      [=](const caf::error&) {
-        send_error(self, rid, error_code::unavailable, "conversation unavailable; retry");
-      });
+  self->request(st.svc.registry, st.svc.config->request_timeout, open_atom_v,
+                std::move(o))
+      .then(
+          [=](const frame& f) {
+            if (reply_is_ok(f)) self->state.open.insert(id);
+            send_frame(self, f);
+          },
+          [=](const caf::error&) {
+            send_error(self, rid, error_code::unavailable,
+                       "conversation unavailable; retry");
+          });
 }
 
 void op_conv_close(session_self self, const protocol::request& req, std::uint64_t rid) {
@@ -268,7 +283,8 @@ void op_msg_send(session_self self, const protocol::request& req, std::uint64_t 
   s.rid = rid;
   s.user = self->state.subject;
   s.cid = std::string{a.str("cid", 1, limits::max_cid_bytes)};
-  if (!read_message_fields(self, a, req.root(), rid, s.body, s.format, s.mentions, s.internal))
+  if (!read_message_fields(self, a, req.root(), rid, s.body, s.format, s.mentions,
+                           s.internal))
     return;
   auto reply_to = a.opt_uint("reply_to");
   if (a.ok() && reply_to && *reply_to == 0) a.fail("'reply_to' must be a seq (>= 1)");
@@ -289,7 +305,8 @@ void op_msg_history(session_self self, const protocol::request& req, std::uint64
   auto after = a.opt_uint("after");
   auto limit = a.opt_uint("limit").value_or(limits::default_history_limit);
   if (a.ok() && before && after) a.fail("give 'before' or 'after', not both");
-  if (a.ok() && (limit < 1 || limit > limits::max_history_limit)) a.fail("'limit' must be 1..200");
+  if (a.ok() && (limit < 1 || limit > limits::max_history_limit))
+    a.fail("'limit' must be 1..200");
   auto conv = conv_arg(self, a, rid);
   if (!conv) return;
   h.conv = *conv;

@@ -26,8 +26,12 @@ struct conversation_facts {
 /// Decides what `user` (nullptr: unknown or deleted) may do with a conversation.
 access evaluate(const protocol::user_info* user, const conversation_facts& conv);
 
-inline bool can_read(access a) { return a != access::none; }
-inline bool can_act(access a) { return a == access::act; }
+inline bool can_read(access a) {
+  return a != access::none;
+}
+inline bool can_act(access a) {
+  return a == access::act;
+}
 
 /// True when `user` is in `participants`.
 bool participates(const std::string& user, const std::vector<std::string>& participants);

@@ -13,10 +13,10 @@ namespace parley::net {
 bool expected_error(const boost::beast::error_code& ec) {
   namespace asio = boost::asio;
   namespace beast = boost::beast;
-  return ec == asio::error::operation_aborted || ec == asio::error::eof
-         || ec == asio::error::connection_reset || ec == asio::error::broken_pipe
-         || ec == asio::error::not_connected || ec == beast::error::timeout
-         || ec == beast::websocket::error::closed || ec == beast::http::error::end_of_stream;
+  return ec == asio::error::operation_aborted || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::not_connected || ec == beast::error::timeout ||
+         ec == beast::websocket::error::closed || ec == beast::http::error::end_of_stream;
 }
 
 void fail(const boost::beast::error_code& ec, const char* what) {

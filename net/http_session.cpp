@@ -13,8 +13,8 @@ namespace http = beast::http;
 http_session::http_session(boost::asio::ip::tcp::socket&& socket,
                            std::shared_ptr<net_context> ctx,
                            std::shared_ptr<connection_set> connections)
-  : stream_(std::move(socket)), ctx_(std::move(ctx)), connections_(std::move(connections)) {
-}
+    : stream_(std::move(socket)), ctx_(std::move(ctx)),
+      connections_(std::move(connections)) {}
 
 void http_session::run() {
   do_read();
@@ -34,34 +34,45 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
     return;
   }
-  if (ec == http::error::body_limit) return respond(http::status::payload_too_large, "text/plain", "too large\n");
-  if (ec == http::error::header_limit) return respond(http::status::request_header_fields_too_large, "text/plain", "headers too large\n");
+  if (ec == http::error::body_limit)
+    return respond(http::status::payload_too_large, "text/plain", "too large\n");
+  if (ec == http::error::header_limit)
+    return respond(http::status::request_header_fields_too_large, "text/plain",
+                   "headers too large\n");
   if (ec) {
     // Malformed HTTP: answer 400 when something readable arrived, else just drop.
-    if (ec.category() == beast::error_code{http::error::bad_target}.category()) return respond(http::status::bad_request, "text/plain", "bad request\n");
+    if (ec.category() == beast::error_code{http::error::bad_target}.category())
+      return respond(http::status::bad_request, "text/plain", "bad request\n");
     return fail(ec, "http read");
   }
   auto& req = parser_->get();
   auto target = std::string_view{req.target().data(), req.target().size()};
   auto path = target.substr(0, target.find('?'));
   if (beast::websocket::is_upgrade(req)) {
-    if (path != "/v1") return respond(http::status::not_found, "text/plain", "WebSocket endpoint is /v1\n");
-    std::make_shared<ws_session>(std::move(stream_), ctx_, connections_)->run(parser_->release());
+    if (path != "/v1")
+      return respond(http::status::not_found, "text/plain",
+                     "WebSocket endpoint is /v1\n");
+    std::make_shared<ws_session>(std::move(stream_), ctx_, connections_)
+        ->run(parser_->release());
     return;
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head)
-    return respond(http::status::method_not_allowed, "text/plain", "method not allowed\n");
+    return respond(http::status::method_not_allowed, "text/plain",
+                   "method not allowed\n");
   if (path == "/healthz") {
     bool ok = ctx_->db_healthy && ctx_->db_healthy->load();
     return ok ? respond(http::status::ok, "text/plain", "ok\n")
-              : respond(http::status::service_unavailable, "text/plain", "database unreachable\n");
+              : respond(http::status::service_unavailable, "text/plain",
+                        "database unreachable\n");
   }
   if (path == "/metrics")
-    return respond(http::status::ok, "text/plain; version=0.0.4", ctx_->svc.stats->render());
+    return respond(http::status::ok, "text/plain; version=0.0.4",
+                   ctx_->svc.stats->render());
   respond(http::status::not_found, "text/plain", "not found\n");
 }
 
-void http_session::respond(http::status status, std::string content_type, std::string body) {
+void http_session::respond(http::status status, std::string content_type,
+                           std::string body) {
   bool keep_alive = parser_ && parser_->is_header_done() && parser_->get().keep_alive();
   auto version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
   response_ = std::make_shared<http::response<http::string_body>>(status, version);
@@ -71,8 +82,9 @@ void http_session::respond(http::status status, std::string content_type, std::s
   response_->body() = std::move(body);
   response_->prepare_payload();
   bool close = !response_->keep_alive();
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
 }
 
 void http_session::on_write(bool close, beast::error_code ec, std::size_t) {

@@ -24,13 +24,16 @@ public:
 private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void respond(boost::beast::http::status status, std::string content_type, std::string body);
+  void respond(boost::beast::http::status status, std::string content_type,
+               std::string body);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>>
+      parser_;
+  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>>
+      response_;
   std::shared_ptr<net_context> ctx_;
   std::shared_ptr<connection_set> connections_;
 };

@@ -13,9 +13,9 @@ namespace parley::net {
 namespace asio = boost::asio;
 
 server::server(std::shared_ptr<net_context> ctx, std::size_t threads)
-  : ctx_(std::move(ctx)), ioc_(static_cast<int>(threads)), acceptor_(asio::make_strand(ioc_)),
-    connections_(std::make_shared<connection_set>()), thread_count_(threads) {
-}
+    : ctx_(std::move(ctx)), ioc_(static_cast<int>(threads)),
+      acceptor_(asio::make_strand(ioc_)),
+      connections_(std::make_shared<connection_set>()), thread_count_(threads) {}
 
 server::~server() {
   ioc_.stop();
@@ -30,7 +30,8 @@ asio::ip::tcp::endpoint server::start(const asio::ip::tcp::endpoint& at) {
   acceptor_.listen(asio::socket_base::max_listen_connections);
   auto bound = acceptor_.local_endpoint();
   do_accept();
-  for (std::size_t i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (std::size_t i = 0; i < thread_count_; ++i)
+    threads_.emplace_back([this] { ioc_.run(); });
   return bound;
 }
 
@@ -54,11 +55,13 @@ void server::stop_accepting() {
     boost::beast::error_code ignored;
     acceptor_.close(ignored);
   });
-  for (auto& s : connections_->snapshot()) s->post_stop_reading();
+  for (auto& s : connections_->snapshot())
+    s->post_stop_reading();
 }
 
 void server::close_all(std::chrono::milliseconds grace) {
-  for (auto& s : connections_->snapshot()) s->notify_shutdown();
+  for (auto& s : connections_->snapshot())
+    s->notify_shutdown();
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (connections_->size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});

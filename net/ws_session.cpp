@@ -40,7 +40,7 @@ constexpr std::uint16_t close_policy = 1008;
 
 ws_session::ws_session(beast::tcp_stream&& stream, std::shared_ptr<net_context> ctx,
                        std::shared_ptr<connection_set> connections)
-  : ws_(std::move(stream)), ctx_(std::move(ctx)), connections_(std::move(connections)) {
+    : ws_(std::move(stream)), ctx_(std::move(ctx)), connections_(std::move(connections)) {
 }
 
 ws_session::~ws_session() {
@@ -60,7 +60,8 @@ void ws_session::run(beast::http::request<beast::http::string_body> req) {
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "parley");
   }));
-  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  ws_.async_accept(req,
+                   beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
 
 void ws_session::on_accept(beast::error_code ec) {
@@ -75,7 +76,8 @@ void ws_session::on_accept(beast::error_code ec) {
 }
 
 void ws_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
 
 void ws_session::on_read(beast::error_code ec, std::size_t) {
@@ -87,7 +89,8 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   }
   if (ws_.got_text()) {
     buffer_.consume(buffer_.size());
-    start_close(close_invalid_payload, "text frames are not accepted; send binary MessagePack");
+    start_close(close_invalid_payload,
+                "text frames are not accepted; send binary MessagePack");
     return do_read(); // completes when the peer answers the close
   }
   if (!reading_stopped_ && !close_pending_) {
@@ -100,18 +103,21 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::post_send(frame f) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), f = std::move(f)]() mutable { self->enqueue(std::move(f)); });
-}
-
-void ws_session::post_close(std::uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->start_close(code, std::move(reason));
+  asio::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(f)]() mutable {
+    self->enqueue(std::move(f));
   });
 }
 
+void ws_session::post_close(std::uint16_t code, std::string reason) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+               self->start_close(code, std::move(reason));
+             });
+}
+
 void ws_session::post_stop_reading() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->reading_stopped_ = true; });
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this()] { self->reading_stopped_ = true; });
 }
 
 void ws_session::notify_shutdown() {
@@ -165,7 +171,8 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
   close_pending_ = true;
   // Close reasons are limited to 123 bytes by RFC 6455.
   if (reason.size() > 120) reason.resize(120);
-  close_reason_ = websocket::close_reason{static_cast<websocket::close_code>(code), reason};
+  close_reason_ =
+      websocket::close_reason{static_cast<websocket::close_code>(code), reason};
   if (!writing_) do_write(); // flushes what is queued, then closes
 }
 
@@ -195,7 +202,8 @@ void ws_session::finish() {
   queue_.clear();
   queued_bytes_ = 0;
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                                 ignored);
   beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 

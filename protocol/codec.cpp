@@ -8,7 +8,8 @@ namespace parley::protocol {
 namespace {
 
 bool key_equals(const msgpack::object& k, std::string_view key) {
-  return k.type == msgpack::type::STR && std::string_view{k.via.str.ptr, k.via.str.size} == key;
+  return k.type == msgpack::type::STR &&
+         std::string_view{k.via.str.ptr, k.via.str.size} == key;
 }
 
 std::string_view as_view(const msgpack::object& o) {
@@ -23,7 +24,8 @@ const msgpack::object* find_in_map(const msgpack::object& map, std::string_view 
   if (map.type != msgpack::type::MAP) return nullptr;
   for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
     const auto& kv = map.via.map.ptr[i];
-    if (key_equals(kv.key, key)) return kv.val.type == msgpack::type::NIL ? nullptr : &kv.val;
+    if (key_equals(kv.key, key))
+      return kv.val.type == msgpack::type::NIL ? nullptr : &kv.val;
   }
   return nullptr;
 }
@@ -63,7 +65,7 @@ decode_result decode_request(std::string_view bytes) {
     request req;
     std::size_t offset = 0;
     req.handle_ = std::make_shared<const msgpack::object_handle>(
-      msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit));
+        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit));
     if (offset != bytes.size() || req.handle_->get().type != msgpack::type::MAP) {
       out.error = "frame is not one MessagePack map";
       return out;
@@ -104,8 +106,8 @@ std::optional<std::string_view> args::opt_str(std::string_view key, std::size_t 
   }
   auto v = as_view(*o);
   if (v.size() < min_len || v.size() > max_len) {
-    fail(quoted(key) + " must be " + std::to_string(min_len) + ".." + std::to_string(max_len)
-         + " bytes");
+    fail(quoted(key) + " must be " + std::to_string(min_len) + ".." +
+         std::to_string(max_len) + " bytes");
     return std::nullopt;
   }
   if (!valid_utf8(v)) {
@@ -115,7 +117,8 @@ std::optional<std::string_view> args::opt_str(std::string_view key, std::size_t 
   return v;
 }
 
-std::string_view args::str(std::string_view key, std::size_t min_len, std::size_t max_len) {
+std::string_view args::str(std::string_view key, std::size_t min_len,
+                           std::size_t max_len) {
   if (!find(key)) {
     fail("missing " + quoted(key));
     return {};
@@ -180,10 +183,10 @@ std::vector<std::string> args::id_list(std::string_view key, std::size_t max_ite
   out.reserve(o->via.array.size);
   for (std::uint32_t i = 0; i < o->via.array.size; ++i) {
     const auto& item = o->via.array.ptr[i];
-    if (item.type != msgpack::type::STR || item.via.str.size < 1
-        || item.via.str.size > limits::max_id_bytes || !valid_utf8(as_view(item))) {
-      fail(quoted(key) + " must hold ids of 1.." + std::to_string(limits::max_id_bytes)
-           + " bytes");
+    if (item.type != msgpack::type::STR || item.via.str.size < 1 ||
+        item.via.str.size > limits::max_id_bytes || !valid_utf8(as_view(item))) {
+      fail(quoted(key) + " must hold ids of 1.." + std::to_string(limits::max_id_bytes) +
+           " bytes");
       out.clear();
       return out;
     }
@@ -244,7 +247,8 @@ map_builder& map_builder::nil(std::string_view k) {
   return *this;
 }
 
-map_builder& map_builder::str_list(std::string_view k, const std::vector<std::string>& values) {
+map_builder& map_builder::str_list(std::string_view k,
+                                   const std::vector<std::string>& values) {
   key(k);
   packer().pack_array(static_cast<std::uint32_t>(values.size()));
   for (const auto& v : values) {
@@ -260,10 +264,12 @@ map_builder& map_builder::raw(std::string_view k, std::string_view encoded) {
   return *this;
 }
 
-map_builder& map_builder::raw_array(std::string_view k, const std::vector<std::string>& items) {
+map_builder& map_builder::raw_array(std::string_view k,
+                                    const std::vector<std::string>& items) {
   key(k);
   packer().pack_array(static_cast<std::uint32_t>(items.size()));
-  for (const auto& item : items) body_.write(item.data(), item.size());
+  for (const auto& item : items)
+    body_.write(item.data(), item.size());
   return *this;
 }
 

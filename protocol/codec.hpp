@@ -62,8 +62,7 @@ public:
 
   /// Arguments inside a nested map (such as `first`); `prefix` names it in errors.
   args(const msgpack::object& map, std::string prefix)
-    : map_(&map), prefix_(std::move(prefix)) {
-  }
+      : map_(&map), prefix_(std::move(prefix)) {}
 
   /// A required string of `min..max` bytes of valid UTF-8.
   std::string_view str(std::string_view key, std::size_t min_len, std::size_t max_len);
@@ -154,7 +153,9 @@ private:
   void key(std::string_view k);
 
   /// A packer is a pointer to its buffer: made per call so the builder can move.
-  msgpack::packer<msgpack::sbuffer> packer() { return msgpack::packer<msgpack::sbuffer>{body_}; }
+  msgpack::packer<msgpack::sbuffer> packer() {
+    return msgpack::packer<msgpack::sbuffer>{body_};
+  }
 
   msgpack::sbuffer body_;
   std::uint32_t count_ = 0;

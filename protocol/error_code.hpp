@@ -22,10 +22,10 @@ enum class error_code {
 };
 
 inline constexpr error_code all_error_codes[] = {
-  error_code::bad_request,  error_code::unauthenticated, error_code::forbidden,
-  error_code::not_found,    error_code::conflict,        error_code::too_large,
-  error_code::rate_limited, error_code::blocked,         error_code::window_closed,
-  error_code::unavailable,  error_code::internal,
+    error_code::bad_request,  error_code::unauthenticated, error_code::forbidden,
+    error_code::not_found,    error_code::conflict,        error_code::too_large,
+    error_code::rate_limited, error_code::blocked,         error_code::window_closed,
+    error_code::unavailable,  error_code::internal,
 };
 
 /// The wire name of a code, e.g. "not_found".

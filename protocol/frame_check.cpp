@@ -11,8 +11,7 @@ namespace {
 class cursor {
 public:
   explicit cursor(std::string_view bytes)
-    : p_(reinterpret_cast<const std::uint8_t*>(bytes.data())), n_(bytes.size()) {
-  }
+      : p_(reinterpret_cast<const std::uint8_t*>(bytes.data())), n_(bytes.size()) {}
 
   std::size_t remaining() const { return n_ - i_; }
 
@@ -25,7 +24,8 @@ public:
   bool read_be(std::size_t width, std::uint64_t& out) {
     if (remaining() < width) return false;
     out = 0;
-    for (std::size_t k = 0; k < width; ++k) out = (out << 8) | p_[i_ + k];
+    for (std::size_t k = 0; k < width; ++k)
+      out = (out << 8) | p_[i_ + k];
     i_ += width;
     return true;
   }
@@ -74,43 +74,75 @@ bool read_header(cursor& in, header& h) {
     return in.take(b & 0x1f);
   }
   switch (b) {
-    case 0xc0: // nil
-    case 0xc2: // false
-    case 0xc3: // true
-      return true;
-    case 0xc4: return payload(1); // bin 8/16/32
-    case 0xc5: return payload(2);
-    case 0xc6: return payload(4);
-    case 0xc7: return in.read_be(1, len) && in.take(1 + len); // ext 8/16/32
-    case 0xc8: return in.read_be(2, len) && in.take(1 + len);
-    case 0xc9: return in.read_be(4, len) && in.take(1 + len);
-    case 0xca: return in.take(4); // float 32/64
-    case 0xcb: return in.take(8);
-    case 0xcc: case 0xd0: return in.take(1); // (u)int 8..64
-    case 0xcd: case 0xd1: return in.take(2);
-    case 0xce: case 0xd2: return in.take(4);
-    case 0xcf: case 0xd3: return in.take(8);
-    case 0xd4: return in.take(2); // fixext 1..16
-    case 0xd5: return in.take(3);
-    case 0xd6: return in.take(5);
-    case 0xd7: return in.take(9);
-    case 0xd8: return in.take(17);
-    case 0xd9: h.what = kind::str; return payload(1); // str 8/16/32
-    case 0xda: h.what = kind::str; return payload(2);
-    case 0xdb: h.what = kind::str; return payload(4);
-    case 0xdc: h = {kind::container, 0, false}; return in.read_be(2, h.items);
-    case 0xdd: h = {kind::container, 0, false}; return in.read_be(4, h.items);
-    case 0xde:
-      h = {kind::container, 0, true};
-      if (!in.read_be(2, h.items)) return false;
-      h.items *= 2;
-      return true;
-    case 0xdf:
-      h = {kind::container, 0, true};
-      if (!in.read_be(4, h.items)) return false;
-      h.items *= 2;
-      return true;
-    default: return false; // 0xc1 is never used
+  case 0xc0: // nil
+  case 0xc2: // false
+  case 0xc3: // true
+    return true;
+  case 0xc4:
+    return payload(1); // bin 8/16/32
+  case 0xc5:
+    return payload(2);
+  case 0xc6:
+    return payload(4);
+  case 0xc7:
+    return in.read_be(1, len) && in.take(1 + len); // ext 8/16/32
+  case 0xc8:
+    return in.read_be(2, len) && in.take(1 + len);
+  case 0xc9:
+    return in.read_be(4, len) && in.take(1 + len);
+  case 0xca:
+    return in.take(4); // float 32/64
+  case 0xcb:
+    return in.take(8);
+  case 0xcc:
+  case 0xd0:
+    return in.take(1); // (u)int 8..64
+  case 0xcd:
+  case 0xd1:
+    return in.take(2);
+  case 0xce:
+  case 0xd2:
+    return in.take(4);
+  case 0xcf:
+  case 0xd3:
+    return in.take(8);
+  case 0xd4:
+    return in.take(2); // fixext 1..16
+  case 0xd5:
+    return in.take(3);
+  case 0xd6:
+    return in.take(5);
+  case 0xd7:
+    return in.take(9);
+  case 0xd8:
+    return in.take(17);
+  case 0xd9:
+    h.what = kind::str;
+    return payload(1); // str 8/16/32
+  case 0xda:
+    h.what = kind::str;
+    return payload(2);
+  case 0xdb:
+    h.what = kind::str;
+    return payload(4);
+  case 0xdc:
+    h = {kind::container, 0, false};
+    return in.read_be(2, h.items);
+  case 0xdd:
+    h = {kind::container, 0, false};
+    return in.read_be(4, h.items);
+  case 0xde:
+    h = {kind::container, 0, true};
+    if (!in.read_be(2, h.items)) return false;
+    h.items *= 2;
+    return true;
+  case 0xdf:
+    h = {kind::container, 0, true};
+    if (!in.read_be(4, h.items)) return false;
+    h.items *= 2;
+    return true;
+  default:
+    return false; // 0xc1 is never used
   }
 }
 

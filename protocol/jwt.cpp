@@ -14,11 +14,16 @@ namespace parley::protocol {
 
 std::string_view to_string(token_error err) {
   switch (err) {
-    case token_error::malformed: return "malformed token";
-    case token_error::unsupported_alg: return "unsupported token algorithm";
-    case token_error::bad_signature: return "bad token signature";
-    case token_error::missing_claim: return "token lacks sub or exp";
-    case token_error::expired: return "token expired";
+  case token_error::malformed:
+    return "malformed token";
+  case token_error::unsupported_alg:
+    return "unsupported token algorithm";
+  case token_error::bad_signature:
+    return "bad token signature";
+  case token_error::missing_claim:
+    return "token lacks sub or exp";
+  case token_error::expired:
+    return "token expired";
   }
   return "malformed token";
 }
@@ -28,7 +33,7 @@ std::string_view to_string(token_error err) {
 namespace {
 
 constexpr char b64_alphabet[] =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int b64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -146,7 +151,8 @@ private:
   }
 
   void ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+    while (i_ < s_.size() &&
+           (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
       ++i_;
   }
 
@@ -185,7 +191,8 @@ private:
       std::int64_t v = 0;
       auto num = s_.substr(start, i_ - start);
       auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
-      if (ec == std::errc{} && p == num.data() + num.size()) out.integers.emplace_back(key, v);
+      if (ec == std::errc{} && p == num.data() + num.size())
+        out.integers.emplace_back(key, v);
       return true; // non-integral numbers are valid JSON, just not a usable claim
     }
     return skip_value(0);
@@ -194,17 +201,20 @@ private:
   bool skip_number() {
     eat('-');
     std::size_t digits = 0;
-    while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_, ++digits;
+    while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])))
+      ++i_, ++digits;
     if (digits == 0) return false;
     if (eat('.')) {
       digits = 0;
-      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_, ++digits;
+      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])))
+        ++i_, ++digits;
       if (digits == 0) return false;
     }
     if (eat('e') || eat('E')) {
       if (!eat('+')) eat('-');
       digits = 0;
-      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_]))) ++i_, ++digits;
+      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])))
+        ++i_, ++digits;
       if (digits == 0) return false;
     }
     return true;
@@ -268,10 +278,14 @@ private:
     for (int k = 0; k < 4; ++k) {
       char c = s_[i_++];
       out <<= 4;
-      if (c >= '0' && c <= '9') out |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f') out |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') out |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        out |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        out |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        out |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else
+        return false;
     }
     return true;
   }
@@ -289,29 +303,46 @@ private:
       if (i_ >= s_.size()) return false;
       char e = s_[i_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          std::uint32_t cp;
-          if (!read_hex4(cp)) return false;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            std::uint32_t lo;
-            if (!eat('\\') || !eat('u') || !read_hex4(lo) || lo < 0xDC00 || lo > 0xDFFF)
-              return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u': {
+        std::uint32_t cp;
+        if (!read_hex4(cp)) return false;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          std::uint32_t lo;
+          if (!eat('\\') || !eat('u') || !read_hex4(lo) || lo < 0xDC00 || lo > 0xDFFF)
             return false;
-          }
-          append_utf8(out, cp);
-          break;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          return false;
         }
-        default: return false;
+        append_utf8(out, cp);
+        break;
+      }
+      default:
+        return false;
       }
     }
     return false;
@@ -344,7 +375,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(),
+       &len);
   return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
@@ -352,8 +384,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 std::string sign_token(const token_claims& claims, std::string_view secret) {
   std::string header = R"({"alg":"HS256","typ":"JWT"})";
-  std::string payload = "{\"sub\":\"" + json_escape(claims.sub) + "\",\"exp\":"
-                        + std::to_string(claims.exp);
+  std::string payload = "{\"sub\":\"" + json_escape(claims.sub) +
+                        "\",\"exp\":" + std::to_string(claims.exp);
   if (claims.admin) payload += ",\"adm\":true";
   payload += "}";
   std::string signing_input = base64url_encode(header) + "." + base64url_encode(payload);
@@ -371,7 +403,8 @@ token_result verify_token(std::string_view token, std::string_view secret,
   auto dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return fail(token_error::malformed);
   auto dot2 = token.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
+  if (dot2 == std::string_view::npos ||
+      token.find('.', dot2 + 1) != std::string_view::npos)
     return fail(token_error::malformed);
   auto header_json = base64url_decode(token.substr(0, dot1));
   auto payload_json = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
@@ -379,16 +412,16 @@ token_result verify_token(std::string_view token, std::string_view secret,
   if (!header_json || !payload_json || !signature) return fail(token_error::malformed);
   json_object header;
   json_object payload;
-  if (!json_reader{*header_json}.read_object(header)
-      || !json_reader{*payload_json}.read_object(payload))
+  if (!json_reader{*header_json}.read_object(header) ||
+      !json_reader{*payload_json}.read_object(payload))
     return fail(token_error::malformed);
   // Only HS256: "none" and every other algorithm are refused before any signature
   // is looked at, so a token cannot choose how it is checked.
   auto alg = header.string_of("alg");
   if (!alg || *alg != "HS256") return fail(token_error::unsupported_alg);
   auto expected = hmac_sha256(secret, token.substr(0, dot2));
-  if (signature->size() != expected.size()
-      || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
+  if (signature->size() != expected.size() ||
+      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
     return fail(token_error::bad_signature);
   auto sub = payload.string_of("sub");
   auto exp = payload.integer_of("exp");

@@ -9,16 +9,16 @@ namespace parley::protocol {
 
 /// The claims Parley reads from a token (PROTOCOL.md section 3).
 struct token_claims {
-  std::string sub;        // user id, or a service name for an admin token
-  std::int64_t exp = 0;   // expiry, seconds since the epoch
-  bool admin = false;     // `adm`: may call admin.* ops
+  std::string sub;      // user id, or a service name for an admin token
+  std::int64_t exp = 0; // expiry, seconds since the epoch
+  bool admin = false;   // `adm`: may call admin.* ops
 };
 
 enum class token_error {
   malformed,       // not three base64url parts of JSON objects
   unsupported_alg, // header alg is not HS256 (including "none")
   bad_signature,
-  missing_claim,   // no string `sub` or no integer `exp`
+  missing_claim, // no string `sub` or no integer `exp`
   expired,
 };
 

@@ -10,8 +10,8 @@ std::string cut_preview(std::string_view body, std::size_t max_chars) {
   auto eol = body.find_first_of("\r\n");
   auto line = body.substr(0, eol);
   // Trailing blank lines are not "more text": only a later non-empty line counts.
-  bool cut = eol != std::string_view::npos
-             && body.find_first_not_of("\r\n \t", eol) != std::string_view::npos;
+  bool cut = eol != std::string_view::npos &&
+             body.find_first_not_of("\r\n \t", eol) != std::string_view::npos;
   auto chars = utf8_length(line);
   if (chars > max_chars || (cut && chars + 1 > max_chars)) {
     // Keep room for the ellipsis so the whole preview stays within max_chars.

@@ -16,49 +16,56 @@ std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>&
 }
 
 template <class Enum, std::size_t N>
-std::optional<Enum> parse_in(const std::array<std::pair<Enum, std::string_view>, N>& table,
-                             std::string_view name) {
+std::optional<Enum>
+parse_in(const std::array<std::pair<Enum, std::string_view>, N>& table,
+         std::string_view name) {
   for (const auto& [e, n] : table)
     if (n == name) return e;
   return std::nullopt;
 }
 
 constexpr std::array<std::pair<conv_kind, std::string_view>, 5> conv_kinds{{
-  {conv_kind::company, "company"},
-  {conv_kind::confidential, "confidential"},
-  {conv_kind::private_, "private"},
-  {conv_kind::direct, "direct"},
-  {conv_kind::support, "support"},
+    {conv_kind::company, "company"},
+    {conv_kind::confidential, "confidential"},
+    {conv_kind::private_, "private"},
+    {conv_kind::direct, "direct"},
+    {conv_kind::support, "support"},
 }};
 
 constexpr std::array<std::pair<user_kind, std::string_view>, 5> user_kinds{{
-  {user_kind::staff, "staff"},
-  {user_kind::client, "client"},
-  {user_kind::contact, "contact"},
-  {user_kind::ai, "ai"},
-  {user_kind::bot, "bot"},
+    {user_kind::staff, "staff"},
+    {user_kind::client, "client"},
+    {user_kind::contact, "contact"},
+    {user_kind::ai, "ai"},
+    {user_kind::bot, "bot"},
 }};
 
 constexpr std::array<std::pair<staff_role, std::string_view>, 4> staff_roles{{
-  {staff_role::owner, "owner"},
-  {staff_role::admin, "admin"},
-  {staff_role::member, "member"},
-  {staff_role::guest, "guest"},
+    {staff_role::owner, "owner"},
+    {staff_role::admin, "admin"},
+    {staff_role::member, "member"},
+    {staff_role::guest, "guest"},
 }};
 
 } // namespace
 
-std::string_view to_string(conv_kind kind) { return name_of(conv_kinds, kind); }
+std::string_view to_string(conv_kind kind) {
+  return name_of(conv_kinds, kind);
+}
 std::optional<conv_kind> parse_conv_kind(std::string_view name) {
   return parse_in(conv_kinds, name);
 }
 
-std::string_view to_string(user_kind kind) { return name_of(user_kinds, kind); }
+std::string_view to_string(user_kind kind) {
+  return name_of(user_kinds, kind);
+}
 std::optional<user_kind> parse_user_kind(std::string_view name) {
   return parse_in(user_kinds, name);
 }
 
-std::string_view to_string(staff_role role) { return name_of(staff_roles, role); }
+std::string_view to_string(staff_role role) {
+  return name_of(staff_roles, role);
+}
 std::optional<staff_role> parse_staff_role(std::string_view name) {
   return parse_in(staff_roles, name);
 }
@@ -69,17 +76,17 @@ bool valid_format(std::string_view format) {
 
 void put_message(map_builder& b, const message& m) {
   b.str("conv", m.conv)
-    .uint("seq", m.seq)
-    .sint("ts", m.ts)
-    .str("author", m.author)
-    .str("cid", m.cid)
-    .str("body", m.body)
-    .str("format", m.format);
+      .uint("seq", m.seq)
+      .sint("ts", m.ts)
+      .str("author", m.author)
+      .str("cid", m.cid)
+      .str("body", m.body)
+      .str("format", m.format);
   if (m.reply_to) {
     map_builder r;
     r.uint("seq", m.reply_to->seq)
-      .str("author", m.reply_to->author)
-      .str("preview", m.reply_to->preview);
+        .str("author", m.reply_to->author)
+        .str("preview", m.reply_to->preview);
     b.map("reply_to", r);
   }
   if (!m.mentions.empty()) b.str_list("mentions", m.mentions);
@@ -104,14 +111,15 @@ void put_conversation(map_builder& b, const conversation& c) {
   if (c.company) b.str("company", *c.company);
   if (c.subject) b.str("subject", *c.subject);
   b.str_list("participants", c.participants)
-    .str("created_by", c.created_by)
-    .sint("created_at", c.created_at)
-    .uint("last_seq", c.last_seq);
+      .str("created_by", c.created_by)
+      .sint("created_at", c.created_at)
+      .uint("last_seq", c.last_seq);
 }
 
 void put_user(map_builder& b, const user_info& u) {
   b.str("id", u.id).str("org", u.org).str("kind", to_string(u.kind)).str("name", u.name);
-  if (u.kind == user_kind::staff) b.str("role", to_string(u.role.value_or(staff_role::member)));
+  if (u.kind == user_kind::staff)
+    b.str("role", to_string(u.role.value_or(staff_role::member)));
   if (u.email) b.str("email", *u.email);
   if (u.company) b.str("company", *u.company);
 }

@@ -67,7 +67,7 @@ struct conversation {
 struct org_info {
   std::string id;
   std::string name;
-  std::string connect_policy = "all";    // all | admins | none
+  std::string connect_policy = "all";     // all | admins | none
   std::string closing_notes = "optional"; // off | optional | required
   std::int64_t window_hours = 0;
   std::optional<std::string> alias;

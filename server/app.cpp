@@ -75,9 +75,9 @@ int print_token(const options& opts) {
   claims.sub = opts.user;
   claims.admin = opts.admin;
   claims.exp = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count()
-               + opts.ttl_seconds;
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count() +
+               opts.ttl_seconds;
   std::cout << protocol::sign_token(claims, secret_of(opts)) << std::endl;
   return 0;
 }
@@ -121,7 +121,8 @@ int serve(const options& opts) {
     auto orgs = storage::load_orgs(db);
     auto users = storage::load_users(db);
     if (!orgs.ok() || !users.ok()) {
-      std::cerr << "parleyd: cannot load the directory: " << orgs.error << users.error << "\n";
+      std::cerr << "parleyd: cannot load the directory: " << orgs.error << users.error
+                << "\n";
       return 1;
     }
     dir->load(std::move(*orgs.value), std::move(*users.value));
@@ -143,12 +144,14 @@ int serve(const options& opts) {
   svc.db = db_pool{workers};
   svc.registry = sys.spawn(registry, svc);
   auto healthy = std::make_shared<std::atomic<bool>>(true);
-  auto health = sys.spawn(health_monitor, svc.db, healthy, std::chrono::milliseconds{1000});
+  auto health =
+      sys.spawn(health_monitor, svc.db, healthy, std::chrono::milliseconds{1000});
   defer stop_actors{[&] {
     caf::anon_send_exit(health, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.registry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.writer, caf::exit_reason::user_shutdown);
-    for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    for (auto& w : workers)
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   }};
 
   // 4. The network front.
@@ -187,7 +190,7 @@ int serve(const options& opts) {
   {
     caf::scoped_actor waiter{sys};
     waiter->request(svc.registry, std::chrono::seconds{15}, drain_atom_v)
-      .receive([](bool) {}, [](const caf::error&) {});
+        .receive([](bool) {}, [](const caf::error&) {});
   }
   front.close_all(std::chrono::seconds{5});
   return 0;

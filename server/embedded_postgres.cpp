@@ -45,8 +45,9 @@ std::string find_bin_dir() {
     }
   }
   if (best.empty())
-    throw std::runtime_error("PostgreSQL server binaries not found under /usr/lib/postgresql "
-                             "(apt-get install -y postgresql)");
+    throw std::runtime_error(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql "
+        "(apt-get install -y postgresql)");
   return best;
 }
 
@@ -75,7 +76,8 @@ run_as postgres_identity() {
                              int log_fd, bool die_with_parent, pid_t parent) {
   if (who.drop) {
     prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
-    if (setgroups(0, nullptr) != 0 || setgid(who.gid) != 0 || setuid(who.uid) != 0) _exit(126);
+    if (setgroups(0, nullptr) != 0 || setgid(who.gid) != 0 || setuid(who.uid) != 0)
+      _exit(126);
     // Permitted caps survived setuid thanks to KEEPCAPS; make the two directory
     // capabilities inheritable and ambient so they survive exec. PostgreSQL only
     // refuses uid 0, not capabilities. Failure (a container without them) is not
@@ -103,14 +105,15 @@ run_as postgres_identity() {
   int devnull = open("/dev/null", O_RDONLY);
   if (devnull >= 0) dup2(devnull, STDIN_FILENO);
   std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   execv(argv[0], argv.data());
   _exit(127);
 }
 
-pid_t spawn(const run_as& who, const std::vector<std::string>& args, const std::string& log,
-            bool die_with_parent) {
+pid_t spawn(const run_as& who, const std::vector<std::string>& args,
+            const std::string& log, bool die_with_parent) {
   int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd >= 0 && who.drop && fchown(log_fd, who.uid, who.gid) != 0) {
     // The log stays root's; PostgreSQL writes through the inherited descriptor.
@@ -158,7 +161,7 @@ void stop_leftover(const std::string& cluster_dir) {
   std::ifstream cmd{"/proc/" + std::to_string(pid) + "/cmdline"};
   std::string cmdline{std::istreambuf_iterator<char>{cmd}, {}};
   if (cmdline.find("postgres") == std::string::npos) return; // a recycled pid
-  kill(pid, SIGINT); // fast shutdown
+  kill(pid, SIGINT);                                         // fast shutdown
   for (int i = 0; i < 200 && process_alive(pid); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   if (process_alive(pid)) {
@@ -169,14 +172,14 @@ void stop_leftover(const std::string& cluster_dir) {
 }
 
 std::string conninfo_for(const std::string& socket_dir, const char* db) {
-  return "host=" + socket_dir + " port=5432 user=parley dbname=" + db
-         + " connect_timeout=5";
+  return "host=" + socket_dir + " port=5432 user=parley dbname=" + db +
+         " connect_timeout=5";
 }
 
 } // namespace
 
-embedded_postgres::embedded_postgres(std::string data_dir) : data_dir_(std::move(data_dir)) {
-}
+embedded_postgres::embedded_postgres(std::string data_dir)
+    : data_dir_(std::move(data_dir)) {}
 
 embedded_postgres::~embedded_postgres() {
   stop();
@@ -191,8 +194,8 @@ std::string embedded_postgres::start() {
   auto log = fs::canonical(data_dir_).string() + "/postgres.log";
   auto chown_dir = [&](const std::string& dir) {
     if (who.drop && chown(dir.c_str(), who.uid, who.gid) != 0)
-      throw std::runtime_error("cannot hand " + dir + " to the postgres user: "
-                               + std::strerror(errno));
+      throw std::runtime_error("cannot hand " + dir +
+                               " to the postgres user: " + std::strerror(errno));
   };
   if (!fs::exists(cluster_dir_ + "/PG_VERSION")) {
     // First run: a fresh cluster owned by whoever runs PostgreSQL, trusting only
@@ -201,8 +204,8 @@ std::string embedded_postgres::start() {
     chmod(cluster_dir_.c_str(), 0700);
     chown_dir(cluster_dir_);
     auto pid = spawn(who,
-                     {bin_dir_ + "/initdb", "-D", cluster_dir_, "-U", "parley", "-E", "UTF8",
-                      "--locale=C", "--auth=trust"},
+                     {bin_dir_ + "/initdb", "-D", cluster_dir_, "-U", "parley", "-E",
+                      "UTF8", "--locale=C", "--auth=trust"},
                      log, false);
     if (wait_exit(pid) != 0)
       throw std::runtime_error("initdb failed; its output:\n" + tail_of(log));
@@ -215,8 +218,8 @@ std::string embedded_postgres::start() {
     chown_dir(socket_dir_);
   }
   postmaster_ = spawn(who,
-                      {bin_dir_ + "/postgres", "-D", cluster_dir_, "-k", socket_dir_, "-c",
-                       "listen_addresses=", "-p", "5432"},
+                      {bin_dir_ + "/postgres", "-D", cluster_dir_, "-k", socket_dir_,
+                       "-c", "listen_addresses=", "-p", "5432"},
                       log, true);
   // Ready when it accepts connections; give up if it exits or takes too long.
   auto admin = conninfo_for(socket_dir_, "postgres");
@@ -227,22 +230,23 @@ std::string embedded_postgres::start() {
       postmaster_ = -1;
       throw std::runtime_error("PostgreSQL did not start; its log:\n" + tail_of(log));
     }
-    if (i > 600) throw std::runtime_error("PostgreSQL did not accept connections within 60 s");
+    if (i > 600)
+      throw std::runtime_error("PostgreSQL did not accept connections within 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
   // Database `parley` (created once).
   std::unique_ptr<PGconn, decltype(&PQfinish)> c{PQconnectdb(admin.c_str()), &PQfinish};
   if (PQstatus(c.get()) != CONNECTION_OK)
-    throw std::runtime_error(std::string{"cannot connect to the embedded PostgreSQL: "}
-                             + PQerrorMessage(c.get()));
+    throw std::runtime_error(std::string{"cannot connect to the embedded PostgreSQL: "} +
+                             PQerrorMessage(c.get()));
   std::unique_ptr<PGresult, decltype(&PQclear)> r{
-    PQexec(c.get(), "SELECT 1 FROM pg_database WHERE datname = 'parley'"), &PQclear};
+      PQexec(c.get(), "SELECT 1 FROM pg_database WHERE datname = 'parley'"), &PQclear};
   if (PQntuples(r.get()) == 0) {
-    std::unique_ptr<PGresult, decltype(&PQclear)> cr{PQexec(c.get(), "CREATE DATABASE parley"),
-                                                     &PQclear};
+    std::unique_ptr<PGresult, decltype(&PQclear)> cr{
+        PQexec(c.get(), "CREATE DATABASE parley"), &PQclear};
     if (PQresultStatus(cr.get()) != PGRES_COMMAND_OK)
-      throw std::runtime_error(std::string{"CREATE DATABASE parley: "}
-                               + PQresultErrorMessage(cr.get()));
+      throw std::runtime_error(std::string{"CREATE DATABASE parley: "} +
+                               PQresultErrorMessage(cr.get()));
   }
   return conninfo_for(socket_dir_, "parley");
 }

@@ -15,10 +15,15 @@ int main(int argc, char** argv) {
   }
   try {
     switch (opts->cmd) {
-      case options::command::serve: return parley::server::serve(*opts);
-      case options::command::token: return parley::server::print_token(*opts);
-      case options::command::migrate: return parley::server::run_migrations(*opts);
-      case options::command::help: std::cout << parley::server::usage(); return 0;
+    case options::command::serve:
+      return parley::server::serve(*opts);
+    case options::command::token:
+      return parley::server::print_token(*opts);
+    case options::command::migrate:
+      return parley::server::run_migrations(*opts);
+    case options::command::help:
+      std::cout << parley::server::usage();
+      return 0;
     }
   } catch (const std::exception& e) {
     std::cerr << "parleyd: " << e.what() << "\n";

@@ -27,7 +27,8 @@ bool split_host_port(const std::string& text, std::string& host, std::uint16_t& 
   auto p = std::string_view{text}.substr(colon + 1);
   unsigned v = 0;
   auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-  if (ec != std::errc{} || end != p.data() + p.size() || v > 65535 || p.empty()) return false;
+  if (ec != std::errc{} || end != p.data() + p.size() || v > 65535 || p.empty())
+    return false;
   port = static_cast<std::uint16_t>(v);
   return true;
 }
@@ -89,15 +90,17 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       if (!value(o.data_dir)) return std::nullopt;
     } else if (a == "--node-name") {
       if (!value(o.node_name)) return std::nullopt;
-    } else if (a == "--io-threads" || a == "--db-workers" || a == "--max-outbound-bytes") {
+    } else if (a == "--io-threads" || a == "--db-workers" ||
+               a == "--max-outbound-bytes") {
       if (!value(v)) return std::nullopt;
       std::size_t n = 0;
       if (!parse_number(v, n) || n == 0) {
         error = std::string{a} + " needs a positive number";
         return std::nullopt;
       }
-      (a == "--io-threads" ? o.io_threads
-                           : a == "--db-workers" ? o.db_workers : o.max_outbound_bytes) = n;
+      (a == "--io-threads"   ? o.io_threads
+       : a == "--db-workers" ? o.db_workers
+                             : o.max_outbound_bytes) = n;
     } else if (a == "--cluster" || a == "--cluster-listen") {
       error = "clustering (" + std::string{a} + ") is not available in this build yet";
       return std::nullopt;

@@ -5,38 +5,38 @@ namespace parley::storage {
 namespace {
 
 constexpr pg::statement select_orgs{
-  "select_orgs",
-  "SELECT id, name, connect_policy, closing_notes, window_hours, alias,"
-  " max_attachment_bytes, attachment_types, display_as_alias FROM orgs"};
+    "select_orgs", "SELECT id, name, connect_policy, closing_notes, window_hours, alias,"
+                   " max_attachment_bytes, attachment_types, display_as_alias FROM orgs"};
 
 constexpr pg::statement select_users{
-  "select_users", "SELECT id, org, kind, role, name, email, company FROM users"};
+    "select_users", "SELECT id, org, kind, role, name, email, company FROM users"};
 
 constexpr pg::statement upsert_org{
-  "upsert_org",
-  "INSERT INTO orgs (id, name, connect_policy, closing_notes, window_hours, alias,"
-  " max_attachment_bytes, attachment_types, display_as_alias, updated_at)"
-  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10)"
-  " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
-  " connect_policy = EXCLUDED.connect_policy, closing_notes = EXCLUDED.closing_notes,"
-  " window_hours = EXCLUDED.window_hours, alias = EXCLUDED.alias,"
-  " max_attachment_bytes = EXCLUDED.max_attachment_bytes,"
-  " attachment_types = EXCLUDED.attachment_types,"
-  " display_as_alias = EXCLUDED.display_as_alias, updated_at = EXCLUDED.updated_at"};
+    "upsert_org",
+    "INSERT INTO orgs (id, name, connect_policy, closing_notes, window_hours, alias,"
+    " max_attachment_bytes, attachment_types, display_as_alias, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10)"
+    " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+    " connect_policy = EXCLUDED.connect_policy, closing_notes = EXCLUDED.closing_notes,"
+    " window_hours = EXCLUDED.window_hours, alias = EXCLUDED.alias,"
+    " max_attachment_bytes = EXCLUDED.max_attachment_bytes,"
+    " attachment_types = EXCLUDED.attachment_types,"
+    " display_as_alias = EXCLUDED.display_as_alias, updated_at = EXCLUDED.updated_at"};
 
 constexpr pg::statement upsert_user{
-  "upsert_user",
-  "INSERT INTO users (id, org, kind, role, name, email, company, updated_at)"
-  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-  " ON CONFLICT (id) DO UPDATE SET org = EXCLUDED.org, kind = EXCLUDED.kind,"
-  " role = EXCLUDED.role, name = EXCLUDED.name, email = EXCLUDED.email,"
-  " company = EXCLUDED.company, updated_at = EXCLUDED.updated_at"};
+    "upsert_user",
+    "INSERT INTO users (id, org, kind, role, name, email, company, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (id) DO UPDATE SET org = EXCLUDED.org, kind = EXCLUDED.kind,"
+    " role = EXCLUDED.role, name = EXCLUDED.name, email = EXCLUDED.email,"
+    " company = EXCLUDED.company, updated_at = EXCLUDED.updated_at"};
 
 } // namespace
 
 db_result<std::vector<protocol::org_info>> load_orgs(pg::connection& db) {
   auto r = db.exec(select_orgs);
-  if (!r.ok()) return db_result<std::vector<protocol::org_info>>::failure(r.error(), r.sqlstate());
+  if (!r.ok())
+    return db_result<std::vector<protocol::org_info>>::failure(r.error(), r.sqlstate());
   std::vector<protocol::org_info> out;
   out.reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
@@ -75,7 +75,8 @@ db_result<std::vector<protocol::user_info>> load_users(pg::connection& db) {
   return db_result<std::vector<protocol::user_info>>::success(std::move(out));
 }
 
-db_result<bool> put_org(pg::connection& db, const protocol::org_info& o, std::int64_t now) {
+db_result<bool> put_org(pg::connection& db, const protocol::org_info& o,
+                        std::int64_t now) {
   auto r = db.exec(upsert_org, {o.id, o.name, o.connect_policy, o.closing_notes,
                                 std::to_string(o.window_hours), o.alias,
                                 std::to_string(o.max_attachment_bytes),
@@ -85,11 +86,12 @@ db_result<bool> put_org(pg::connection& db, const protocol::org_info& o, std::in
   return db_result<bool>::success(true);
 }
 
-db_result<bool> put_user(pg::connection& db, const protocol::user_info& u, std::int64_t now) {
+db_result<bool> put_user(pg::connection& db, const protocol::user_info& u,
+                         std::int64_t now) {
   pg::param role;
   if (u.role) role = std::string{protocol::to_string(*u.role)};
-  auto r = db.exec(upsert_user, {u.id, u.org, std::string{protocol::to_string(u.kind)}, role,
-                                 u.name, u.email, u.company, std::to_string(now)});
+  auto r = db.exec(upsert_user, {u.id, u.org, std::string{protocol::to_string(u.kind)},
+                                 role, u.name, u.email, u.company, std::to_string(now)});
   if (!r.ok()) return db_result<bool>::failure(r.error(), r.sqlstate());
   return db_result<bool>::success(true);
 }

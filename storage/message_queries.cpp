@@ -16,104 +16,109 @@ namespace {
 // cannot see rows inserted by a sibling, so new conversations carry their final
 // last_seq/last_ts from the start).
 constexpr pg::statement write_batch_stmt{
-  "write_batch",
-  "WITH new_convs AS ("
-  "  INSERT INTO conversations (id, kind, org, company, subject, created_by, created_at,"
-  "                             last_seq, last_ts, create_cid)"
-  "  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
-  "                       $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[])"
-  "  RETURNING 1),"
-  " new_parts AS ("
-  "  INSERT INTO participants (conv, user_id, added_at)"
-  "  SELECT * FROM unnest($11::text[], $12::text[], $13::bigint[])"
-  "  RETURNING 1),"
-  " new_msgs AS ("
-  "  INSERT INTO messages (conv, seq, ts, author, cid, body, format, reply_to, mentions,"
-  "                        internal)"
-  "  SELECT conv, seq, ts, author, cid, body, format, reply_to,"
-  "         CASE WHEN mentions = '' THEN NULL ELSE string_to_array(mentions, chr(31)) END,"
-  "         internal"
-  "  FROM unnest($14::text[], $15::bigint[], $16::bigint[], $17::text[], $18::text[],"
-  "              $19::text[], $20::text[], $21::bigint[], $22::text[], $23::bool[])"
-  "       AS m(conv, seq, ts, author, cid, body, format, reply_to, mentions, internal)"
-  "  RETURNING 1),"
-  " bump AS ("
-  "  UPDATE conversations c SET last_seq = greatest(c.last_seq, v.seq),"
-  "                             last_ts = greatest(c.last_ts, v.ts)"
-  "  FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS v(id, seq, ts)"
-  "  WHERE c.id = v.id"
-  "  RETURNING 1)"
-  " SELECT (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump)"};
+    "write_batch",
+    "WITH new_convs AS ("
+    "  INSERT INTO conversations (id, kind, org, company, subject, created_by, "
+    "created_at,"
+    "                             last_seq, last_ts, create_cid)"
+    "  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    "                       $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], "
+    "$10::text[])"
+    "  RETURNING 1),"
+    " new_parts AS ("
+    "  INSERT INTO participants (conv, user_id, added_at)"
+    "  SELECT * FROM unnest($11::text[], $12::text[], $13::bigint[])"
+    "  RETURNING 1),"
+    " new_msgs AS ("
+    "  INSERT INTO messages (conv, seq, ts, author, cid, body, format, reply_to, "
+    "mentions,"
+    "                        internal)"
+    "  SELECT conv, seq, ts, author, cid, body, format, reply_to,"
+    "         CASE WHEN mentions = '' THEN NULL ELSE string_to_array(mentions, chr(31)) "
+    "END,"
+    "         internal"
+    "  FROM unnest($14::text[], $15::bigint[], $16::bigint[], $17::text[], $18::text[],"
+    "              $19::text[], $20::text[], $21::bigint[], $22::text[], $23::bool[])"
+    "       AS m(conv, seq, ts, author, cid, body, format, reply_to, mentions, internal)"
+    "  RETURNING 1),"
+    " bump AS ("
+    "  UPDATE conversations c SET last_seq = greatest(c.last_seq, v.seq),"
+    "                             last_ts = greatest(c.last_ts, v.ts)"
+    "  FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS v(id, seq, ts)"
+    "  WHERE c.id = v.id"
+    "  RETURNING 1)"
+    " SELECT (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump)"};
 
 constexpr pg::statement collisions_stmt{
-  "find_collisions",
-  "SELECT m.conv, m.author, m.cid, m.seq, m.ts"
-  " FROM messages m"
-  " JOIN unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(conv, author, cid, seq)"
-  "   ON m.conv = k.conv AND ((m.author = k.author AND m.cid = k.cid) OR m.seq = k.seq)"};
+    "find_collisions", "SELECT m.conv, m.author, m.cid, m.seq, m.ts"
+                       " FROM messages m"
+                       " JOIN unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) "
+                       "AS k(conv, author, cid, seq)"
+                       "   ON m.conv = k.conv AND ((m.author = k.author AND m.cid = "
+                       "k.cid) OR m.seq = k.seq)"};
 
 constexpr pg::statement select_conv{
-  "select_conv",
-  "SELECT id, kind, org, company, subject, created_by, created_at, last_seq, last_ts"
-  " FROM conversations WHERE id = $1"};
+    "select_conv",
+    "SELECT id, kind, org, company, subject, created_by, created_at, last_seq, last_ts"
+    " FROM conversations WHERE id = $1"};
 
 constexpr pg::statement select_participants{
-  "select_participants",
-  "SELECT user_id FROM participants WHERE conv = $1 ORDER BY added_at, user_id"};
+    "select_participants",
+    "SELECT user_id FROM participants WHERE conv = $1 ORDER BY added_at, user_id"};
 
 constexpr pg::statement select_recent_cids{
-  "select_recent_cids",
-  "SELECT conv, author, cid, seq, ts FROM messages WHERE conv = $1"
-  " ORDER BY seq DESC LIMIT $2"};
+    "select_recent_cids",
+    "SELECT conv, author, cid, seq, ts FROM messages WHERE conv = $1"
+    " ORDER BY seq DESC LIMIT $2"};
 
-constexpr pg::statement select_cid{
-  "select_cid",
-  "SELECT conv, author, cid, seq, ts FROM messages"
-  " WHERE conv = $1 AND author = $2 AND cid = $3"};
+constexpr pg::statement select_cid{"select_cid",
+                                   "SELECT conv, author, cid, seq, ts FROM messages"
+                                   " WHERE conv = $1 AND author = $2 AND cid = $3"};
 
 constexpr pg::statement select_created{
-  "select_created",
-  "SELECT id FROM conversations WHERE created_by = $1 AND create_cid = $2"};
+    "select_created",
+    "SELECT id FROM conversations WHERE created_by = $1 AND create_cid = $2"};
 
-#define PARLEY_MESSAGE_COLUMNS                                                      \
-  "m.conv, m.seq, m.ts, m.author, m.cid, m.body, m.format, m.reply_to, m.mentions," \
+#define PARLEY_MESSAGE_COLUMNS                                                           \
+  "m.conv, m.seq, m.ts, m.author, m.cid, m.body, m.format, m.reply_to, m.mentions,"      \
   " m.internal, r.author, r.body"
-#define PARLEY_MESSAGE_FROM \
+#define PARLEY_MESSAGE_FROM                                                              \
   " FROM messages m LEFT JOIN messages r ON r.conv = m.conv AND r.seq = m.reply_to"
 
 constexpr pg::statement select_before{
-  "select_before",
-  "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
-  " WHERE m.conv = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"};
+    "select_before", "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
+                     " WHERE m.conv = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"};
 
 constexpr pg::statement select_after{
-  "select_after",
-  "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
-  " WHERE m.conv = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3"};
+    "select_after", "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
+                    " WHERE m.conv = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3"};
 
 constexpr pg::statement select_range{
-  "select_range",
-  "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
-  " WHERE m.conv = $1 AND m.seq BETWEEN $2 AND $3 ORDER BY m.seq ASC"};
+    "select_range", "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
+                    " WHERE m.conv = $1 AND m.seq BETWEEN $2 AND $3 ORDER BY m.seq ASC"};
 
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_FROM
 
 constexpr pg::statement select_participating{
-  "select_participating",
-  "SELECT c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at,"
-  "       c.last_seq, c.last_ts"
-  " FROM participants p JOIN conversations c ON c.id = p.conv"
-  " WHERE p.user_id = $1 AND ($2::bigint IS NULL OR (c.last_ts, c.id) < ($2, $3))"
-  " ORDER BY c.last_ts DESC, c.id DESC LIMIT $4"};
+    "select_participating",
+    "SELECT c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at,"
+    "       c.last_seq, c.last_ts"
+    " FROM participants p JOIN conversations c ON c.id = p.conv"
+    " WHERE p.user_id = $1 AND ($2::bigint IS NULL OR (c.last_ts, c.id) < ($2, $3))"
+    " ORDER BY c.last_ts DESC, c.id DESC LIMIT $4"};
 
 constexpr pg::statement select_participants_of{
-  "select_participants_of",
-  "SELECT conv, user_id FROM participants WHERE conv = ANY($1::text[])"
-  " ORDER BY added_at, user_id"};
+    "select_participants_of",
+    "SELECT conv, user_id FROM participants WHERE conv = ANY($1::text[])"
+    " ORDER BY added_at, user_id"};
 
-std::string str(std::int64_t v) { return std::to_string(v); }
-std::string str(std::uint64_t v) { return std::to_string(v); }
+std::string str(std::int64_t v) {
+  return std::to_string(v);
+}
+std::string str(std::uint64_t v) {
+  return std::to_string(v);
+}
 
 protocol::message read_message(const pg::result& r, int i) {
   protocol::message m;
@@ -141,7 +146,8 @@ protocol::message read_message(const pg::result& r, int i) {
 protocol::conversation read_conversation(const pg::result& r, int i) {
   protocol::conversation c;
   c.id = r.str(i, 0);
-  c.kind = protocol::parse_conv_kind(r.text(i, 1)).value_or(protocol::conv_kind::private_);
+  c.kind =
+      protocol::parse_conv_kind(r.text(i, 1)).value_or(protocol::conv_kind::private_);
   c.org = r.str(i, 2);
   c.company = r.opt_str(i, 3);
   c.subject = r.opt_str(i, 4);
@@ -170,7 +176,8 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
   std::vector<std::int64_t> c_created_at, c_last_seq, c_last_ts;
   std::vector<std::string> p_conv, p_user;
   std::vector<std::int64_t> p_at;
-  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> newest; // conv -> seq, ts
+  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>
+      newest; // conv -> seq, ts
   std::unordered_map<std::string, bool> is_new;
   for (const auto& nc : batch.creates) {
     const auto& c = nc.conv;
@@ -224,24 +231,38 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
     b_seq.push_back(n.first);
     b_ts.push_back(n.second);
   }
-  auto r = db.exec(write_batch_stmt,
-                   {pg::text_array(c_id), pg::text_array(c_kind), pg::text_array(c_org),
-                    pg::text_array_nullable(c_company), pg::text_array_nullable(c_subject),
-                    pg::text_array(c_created_by), pg::int_array(c_created_at),
-                    pg::int_array(c_last_seq), pg::int_array(c_last_ts),
-                    pg::text_array_nullable(c_cid), pg::text_array(p_conv),
-                    pg::text_array(p_user), pg::int_array(p_at), pg::text_array(m_conv),
-                    pg::int_array(m_seq), pg::int_array(m_ts), pg::text_array(m_author),
-                    pg::text_array(m_cid), pg::text_array(m_body), pg::text_array(m_format),
-                    pg::text_array_nullable(m_reply), pg::text_array(m_mentions),
-                    pg::bool_array(m_internal), pg::text_array(b_conv), pg::int_array(b_seq),
-                    pg::int_array(b_ts)});
+  auto r = db.exec(write_batch_stmt, {pg::text_array(c_id),
+                                      pg::text_array(c_kind),
+                                      pg::text_array(c_org),
+                                      pg::text_array_nullable(c_company),
+                                      pg::text_array_nullable(c_subject),
+                                      pg::text_array(c_created_by),
+                                      pg::int_array(c_created_at),
+                                      pg::int_array(c_last_seq),
+                                      pg::int_array(c_last_ts),
+                                      pg::text_array_nullable(c_cid),
+                                      pg::text_array(p_conv),
+                                      pg::text_array(p_user),
+                                      pg::int_array(p_at),
+                                      pg::text_array(m_conv),
+                                      pg::int_array(m_seq),
+                                      pg::int_array(m_ts),
+                                      pg::text_array(m_author),
+                                      pg::text_array(m_cid),
+                                      pg::text_array(m_body),
+                                      pg::text_array(m_format),
+                                      pg::text_array_nullable(m_reply),
+                                      pg::text_array(m_mentions),
+                                      pg::bool_array(m_internal),
+                                      pg::text_array(b_conv),
+                                      pg::int_array(b_seq),
+                                      pg::int_array(b_ts)});
   if (!r.ok()) return failed<bool>(r);
   return db_result<bool>::success(true);
 }
 
-db_result<std::vector<cid_entry>> find_collisions(pg::connection& db,
-                                                  const std::vector<protocol::message>& msgs) {
+db_result<std::vector<cid_entry>>
+find_collisions(pg::connection& db, const std::vector<protocol::message>& msgs) {
   std::vector<std::string> conv, author, cid;
   std::vector<std::int64_t> seq;
   for (const auto& m : msgs) {
@@ -254,12 +275,13 @@ db_result<std::vector<cid_entry>> find_collisions(pg::connection& db,
                                      pg::text_array(cid), pg::int_array(seq)});
   if (!r.ok()) return failed<std::vector<cid_entry>>(r);
   std::vector<cid_entry> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read_cid(r, i));
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(read_cid(r, i));
   return db_result<std::vector<cid_entry>>::success(std::move(out));
 }
 
-db_result<std::optional<protocol::conversation>> load_conversation(pg::connection& db,
-                                                                   const std::string& id) {
+db_result<std::optional<protocol::conversation>>
+load_conversation(pg::connection& db, const std::string& id) {
   using out_t = std::optional<protocol::conversation>;
   auto r = db.exec(select_conv, {id});
   if (!r.ok()) return failed<out_t>(r);
@@ -267,7 +289,8 @@ db_result<std::optional<protocol::conversation>> load_conversation(pg::connectio
   auto c = read_conversation(r, 0);
   auto p = db.exec(select_participants, {id});
   if (!p.ok()) return failed<out_t>(p);
-  for (int i = 0; i < p.rows(); ++i) c.participants.push_back(p.str(i, 0));
+  for (int i = 0; i < p.rows(); ++i)
+    c.participants.push_back(p.str(i, 0));
   return db_result<out_t>::success(std::move(c));
 }
 
@@ -277,12 +300,14 @@ db_result<std::vector<cid_entry>> recent_cids(pg::connection& db, const std::str
   if (!r.ok()) return failed<std::vector<cid_entry>>(r);
   std::vector<cid_entry> out;
   out.reserve(r.rows());
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read_cid(r, i));
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(read_cid(r, i));
   return db_result<std::vector<cid_entry>>::success(std::move(out));
 }
 
 db_result<std::optional<cid_entry>> find_cid(pg::connection& db, const std::string& conv,
-                                             const std::string& author, const std::string& cid) {
+                                             const std::string& author,
+                                             const std::string& cid) {
   auto r = db.exec(select_cid, {conv, author, cid});
   if (!r.ok()) return failed<std::optional<cid_entry>>(r);
   if (r.rows() == 0) return db_result<std::optional<cid_entry>>::success(std::nullopt);
@@ -307,40 +332,45 @@ db_result<history_page> history(pg::connection& db, const std::string& conv,
   if (after)
     r = db.exec(select_after, {conv, str(*after), fetch});
   else
-    r = db.exec(select_before,
-                {conv, str(before.value_or(static_cast<std::uint64_t>(INT64_MAX))), fetch});
+    r = db.exec(
+        select_before,
+        {conv, str(before.value_or(static_cast<std::uint64_t>(INT64_MAX))), fetch});
   if (!r.ok()) return failed<history_page>(r);
   history_page page;
   int rows = r.rows();
   page.more = static_cast<std::uint64_t>(rows) > limit;
   int take = page.more ? static_cast<int>(limit) : rows;
   page.messages.reserve(take);
-  for (int i = 0; i < take; ++i) page.messages.push_back(read_message(r, i));
+  for (int i = 0; i < take; ++i)
+    page.messages.push_back(read_message(r, i));
   if (!after) std::reverse(page.messages.begin(), page.messages.end());
   return db_result<history_page>::success(std::move(page));
 }
 
 db_result<std::vector<protocol::message>> message_range(pg::connection& db,
                                                         const std::string& conv,
-                                                        std::uint64_t from, std::uint64_t to) {
+                                                        std::uint64_t from,
+                                                        std::uint64_t to) {
   auto r = db.exec(select_range, {conv, str(from), str(to)});
   if (!r.ok()) return failed<std::vector<protocol::message>>(r);
   std::vector<protocol::message> out;
   out.reserve(r.rows());
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read_message(r, i));
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(read_message(r, i));
   return db_result<std::vector<protocol::message>>::success(std::move(out));
 }
 
-db_result<std::optional<protocol::message>> find_message(pg::connection& db,
-                                                         const std::string& conv,
-                                                         std::uint64_t seq) {
+db_result<std::optional<protocol::message>>
+find_message(pg::connection& db, const std::string& conv, std::uint64_t seq) {
   auto r = db.exec(select_range, {conv, str(seq), str(seq)});
   if (!r.ok()) return failed<std::optional<protocol::message>>(r);
-  if (r.rows() == 0) return db_result<std::optional<protocol::message>>::success(std::nullopt);
+  if (r.rows() == 0)
+    return db_result<std::optional<protocol::message>>::success(std::nullopt);
   return db_result<std::optional<protocol::message>>::success(read_message(r, 0));
 }
 
-db_result<conversation_page> list_participating(pg::connection& db, const std::string& user,
+db_result<conversation_page> list_participating(pg::connection& db,
+                                                const std::string& user,
                                                 std::optional<std::int64_t> cursor_ts,
                                                 std::optional<std::string> cursor_id,
                                                 std::uint64_t limit) {

@@ -42,8 +42,8 @@ db_result<bool> write(pg::connection& db, const write_batch& batch);
 
 /// Which of the batch's messages collide with a stored row, on (conv, author, cid)
 /// or on (conv, seq). Used after a unique violation to find the culprits.
-db_result<std::vector<cid_entry>> find_collisions(pg::connection& db,
-                                                  const std::vector<protocol::message>& msgs);
+db_result<std::vector<cid_entry>>
+find_collisions(pg::connection& db, const std::vector<protocol::message>& msgs);
 
 /// A conversation with its participants, or nullopt when it does not exist.
 db_result<std::optional<protocol::conversation>> load_conversation(pg::connection& db,
@@ -55,7 +55,8 @@ db_result<std::vector<cid_entry>> recent_cids(pg::connection& db, const std::str
 
 /// The stored answer for (conv, author, cid), if that message was committed.
 db_result<std::optional<cid_entry>> find_cid(pg::connection& db, const std::string& conv,
-                                             const std::string& author, const std::string& cid);
+                                             const std::string& author,
+                                             const std::string& cid);
 
 /// The conversation a creator made with `create_cid`, if any.
 db_result<std::optional<std::string>> find_created(pg::connection& db,
@@ -78,12 +79,12 @@ db_result<history_page> history(pg::connection& db, const std::string& conv,
 /// Messages with seq in [from, to], ascending.
 db_result<std::vector<protocol::message>> message_range(pg::connection& db,
                                                         const std::string& conv,
-                                                        std::uint64_t from, std::uint64_t to);
+                                                        std::uint64_t from,
+                                                        std::uint64_t to);
 
 /// One message, if committed.
-db_result<std::optional<protocol::message>> find_message(pg::connection& db,
-                                                         const std::string& conv,
-                                                         std::uint64_t seq);
+db_result<std::optional<protocol::message>>
+find_message(pg::connection& db, const std::string& conv, std::uint64_t seq);
 
 /// Conversations `user` participates in, newest activity first, strictly older than
 /// the cursor (last_ts, id) when given.
@@ -91,7 +92,8 @@ struct conversation_page {
   std::vector<protocol::conversation> items;
   bool more = false;
 };
-db_result<conversation_page> list_participating(pg::connection& db, const std::string& user,
+db_result<conversation_page> list_participating(pg::connection& db,
+                                                const std::string& user,
                                                 std::optional<std::int64_t> cursor_ts,
                                                 std::optional<std::string> cursor_id,
                                                 std::uint64_t limit);

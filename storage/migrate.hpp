@@ -20,8 +20,8 @@ const std::vector<migration>& all_migrations();
 /// The outcome of `migrate`.
 struct migrate_result {
   bool ok = false;
-  int applied = 0;   // migrations applied by this call
-  int version = 0;   // schema version afterwards
+  int applied = 0; // migrations applied by this call
+  int version = 0; // schema version afterwards
   std::string error;
 };
 

@@ -46,7 +46,8 @@ std::vector<std::string> result::str_array(int row, int col) const {
       }
       ++i; // closing quote
     } else {
-      while (i < t.size() - 1 && t[i] != ',') item += t[i++];
+      while (i < t.size() - 1 && t[i] != ',')
+        item += t[i++];
     }
     out.push_back(std::move(item));
     if (i < t.size() - 1 && t[i] == ',') ++i;
@@ -126,8 +127,7 @@ std::string bool_array(const std::vector<bool>& values) {
 // -- connection -----------------------------------------------------------------
 
 connection::connection(const std::string& conninfo)
-  : conninfo_(conninfo), c_(PQconnectdb(conninfo.c_str())) {
-}
+    : conninfo_(conninfo), c_(PQconnectdb(conninfo.c_str())) {}
 
 bool connection::ok() const {
   return c_ && PQstatus(c_.get()) == CONNECTION_OK;
@@ -157,7 +157,8 @@ result connection::exec(const statement& stmt, const std::vector<param>& params)
   }
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  for (const auto& p : params)
+    values.push_back(p ? p->c_str() : nullptr);
   return result{PQexecPrepared(c_.get(), stmt.name, static_cast<int>(values.size()),
                                values.data(), nullptr, nullptr, 0)};
 }
@@ -166,7 +167,8 @@ result connection::exec(std::string_view sql, const std::vector<param>& params) 
   std::string text{sql};
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  for (const auto& p : params)
+    values.push_back(p ? p->c_str() : nullptr);
   return result{PQexecParams(c_.get(), text.c_str(), static_cast<int>(values.size()),
                              nullptr, values.data(), nullptr, nullptr, 0)};
 }

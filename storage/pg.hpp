@@ -9,7 +9,6 @@
 
 #include <libpq-fe.h>
 
-
 // RAII over libpq: every PGconn and PGresult is owned by exactly one object, and
 // every statement is parameterised (text parameters, so callers never splice
 // values into SQL).

@@ -99,11 +99,11 @@ TEST(seq_ledger, finds_committed_and_in_flight_keys) {
   l.commit(l.epoch());
   l.assign(msg("a", "2"), 2, 100); // 2, in flight
   for (const auto& tc : std::vector<tcase>{
-         {"old", "k", ledger::found::committed, 7},
-         {"a", "1", ledger::found::committed, 1},
-         {"a", "2", ledger::found::in_flight, 2},
-         {"b", "1", ledger::found::fresh, 0}, // same cid, other author
-         {"a", "3", ledger::found::fresh, 0},
+           {"old", "k", ledger::found::committed, 7},
+           {"a", "1", ledger::found::committed, 1},
+           {"a", "2", ledger::found::in_flight, 2},
+           {"b", "1", ledger::found::fresh, 0}, // same cid, other author
+           {"a", "3", ledger::found::fresh, 0},
        }) {
     auto r = l.find(tc.author, tc.cid);
     EXPECT_EQ(r.kind, tc.kind) << tc.author << "/" << tc.cid;
@@ -125,7 +125,8 @@ TEST(seq_ledger, retries_of_an_in_flight_message_wait_for_it) {
 
 TEST(seq_ledger, remembers_only_the_newest_keys) {
   ledger l{0, 0, 3};
-  for (int i = 1; i <= 5; ++i) l.remember("a", std::to_string(i), i, i);
+  for (int i = 1; i <= 5; ++i)
+    l.remember("a", std::to_string(i), i, i);
   EXPECT_EQ(l.find("a", "1").kind, ledger::found::fresh);
   EXPECT_EQ(l.find("a", "2").kind, ledger::found::fresh);
   EXPECT_EQ(l.find("a", "5").kind, ledger::found::committed);

@@ -12,7 +12,8 @@ using protocol::conv_kind;
 using protocol::user_kind;
 using visibility::access;
 
-protocol::user_info user(const std::string& id, user_kind kind, const std::string& org = "acme") {
+protocol::user_info user(const std::string& id, user_kind kind,
+                         const std::string& org = "acme") {
   protocol::user_info u;
   u.id = id;
   u.org = org;
@@ -36,17 +37,20 @@ TEST(visibility, table) {
     access expected;
   };
   std::vector<tcase> cases{
-    {"private participant staff", conv_kind::private_, &alice, false, access::act},
-    {"private participant client", conv_kind::private_, &cli, false, access::act},
-    {"private outsider", conv_kind::private_, &bob, false, access::none},
-    {"private participant moved to another org", conv_kind::private_, &moved, false, access::none},
-    {"unknown user", conv_kind::private_, nullptr, false, access::none},
-    {"direct participant", conv_kind::direct, &alice, false, access::act},
-    {"direct ended: read only", conv_kind::direct, &alice, true, access::read},
-    {"direct outsider", conv_kind::direct, &bob, false, access::none},
-    {"company outsider (until favourites)", conv_kind::company, &bob, false, access::none},
-    {"confidential participant", conv_kind::confidential, &alice, false, access::act},
-    {"support outsider (until support rules)", conv_kind::support, &bob, false, access::none},
+      {"private participant staff", conv_kind::private_, &alice, false, access::act},
+      {"private participant client", conv_kind::private_, &cli, false, access::act},
+      {"private outsider", conv_kind::private_, &bob, false, access::none},
+      {"private participant moved to another org", conv_kind::private_, &moved, false,
+       access::none},
+      {"unknown user", conv_kind::private_, nullptr, false, access::none},
+      {"direct participant", conv_kind::direct, &alice, false, access::act},
+      {"direct ended: read only", conv_kind::direct, &alice, true, access::read},
+      {"direct outsider", conv_kind::direct, &bob, false, access::none},
+      {"company outsider (until favourites)", conv_kind::company, &bob, false,
+       access::none},
+      {"confidential participant", conv_kind::confidential, &alice, false, access::act},
+      {"support outsider (until support rules)", conv_kind::support, &bob, false,
+       access::none},
   };
   for (const auto& tc : cases) {
     visibility::conversation_facts facts{tc.kind, "acme", &participants, tc.ended};

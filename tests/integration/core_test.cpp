@@ -43,10 +43,10 @@ TEST_F(core, bad_tokens_get_unauthenticated_and_1008) {
     std::string token;
   };
   std::vector<tcase> cases{
-    {"wrong secret", token_for("other-secret", "alice")},
-    {"expired", token_for(secret, "alice", false, -10)},
-    {"garbage", "not.a.jwt"},
-    {"unknown user", token_for(secret, "nobody")},
+      {"wrong secret", token_for("other-secret", "alice")},
+      {"expired", token_for(secret, "alice", false, -10)},
+      {"garbage", "not.a.jwt"},
+      {"unknown user", token_for(secret, "nobody")},
   };
   for (const auto& tc : cases) {
     ws_client c{server->port()};
@@ -79,12 +79,32 @@ TEST_F(core, user_put_validates_its_fields) {
     std::function<void(protocol::map_builder&)> fill;
   };
   std::vector<tcase> cases{
-    {"unknown kind", [](auto& f) { f.str("user", "x").str("org", "acme").str("kind", "alien").str("name", "X"); }},
-    {"client without company", [](auto& f) { f.str("user", "x").str("org", "acme").str("kind", "client").str("name", "X"); }},
-    {"unknown org", [](auto& f) { f.str("user", "x").str("org", "nope").str("kind", "staff").str("name", "X"); }},
-    {"bad role", [](auto& f) { f.str("user", "x").str("org", "acme").str("kind", "staff").str("role", "king").str("name", "X"); }},
-    {"missing name", [](auto& f) { f.str("user", "x").str("org", "acme").str("kind", "staff"); }},
-    {"empty id", [](auto& f) { f.str("user", "").str("org", "acme").str("kind", "staff").str("name", "X"); }},
+      {"unknown kind",
+       [](auto& f) {
+         f.str("user", "x").str("org", "acme").str("kind", "alien").str("name", "X");
+       }},
+      {"client without company",
+       [](auto& f) {
+         f.str("user", "x").str("org", "acme").str("kind", "client").str("name", "X");
+       }},
+      {"unknown org",
+       [](auto& f) {
+         f.str("user", "x").str("org", "nope").str("kind", "staff").str("name", "X");
+       }},
+      {"bad role",
+       [](auto& f) {
+         f.str("user", "x")
+             .str("org", "acme")
+             .str("kind", "staff")
+             .str("role", "king")
+             .str("name", "X");
+       }},
+      {"missing name",
+       [](auto& f) { f.str("user", "x").str("org", "acme").str("kind", "staff"); }},
+      {"empty id",
+       [](auto& f) {
+         f.str("user", "").str("org", "acme").str("kind", "staff").str("name", "X");
+       }},
   };
   for (const auto& tc : cases) {
     protocol::map_builder f;
@@ -100,7 +120,10 @@ TEST_F(core, pipelined_admin_ops_apply_in_order) {
   std::vector<std::uint64_t> rids{admin->send_request("admin.org.put", org)};
   for (int i = 0; i < 5; ++i) {
     protocol::map_builder u;
-    u.str("user", "g" + std::to_string(i)).str("org", "globex").str("kind", "staff").str("name", "G");
+    u.str("user", "g" + std::to_string(i))
+        .str("org", "globex")
+        .str("kind", "staff")
+        .str("name", "G");
     rids.push_back(admin->send_request("admin.user.put", u));
   }
   for (auto rid : rids) {
@@ -148,7 +171,10 @@ TEST_F(core, create_with_first_message_is_one_durable_step) {
   protocol::map_builder first;
   first.str("body", "first words");
   protocol::map_builder f;
-  f.str("kind", "private").str_list("participants", {"bob"}).str("cid", "c-1").map("first", first);
+  f.str("kind", "private")
+      .str_list("participants", {"bob"})
+      .str("cid", "c-1")
+      .map("first", first);
   auto r = alice->request("conv.create", f);
   ASSERT_TRUE(r.ok()) << r.str("message");
   auto conv = r.sub("conv");
@@ -180,7 +206,8 @@ TEST_F(core, live_push_reaches_an_open_subscription_only_after_commit) {
   EXPECT_EQ(push->uint("seq"), ack.uint("seq"));
   EXPECT_EQ(push->str("body"), "ping");
   EXPECT_EQ(push->str("cid"), "x1");
-  EXPECT_EQ(db->query("SELECT count(*) FROM messages WHERE conv = '" + conv + "'")[0], "1");
+  EXPECT_EQ(db->query("SELECT count(*) FROM messages WHERE conv = '" + conv + "'")[0],
+            "1");
   // After conv.close nothing more arrives.
   ASSERT_TRUE(bob->request("conv.close", o).ok());
   auto f2 = send_args(conv, "x2", "pong");
@@ -233,7 +260,8 @@ TEST_F(core, outsiders_see_not_found_on_every_path) {
 TEST_F(core, list_shows_own_conversations_newest_activity_first_with_a_cursor) {
   auto alice = connect_as("alice");
   std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(create_private(*alice, {"bob"}));
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(create_private(*alice, {"bob"}));
   // Activity in the oldest moves it to the front.
   auto f = send_args(ids[0], "bump", "now");
   ASSERT_TRUE(alice->request("msg.send", f).ok());
@@ -303,7 +331,8 @@ TEST_F(core, concurrent_writers_get_gapless_unique_seqs) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   std::set<std::uint64_t> all;
   for (int w = 0; w < writers; ++w) {
     EXPECT_EQ(seqs[w].size(), static_cast<std::size_t>(per_writer));
@@ -314,8 +343,10 @@ TEST_F(core, concurrent_writers_get_gapless_unique_seqs) {
   ASSERT_EQ(all.size(), static_cast<std::size_t>(writers * per_writer));
   EXPECT_EQ(*all.begin(), 1u);
   EXPECT_EQ(*all.rbegin(), static_cast<std::uint64_t>(writers * per_writer));
-  EXPECT_EQ(db->query("SELECT count(*) FROM messages")[0], std::to_string(writers * per_writer));
-  EXPECT_EQ(db->query("SELECT max(seq) FROM messages")[0], std::to_string(writers * per_writer));
+  EXPECT_EQ(db->query("SELECT count(*) FROM messages")[0],
+            std::to_string(writers * per_writer));
+  EXPECT_EQ(db->query("SELECT max(seq) FROM messages")[0],
+            std::to_string(writers * per_writer));
 }
 
 TEST_F(core, malformed_requests_get_bad_request_and_the_connection_lives) {
@@ -328,20 +359,51 @@ TEST_F(core, malformed_requests_get_bad_request_and_the_connection_lives) {
     const char* code;
   };
   std::vector<tcase> cases{
-    {"unknown op", "msg.explode", [](auto&) {}, "bad_request"},
-    {"missing conv", "msg.send", [](auto& f) { f.str("cid", "a").str("body", "b"); }, "bad_request"},
-    {"missing cid", "msg.send", [&](auto& f) { f.str("conv", conv).str("body", "b"); }, "bad_request"},
-    {"cid too long", "msg.send", [&](auto& f) { f.str("conv", conv).str("cid", std::string(65, 'c')).str("body", "b"); }, "bad_request"},
-    {"body wrong type", "msg.send", [&](auto& f) { f.str("conv", conv).str("cid", "a").uint("body", 5); }, "bad_request"},
-    {"body too large", "msg.send", [&](auto& f) { f.str("conv", conv).str("cid", "a").str("body", std::string(64 * 1024 + 1, 'x')); }, "too_large"},
-    {"bad format", "msg.send", [&](auto& f) { f.str("conv", conv).str("cid", "a").str("body", "b").str("format", "html"); }, "bad_request"},
-    {"invalid utf8", "msg.send", [&](auto& f) { f.str("conv", conv).str("cid", "a").str("body", "\xff\xfe"); }, "bad_request"},
-    {"reply_to in the future", "msg.send", [&](auto& f) { f.str("conv", conv).str("cid", "a").str("body", "b").uint("reply_to", 99); }, "bad_request"},
-    {"history limit", "msg.history", [&](auto& f) { f.str("conv", conv).uint("limit", 500); }, "bad_request"},
-    {"before and after", "msg.history", [&](auto& f) { f.str("conv", conv).uint("before", 5).uint("after", 1); }, "bad_request"},
-    {"unknown kind", "conv.create", [](auto& f) { f.str("kind", "party").str_list("participants", {}); }, "bad_request"},
-    {"unknown participant", "conv.create", [](auto& f) { f.str("kind", "private").str_list("participants", {"ghost"}); }, "bad_request"},
-    {"participants not a list", "conv.create", [](auto& f) { f.str("kind", "private").str("participants", "bob"); }, "bad_request"},
+      {"unknown op", "msg.explode", [](auto&) {}, "bad_request"},
+      {"missing conv", "msg.send", [](auto& f) { f.str("cid", "a").str("body", "b"); },
+       "bad_request"},
+      {"missing cid", "msg.send", [&](auto& f) { f.str("conv", conv).str("body", "b"); },
+       "bad_request"},
+      {"cid too long", "msg.send",
+       [&](auto& f) {
+         f.str("conv", conv).str("cid", std::string(65, 'c')).str("body", "b");
+       },
+       "bad_request"},
+      {"body wrong type", "msg.send",
+       [&](auto& f) { f.str("conv", conv).str("cid", "a").uint("body", 5); },
+       "bad_request"},
+      {"body too large", "msg.send",
+       [&](auto& f) {
+         f.str("conv", conv).str("cid", "a").str("body", std::string(64 * 1024 + 1, 'x'));
+       },
+       "too_large"},
+      {"bad format", "msg.send",
+       [&](auto& f) {
+         f.str("conv", conv).str("cid", "a").str("body", "b").str("format", "html");
+       },
+       "bad_request"},
+      {"invalid utf8", "msg.send",
+       [&](auto& f) { f.str("conv", conv).str("cid", "a").str("body", "\xff\xfe"); },
+       "bad_request"},
+      {"reply_to in the future", "msg.send",
+       [&](auto& f) {
+         f.str("conv", conv).str("cid", "a").str("body", "b").uint("reply_to", 99);
+       },
+       "bad_request"},
+      {"history limit", "msg.history",
+       [&](auto& f) { f.str("conv", conv).uint("limit", 500); }, "bad_request"},
+      {"before and after", "msg.history",
+       [&](auto& f) { f.str("conv", conv).uint("before", 5).uint("after", 1); },
+       "bad_request"},
+      {"unknown kind", "conv.create",
+       [](auto& f) { f.str("kind", "party").str_list("participants", {}); },
+       "bad_request"},
+      {"unknown participant", "conv.create",
+       [](auto& f) { f.str("kind", "private").str_list("participants", {"ghost"}); },
+       "bad_request"},
+      {"participants not a list", "conv.create",
+       [](auto& f) { f.str("kind", "private").str("participants", "bob"); },
+       "bad_request"},
   };
   for (const auto& tc : cases) {
     protocol::map_builder f;
@@ -380,18 +442,26 @@ TEST_F(core, bad_frames_close_only_the_offender) {
     std::uint16_t close;
   };
   std::vector<tcase> cases{
-    {"text frame", [](ws_client& c) { c.send_text("{\"op\":\"hello\"}"); }, 1007},
-    {"not msgpack", [](ws_client& c) { c.send_raw(std::string("\xc1\x00\x01", 3)); }, 1007},
-    {"array not map", [](ws_client& c) { c.send_raw(std::string("\x92\x01\x02", 3)); }, 1007},
-    {"truncated map", [](ws_client& c) { c.send_raw(std::string("\x82\xa2op", 4)); }, 1007},
-    {"huge declared length", [](ws_client& c) { c.send_raw(std::string("\xdf\xff\xff\xff\xff", 5)); }, 1007},
-    {"deep nesting", [](ws_client& c) {
-       std::string deep = "\x81\xa1k";
-       for (int i = 0; i < 100000; ++i) deep += '\x91';
-       deep += '\x01';
-       c.send_raw(deep);
-     }, 1007},
-    {"oversized frame", [](ws_client& c) { c.send_raw(std::string((1 << 20) + 16, 'x')); }, 1009},
+      {"text frame", [](ws_client& c) { c.send_text("{\"op\":\"hello\"}"); }, 1007},
+      {"not msgpack", [](ws_client& c) { c.send_raw(std::string("\xc1\x00\x01", 3)); },
+       1007},
+      {"array not map", [](ws_client& c) { c.send_raw(std::string("\x92\x01\x02", 3)); },
+       1007},
+      {"truncated map", [](ws_client& c) { c.send_raw(std::string("\x82\xa2op", 4)); },
+       1007},
+      {"huge declared length",
+       [](ws_client& c) { c.send_raw(std::string("\xdf\xff\xff\xff\xff", 5)); }, 1007},
+      {"deep nesting",
+       [](ws_client& c) {
+         std::string deep = "\x81\xa1k";
+         for (int i = 0; i < 100000; ++i)
+           deep += '\x91';
+         deep += '\x01';
+         c.send_raw(deep);
+       },
+       1007},
+      {"oversized frame",
+       [](ws_client& c) { c.send_raw(std::string((1 << 20) + 16, 'x')); }, 1009},
   };
   int n = 0;
   for (const auto& tc : cases) {
@@ -415,7 +485,7 @@ TEST_F(core, health_and_metrics_over_http) {
     boost::beast::tcp_stream s{ioc};
     s.connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
     boost::beast::http::request<boost::beast::http::empty_body> req{
-      boost::beast::http::verb::get, path, 11};
+        boost::beast::http::verb::get, path, 11};
     req.set(boost::beast::http::field::host, "127.0.0.1");
     boost::beast::http::write(s, req);
     boost::beast::flat_buffer buf;

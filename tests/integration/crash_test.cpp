@@ -36,8 +36,8 @@ TEST_F(crash, kill_9_loses_no_acknowledged_message_and_retries_never_duplicate) 
     conv = create_private(*alice, {"bob"});
   }
   std::mutex mu;
-  std::map<std::string, acked> acks;  // cid -> what the server promised
-  std::set<std::string> sent;         // every cid sent
+  std::map<std::string, acked> acks; // cid -> what the server promised
+  std::set<std::string> sent;        // every cid sent
   std::atomic<std::size_t> ack_count{0};
   std::atomic<bool> killed{false};
 
@@ -68,7 +68,8 @@ TEST_F(crash, kill_9_loses_no_acknowledged_message_and_retries_never_duplicate) 
   };
   std::thread a{writer, "alice"};
   std::thread b{writer, "bob"};
-  while (ack_count < kill_after) std::this_thread::sleep_for(1ms);
+  while (ack_count < kill_after)
+    std::this_thread::sleep_for(1ms);
   ASSERT_EQ(server->stop(SIGKILL), 128 + SIGKILL);
   killed = true;
   a.join();
@@ -76,7 +77,8 @@ TEST_F(crash, kill_9_loses_no_acknowledged_message_and_retries_never_duplicate) 
   ASSERT_GE(acks.size(), kill_after);
 
   // Every acknowledged message is stored exactly once with the seq it was given.
-  auto rows = db->query("SELECT cid || ' ' || seq FROM messages WHERE conv = '" + conv + "'");
+  auto rows =
+      db->query("SELECT cid || ' ' || seq FROM messages WHERE conv = '" + conv + "'");
   std::map<std::string, std::uint64_t> stored;
   for (const auto& row : rows) {
     auto space = row.rfind(' ');
@@ -89,8 +91,10 @@ TEST_F(crash, kill_9_loses_no_acknowledged_message_and_retries_never_duplicate) 
     EXPECT_EQ(it->second, a.seq) << cid;
   }
   // Gapless: seqs are exactly 1..n.
-  auto count_max = db->query("SELECT count(*) || ' ' || coalesce(max(seq), 0) FROM messages "
-                             "WHERE conv = '" + conv + "'")[0];
+  auto count_max =
+      db->query("SELECT count(*) || ' ' || coalesce(max(seq), 0) FROM messages "
+                "WHERE conv = '" +
+                conv + "'")[0];
   auto space = count_max.find(' ');
   EXPECT_EQ(count_max.substr(0, space), count_max.substr(space + 1));
 
@@ -125,12 +129,15 @@ TEST_F(crash, kill_9_loses_no_acknowledged_message_and_retries_never_duplicate) 
       break; // one per author is enough to show it
     }
   }
-  auto total = std::stoul(db->query("SELECT count(*) FROM messages WHERE conv = '" + conv + "'")[0]);
+  auto total = std::stoul(
+      db->query("SELECT count(*) FROM messages WHERE conv = '" + conv + "'")[0]);
   auto distinct = std::stoul(
-    db->query("SELECT count(DISTINCT (author, cid)) FROM messages WHERE conv = '" + conv + "'")[0]);
+      db->query("SELECT count(DISTINCT (author, cid)) FROM messages WHERE conv = '" +
+                conv + "'")[0]);
   EXPECT_EQ(total, distinct);
   EXPECT_EQ(total, sent.size()) << "resent " << resent << ", stored before " << before;
-  auto max_seq = db->query("SELECT max(seq) FROM messages WHERE conv = '" + conv + "'")[0];
+  auto max_seq =
+      db->query("SELECT max(seq) FROM messages WHERE conv = '" + conv + "'")[0];
   EXPECT_EQ(std::to_string(total), max_seq);
 }
 

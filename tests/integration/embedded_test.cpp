@@ -24,18 +24,24 @@ TEST(embedded, history_survives_a_restart_of_server_and_database) {
     struct stat st {};
     ASSERT_EQ(stat(secret_file.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
-    auto admin_token = run_parleyd({"token", "--user", "ops", "--admin", "--data-dir", data_dir});
+    auto admin_token =
+        run_parleyd({"token", "--user", "ops", "--admin", "--data-dir", data_dir});
     ws_client admin{server.port()};
     ASSERT_TRUE(admin.hello(admin_token).ok());
     protocol::map_builder org;
     org.str("org", "acme").str("name", "Acme");
     ASSERT_TRUE(admin.request("admin.org.put", org).ok());
     protocol::map_builder user;
-    user.str("user", "alice").str("org", "acme").str("kind", "staff").str("name", "Alice");
+    user.str("user", "alice")
+        .str("org", "acme")
+        .str("kind", "staff")
+        .str("name", "Alice");
     ASSERT_TRUE(admin.request("admin.user.put", user).ok());
 
     ws_client alice{server.port()};
-    ASSERT_TRUE(alice.hello(run_parleyd({"token", "--user", "alice", "--data-dir", data_dir})).ok());
+    ASSERT_TRUE(
+        alice.hello(run_parleyd({"token", "--user", "alice", "--data-dir", data_dir}))
+            .ok());
     protocol::map_builder create;
     create.str("kind", "private").str_list("participants", {});
     auto created = alice.request("conv.create", create);
@@ -49,7 +55,9 @@ TEST(embedded, history_survives_a_restart_of_server_and_database) {
   {
     server_process server{{"--data-dir", data_dir}, 120s};
     ws_client alice{server.port()};
-    ASSERT_TRUE(alice.hello(run_parleyd({"token", "--user", "alice", "--data-dir", data_dir})).ok());
+    ASSERT_TRUE(
+        alice.hello(run_parleyd({"token", "--user", "alice", "--data-dir", data_dir}))
+            .ok());
     protocol::map_builder history;
     history.str("conv", conv);
     auto page = alice.request("msg.history", history);
@@ -63,7 +71,9 @@ TEST(embedded, history_survives_a_restart_of_server_and_database) {
   {
     server_process server{{"--data-dir", data_dir}, 120s};
     ws_client alice{server.port()};
-    ASSERT_TRUE(alice.hello(run_parleyd({"token", "--user", "alice", "--data-dir", data_dir})).ok());
+    ASSERT_TRUE(
+        alice.hello(run_parleyd({"token", "--user", "alice", "--data-dir", data_dir}))
+            .ok());
     protocol::map_builder history;
     history.str("conv", conv);
     EXPECT_EQ(alice.request("msg.history", history).list("messages").size(), 1u);

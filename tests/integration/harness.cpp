@@ -31,7 +31,8 @@ std::string random_suffix() {
   static std::mt19937_64 rng{std::random_device{}()};
   static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string s;
-  for (int i = 0; i < 10; ++i) s += alphabet[rng() % 36];
+  for (int i = 0; i < 10; ++i)
+    s += alphabet[rng() % 36];
   return s;
 }
 
@@ -41,8 +42,8 @@ struct pg_conn {
     if (PQstatus(c) != CONNECTION_OK) {
       std::string err = PQerrorMessage(c);
       PQfinish(c);
-      throw std::runtime_error("test database: " + err
-                               + " (run the tests inside pg_virtualenv, see README)");
+      throw std::runtime_error("test database: " + err +
+                               " (run the tests inside pg_virtualenv, see README)");
     }
   }
   ~pg_conn() { PQfinish(c); }
@@ -79,7 +80,8 @@ std::vector<std::string> test_database::query(const std::string& sql) const {
   PGresult* r = PQexec(c.c, sql.c_str());
   std::vector<std::string> out;
   if (PQresultStatus(r) == PGRES_TUPLES_OK)
-    for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+    for (int i = 0; i < PQntuples(r); ++i)
+      out.emplace_back(PQgetvalue(r, i, 0));
   std::string err = PQresultErrorMessage(r);
   auto st = PQresultStatus(r);
   PQclear(r);
@@ -107,7 +109,8 @@ server_process::server_process(std::vector<std::string> args,
     if (err >= 0) dup2(err, STDERR_FILENO);
     close(out_pipe[0]);
     std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
+    for (auto& a : full)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
@@ -167,21 +170,26 @@ std::string server_process::stderr_text() const {
 
 std::string run_parleyd(const std::vector<std::string>& args) {
   std::string cmd = parleyd_path();
-  for (const auto& a : args) cmd += " '" + a + "'";
+  for (const auto& a : args)
+    cmd += " '" + a + "'";
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[4096];
-    while (auto n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    while (auto n = fread(buf, 1, sizeof buf, p))
+      out.append(buf, n);
     pclose(p);
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
   return out;
 }
 
 // -- frame_view -------------------------------------------------------------------
 
-frame_view::frame_view(std::string bytes) : bytes_(std::make_shared<std::string>(std::move(bytes))) {
-  handle_ = std::make_shared<msgpack::object_handle>(msgpack::unpack(bytes_->data(), bytes_->size()));
+frame_view::frame_view(std::string bytes)
+    : bytes_(std::make_shared<std::string>(std::move(bytes))) {
+  handle_ = std::make_shared<msgpack::object_handle>(
+      msgpack::unpack(bytes_->data(), bytes_->size()));
   obj_ = &handle_->get();
 }
 
@@ -206,7 +214,8 @@ std::int64_t frame_view::sint(std::string_view key) const {
   auto o = find(key);
   if (!o) return 0;
   if (o->type == msgpack::type::NEGATIVE_INTEGER) return o->via.i64;
-  if (o->type == msgpack::type::POSITIVE_INTEGER) return static_cast<std::int64_t>(o->via.u64);
+  if (o->type == msgpack::type::POSITIVE_INTEGER)
+    return static_cast<std::int64_t>(o->via.u64);
   return 0;
 }
 
@@ -313,7 +322,8 @@ read_result ws_client::read(std::chrono::milliseconds timeout) {
   return out;
 }
 
-std::uint64_t ws_client::send_request(const std::string& op, protocol::map_builder& fields) {
+std::uint64_t ws_client::send_request(const std::string& op,
+                                      protocol::map_builder& fields) {
   auto rid = next_rid_++;
   protocol::map_builder b;
   b.str("op", op).uint("rid", rid).merge(fields);
@@ -331,11 +341,11 @@ frame_view ws_client::wait_reply(std::uint64_t rid, std::chrono::milliseconds ti
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     auto r = read(std::max(left, 1ms));
     if (r.what != read_result::kind::frame)
-      throw std::runtime_error("no reply to rid " + std::to_string(rid)
-                               + (r.what == read_result::kind::closed
+      throw std::runtime_error("no reply to rid " + std::to_string(rid) +
+                               (r.what == read_result::kind::closed
                                     ? " (closed " + std::to_string(r.close_code) + ")"
                                     : " (timeout)"));
     if (r.frame.op() != "reply") {
@@ -362,7 +372,7 @@ std::optional<frame_view> ws_client::next_push(std::chrono::milliseconds timeout
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     auto r = read(std::max(left, 1ms));
     if (r.what != read_result::kind::frame) return std::nullopt;
     if (r.frame.op() == "reply") {
@@ -384,7 +394,7 @@ read_result ws_client::wait_close(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     auto r = read(std::max(left, 1ms));
     if (r.what != read_result::kind::frame) return r;
     (r.frame.op() == "reply" ? replies_ : pushes_).push_back(r.frame);
@@ -398,9 +408,9 @@ std::string token_for(const std::string& secret, const std::string& user, bool a
   c.sub = user;
   c.admin = admin;
   c.exp = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count()
-          + ttl_seconds;
+              std::chrono::system_clock::now().time_since_epoch())
+              .count() +
+          ttl_seconds;
   return protocol::sign_token(c, secret);
 }
 
@@ -422,7 +432,8 @@ void chat_fixture::restart(int sig) {
 std::unique_ptr<ws_client> chat_fixture::connect_as(const std::string& user, bool admin) {
   auto c = std::make_unique<ws_client>(server->port());
   auto r = c->hello(token_for(secret, user, admin));
-  if (!r.ok()) throw std::runtime_error("hello as " + user + " failed: " + r.str("message"));
+  if (!r.ok())
+    throw std::runtime_error("hello as " + user + " failed: " + r.str("message"));
   return c;
 }
 
@@ -430,7 +441,8 @@ void chat_fixture::provision(const std::vector<std::string>& users) {
   auto admin = connect_as("provisioner", true);
   protocol::map_builder org;
   org.str("org", "acme").str("name", "Acme");
-  if (!admin->request("admin.org.put", org).ok()) throw std::runtime_error("org put failed");
+  if (!admin->request("admin.org.put", org).ok())
+    throw std::runtime_error("org put failed");
   for (const auto& u : users) {
     protocol::map_builder f;
     f.str("user", u).str("org", "acme").str("kind", "staff").str("name", u);
@@ -439,7 +451,8 @@ void chat_fixture::provision(const std::vector<std::string>& users) {
   }
 }
 
-std::string chat_fixture::create_private(ws_client& creator, const std::vector<std::string>& others) {
+std::string chat_fixture::create_private(ws_client& creator,
+                                         const std::vector<std::string>& others) {
   protocol::map_builder f;
   f.str("kind", "private").str_list("participants", others);
   auto r = creator.request("conv.create", f);

@@ -148,8 +148,8 @@ private:
 };
 
 /// Signs a token with `secret` (tests know the server's secret).
-std::string token_for(const std::string& secret, const std::string& user, bool admin = false,
-                      std::int64_t ttl_seconds = 3600);
+std::string token_for(const std::string& secret, const std::string& user,
+                      bool admin = false, std::int64_t ttl_seconds = 3600);
 
 /// A running server on a fresh database with an org "acme" and staff users
 /// alice, bob, carol provisioned, plus the secret and an admin client.

@@ -519,7 +519,8 @@ TEST(DecodeTest, ObjectCountIsBounded) {
   // max_frame_objects is refused before msgpack-cxx allocates anything.
   auto frame_of = [](std::uint32_t n) {
     std::string frame = bytes({0x81, 0xa1, 'a', 0xdd});
-    for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>(n >> shift);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      frame += static_cast<char>(n >> shift);
     frame += std::string(n, '\xc0');
     return frame;
   };
