@@ -260,8 +260,12 @@ TEST_F(core, outsiders_see_not_found_on_every_path) {
 TEST_F(core, list_shows_own_conversations_newest_activity_first_with_a_cursor) {
   auto alice = connect_as("alice");
   std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i)
+  // Activity times have millisecond resolution: keep them apart so the order is
+  // defined.
+  for (int i = 0; i < 3; ++i) {
     ids.push_back(create_private(*alice, {"bob"}));
+    std::this_thread::sleep_for(5ms);
+  }
   // Activity in the oldest moves it to the front.
   auto f = send_args(ids[0], "bump", "now");
   ASSERT_TRUE(alice->request("msg.send", f).ok());
