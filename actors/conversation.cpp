@@ -443,6 +443,23 @@ frame load_failure(self_ptr self, std::uint64_t rid) {
   return reply_not_found(*st.svc.stats, rid);
 }
 
+/// The common start of every request the registry delegates: count it (for the
+/// passivation handshake), note the activity, and run `work` once the conversation
+/// is ready, or answer the load failure if it never becomes ready.
+template <class Request, class Work>
+caf::result<frame> when_loaded(self_ptr self, Request& req, Work work) {
+  ++self->state.delegated_handled;
+  touch(self);
+  auto rp = self->make_response_promise<frame>();
+  when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+    if (!ok)
+      rp.deliver(load_failure(self, req.rid));
+    else
+      work(req, rp);
+  });
+  return rp;
+}
+
 } // namespace
 
 bool valid_conversation_id(std::string_view id) {
@@ -481,33 +498,17 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
   if (!fresh) load(self);
   return {
       [=](send_atom, send_request& req) -> caf::result<frame> {
-        ++self->state.delegated_handled;
-        touch(self);
-        auto rp = self->make_response_promise<frame>();
-        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-          if (!ok) {
-            rp.deliver(load_failure(self, req.rid));
-            return;
-          }
+        return when_loaded(self, req, [=](send_request& req, auto rp) {
           auto rid = req.rid;
           self->state.intake.push_back(
               queued_send{std::move(req), send_waiter{rp, rid}, {}});
           drain_intake(self);
         });
-        return rp;
       },
       [=](open_atom, open_request& req) -> caf::result<frame> {
-        ++self->state.delegated_handled;
-        touch(self);
-        auto rp = self->make_response_promise<frame>();
-        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-          if (!ok) {
-            rp.deliver(load_failure(self, req.rid));
-            return;
-          }
+        return when_loaded(self, req, [=](open_request& req, auto rp) {
           open_subscription(self, req, rp);
         });
-        return rp;
       },
       [=](close_atom, close_request& req) -> caf::result<frame> {
         ++self->state.delegated_handled;
@@ -516,15 +517,8 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
         return reply_ok(req.rid);
       },
       [=](history_atom, history_request& req) -> caf::result<frame> {
-        ++self->state.delegated_handled;
-        touch(self);
-        auto rp = self->make_response_promise<frame>();
-        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+        return when_loaded(self, req, [=](history_request& req, auto rp) {
           auto& st = self->state;
-          if (!ok) {
-            rp.deliver(load_failure(self, req.rid));
-            return;
-          }
           if (!visibility::can_read(access_of(self, req.user))) {
             rp.deliver(reply_not_found(*st.svc.stats, req.rid));
             return;
@@ -556,24 +550,14 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
                                            "storage unavailable"));
                   });
         });
-        return rp;
       },
       [=](get_atom, get_request& req) -> caf::result<frame> {
-        ++self->state.delegated_handled;
-        touch(self);
-        auto rp = self->make_response_promise<frame>();
-        when_ready(self, [=, req = std::move(req)](bool ok) mutable {
-          if (!ok) {
-            rp.deliver(load_failure(self, req.rid));
-            return;
-          }
-          if (!visibility::can_read(access_of(self, req.user))) {
+        return when_loaded(self, req, [=](get_request& req, auto rp) {
+          if (!visibility::can_read(access_of(self, req.user)))
             rp.deliver(reply_not_found(*self->state.svc.stats, req.rid));
-            return;
-          }
-          rp.deliver(conv_reply(req.rid, self->state.info));
+          else
+            rp.deliver(conv_reply(req.rid, self->state.info));
         });
-        return rp;
       },
       [=](create_atom, create_request& req) -> caf::result<frame> {
         ++self->state.delegated_handled;
