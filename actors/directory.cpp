@@ -45,9 +45,4 @@ void directory::load(std::vector<protocol::org_info> orgs,
   users_.swap(u);
 }
 
-std::size_t directory::user_count() const {
-  std::shared_lock lock{mu_};
-  return users_.size();
-}
-
 } // namespace parley

@@ -28,8 +28,6 @@ public:
   /// Replaces everything (at start, from the database).
   void load(std::vector<protocol::org_info> orgs, std::vector<protocol::user_info> users);
 
-  std::size_t user_count() const;
-
 private:
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, user_ptr> users_;

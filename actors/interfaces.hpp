@@ -85,9 +85,9 @@ struct db_ack {
   bool missing_reference = false; // e.g. a user's org does not exist
 };
 
-/// One conversation: the only writer of its messages. Assigns seqs, checks rights,
-/// fans out after commit, passivates when idle.
-using conversation_actor = caf::typed_actor<
+/// What callers may ask of a conversation, wherever it lives. The registry offers
+/// exactly this and forwards it.
+using conversation_api = caf::typed_actor<
     // msg.send: replies once the message is durable.
     caf::replies_to<send_atom, send_request>::with<frame>,
     // conv.open: subscribe and return the messages after `since`.
@@ -101,16 +101,20 @@ using conversation_actor = caf::typed_actor<
     // conv.create: the first request a freshly spawned conversation gets.
     caf::replies_to<create_atom, create_request>::with<frame>,
     // Shutdown: answers once nothing is in flight.
-    caf::replies_to<drain_atom>::with<bool>,
-    // Internal: hand the assigned messages to the writer.
+    caf::replies_to<drain_atom>::with<bool>>;
+
+/// One conversation: the only writer of its messages. Assigns seqs, checks rights,
+/// fans out after commit, passivates when idle.
+using conversation_actor = conversation_api::extend<
+    // To itself: hand the assigned messages to the writer.
     caf::reacts_to<flush_atom>,
-    // Internal: periodic idleness check.
+    // To itself: periodic idleness check.
     caf::reacts_to<idle_atom>>;
 
 /// Places conversations: finds or starts the actor of a conversation id and
 /// delegates to it. The one placement function, so clustering can put actors on
 /// other nodes without touching callers.
-using registry_actor = conversation_actor::extend<
+using registry_actor = conversation_api::extend<
     // A conversation actor that has handled `n` delegated requests asks to stop;
     // granted when nothing is in transit to it.
     caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;

@@ -90,8 +90,6 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
         }
         return rp;
       },
-      [=](flush_atom) {},
-      [=](idle_atom) {},
       [=](passivate_atom, const std::string& conv, std::uint64_t handled) {
         // Granted only when every request forwarded to this incarnation has been
         // handled: then nothing is in transit to it and it can stop without loss.

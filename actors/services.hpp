@@ -44,7 +44,6 @@ public:
   const db_actor& any() const {
     return workers_[next_->fetch_add(1, std::memory_order_relaxed) % workers_.size()];
   }
-  const std::vector<db_actor>& all() const { return workers_; }
 
 private:
   std::vector<db_actor> workers_;

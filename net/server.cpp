@@ -71,8 +71,4 @@ void server::close_all(std::chrono::milliseconds grace) {
   threads_.clear();
 }
 
-std::size_t server::connections() const {
-  return connections_->size();
-}
-
 } // namespace parley::net

@@ -31,8 +31,6 @@ public:
   /// waits up to `grace` for the connections to end, then stops the threads.
   void close_all(std::chrono::milliseconds grace);
 
-  std::size_t connections() const;
-
 private:
   void do_accept();
 

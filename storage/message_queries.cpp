@@ -71,10 +71,6 @@ constexpr pg::statement select_recent_cids{
     "SELECT conv, author, cid, seq, ts FROM messages WHERE conv = $1"
     " ORDER BY seq DESC LIMIT $2"};
 
-constexpr pg::statement select_cid{"select_cid",
-                                   "SELECT conv, author, cid, seq, ts FROM messages"
-                                   " WHERE conv = $1 AND author = $2 AND cid = $3"};
-
 constexpr pg::statement select_created{
     "select_created",
     "SELECT id FROM conversations WHERE created_by = $1 AND create_cid = $2"};
@@ -303,15 +299,6 @@ db_result<std::vector<cid_entry>> recent_cids(pg::connection& db, const std::str
   for (int i = 0; i < r.rows(); ++i)
     out.push_back(read_cid(r, i));
   return db_result<std::vector<cid_entry>>::success(std::move(out));
-}
-
-db_result<std::optional<cid_entry>> find_cid(pg::connection& db, const std::string& conv,
-                                             const std::string& author,
-                                             const std::string& cid) {
-  auto r = db.exec(select_cid, {conv, author, cid});
-  if (!r.ok()) return failed<std::optional<cid_entry>>(r);
-  if (r.rows() == 0) return db_result<std::optional<cid_entry>>::success(std::nullopt);
-  return db_result<std::optional<cid_entry>>::success(read_cid(r, 0));
 }
 
 db_result<std::optional<std::string>> find_created(pg::connection& db,

@@ -53,11 +53,6 @@ db_result<std::optional<protocol::conversation>> load_conversation(pg::connectio
 db_result<std::vector<cid_entry>> recent_cids(pg::connection& db, const std::string& conv,
                                               std::int64_t limit);
 
-/// The stored answer for (conv, author, cid), if that message was committed.
-db_result<std::optional<cid_entry>> find_cid(pg::connection& db, const std::string& conv,
-                                             const std::string& author,
-                                             const std::string& cid);
-
 /// The conversation a creator made with `create_cid`, if any.
 db_result<std::optional<std::string>> find_created(pg::connection& db,
                                                    const std::string& created_by,
