@@ -150,7 +150,7 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
   bool seq_taken = false;
   auto failed = st.ledger->fail(epoch);
   for (auto& e : failed) {
-    const cid_key* stored = nullptr;
+    const storage::cid_entry* stored = nullptr;
     for (const auto& k : out.existing) {
       if (k.author == e.msg.author && k.cid == e.msg.cid)
         stored = &k;

@@ -57,9 +57,7 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
           snap.failed = true;
           return snap;
         }
-        for (auto& k : *keys.value)
-          snap.recent_keys.push_back(
-              cid_key{std::move(k.author), std::move(k.cid), k.seq, k.ts});
+        snap.recent_keys = std::move(*keys.value);
         return snap;
       },
       [=](history_atom, const history_request& q) {

@@ -225,11 +225,6 @@ typename Inspector::result_type inspect(Inspector& f, list_request& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cid_key& x) {
-  return f(caf::meta::type_name("cid_key"), x.author, x.cid, x.seq, x.ts);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_request& x) {
   return f(caf::meta::type_name("write_request"), x.conv, x.epoch, x.create,
            x.conversation, x.create_cid, x.messages);
@@ -314,3 +309,12 @@ typename Inspector::result_type inspect(Inspector& f, user_info& x) {
 }
 
 } // namespace parley::protocol
+
+namespace parley::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage::cid_entry& x) {
+  return f(caf::meta::type_name("cid_entry"), x.conv, x.author, x.cid, x.seq, x.ts);
+}
+
+} // namespace parley::storage

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "protocol/types.hpp"
+#include "storage/message_queries.hpp"
 
 // The requests a session sends to conversation actors, as plain structs. Each
 // carries the `rid` it answers, because the conversation actor encodes the reply
@@ -48,14 +49,6 @@ struct create_request {
   protocol::message first; // seq 1 when has_first
 };
 
-/// A committed message's idempotency key and its stored answer.
-struct cid_key {
-  std::string author;
-  std::string cid;
-  std::uint64_t seq = 0;
-  std::int64_t ts = 0;
-};
-
 /// What the persistence actor is asked to make durable for one conversation.
 struct write_request {
   std::string conv;
@@ -78,7 +71,7 @@ struct write_outcome {
   write_status status = write_status::unavailable;
   std::string error;
   /// For a collision: stored rows matching the request's (author, cid) or seq.
-  std::vector<cid_key> existing;
+  std::vector<storage::cid_entry> existing;
 };
 
 /// Everything a conversation actor needs to start: its row and participants and
@@ -87,7 +80,7 @@ struct conversation_snapshot {
   bool found = false;
   bool failed = false; // the database could not be read
   protocol::conversation conv;
-  std::vector<cid_key> recent_keys;
+  std::vector<storage::cid_entry> recent_keys;
 };
 
 /// The author and preview of a message that is replied to.

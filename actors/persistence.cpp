@@ -91,9 +91,9 @@ void commit_pending(self_ptr self) {
                found.ok() ? r.error : found.error);
       return;
     }
-    std::map<std::string, std::vector<cid_key>> by_conv;
+    std::map<std::string, std::vector<storage::cid_entry>> by_conv;
     for (auto& e : *found.value)
-      by_conv[e.conv].push_back(cid_key{e.author, e.cid, e.seq, e.ts});
+      by_conv[e.conv].push_back(std::move(e));
     std::vector<commit_policy<pending_write>::item> keep;
     std::vector<commit_policy<pending_write>::item> colliding;
     for (auto& item : items)
