@@ -142,6 +142,11 @@ private:
   boost::asio::io_context ioc_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
+  // A read that timed out stays in flight; the next read() waits for it, so a
+  // timeout never breaks the connection.
+  bool read_pending_ = false;
+  bool read_done_ = false;
+  boost::beast::error_code read_ec_;
   std::deque<frame_view> pushes_;
   std::deque<frame_view> replies_;
   std::uint64_t next_rid_ = 1;
