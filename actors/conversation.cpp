@@ -17,19 +17,28 @@ using protocol::error_code;
 /// Recent messages kept for reply-to previews.
 constexpr std::size_t recent_capacity = 256;
 
-visibility::access access_of(self_ptr self, const std::string& user) {
+/// What `user` may do here, given the conversation's facts at this event.
+visibility::access access_of(self_ptr self, const std::string& user,
+                             const visibility::conversation_facts& facts) {
   auto& st = self->state;
-  auto u = st.svc.dir->user(user);
-  visibility::conversation_facts facts;
-  facts.kind = st.info.kind;
-  facts.org = st.info.org;
-  facts.participants = &st.info.participants;
-  return visibility::evaluate(u.get(), facts);
+  return access_for(*st.svc.dir, user, st.members.count(user) > 0, facts);
+}
+
+/// What `user` may do here right now.
+visibility::access access_of(self_ptr self, const std::string& user) {
+  return access_of(self, user, facts_of(*self->state.svc.dir, self->state.info));
 }
 
 bool is_staff(self_ptr self, const std::string& user) {
-  auto u = self->state.svc.dir->user(user);
-  return u && u->kind == protocol::user_kind::staff;
+  return visibility::sees_internal(self->state.svc.dir->user(user).get());
+}
+
+/// Sets the participants (and their index).
+void set_participants(self_ptr self, std::vector<std::string> participants) {
+  auto& st = self->state;
+  st.info.participants = std::move(participants);
+  st.members.clear();
+  st.members.insert(st.info.participants.begin(), st.info.participants.end());
 }
 
 /// Whether `user` may see message `m` given that it may read the conversation:
@@ -44,12 +53,6 @@ frame conv_reply(std::uint64_t rid, const protocol::conversation& c) {
   protocol::map_builder fields;
   fields.map("conv", conv);
   return reply_ok(rid, fields);
-}
-
-frame revoked_push(const std::string& conv) {
-  protocol::map_builder b;
-  b.str("op", "revoked").str("conv", conv);
-  return frame{b.finish()};
 }
 
 void touch(self_ptr self) {
@@ -96,21 +99,32 @@ void remove_subscriber(self_ptr self, const caf::actor_addr& who) {
   subs.erase(i);
 }
 
+/// Ends every subscription whose user may no longer read the conversation: its
+/// session gets `revoked` and nothing more.
+void revoke_lost(self_ptr self) {
+  auto& st = self->state;
+  if (st.subscribers.empty()) return;
+  auto facts = facts_of(*st.svc.dir, st.info);
+  std::vector<caf::actor_addr> revoked;
+  for (auto& [addr, sub] : st.subscribers) {
+    if (visibility::can_read(access_of(self, sub.user, facts))) continue;
+    self->send(sub.session, revoked_atom_v, st.id);
+    revoked.push_back(addr);
+  }
+  for (auto& addr : revoked)
+    remove_subscriber(self, addr);
+}
+
 /// Pushes a committed message to every subscription that may see it, re-checking
 /// rights at this moment; a subscription that lost them gets `revoked` and nothing
 /// more.
 void fan_out(self_ptr self, const protocol::message& m) {
   auto& st = self->state;
+  revoke_lost(self);
   if (st.subscribers.empty()) return;
   frame push{protocol::encode_message_push(m)};
-  std::vector<caf::actor_addr> revoked;
   std::uint64_t delivered = 0;
   for (auto& [addr, sub] : st.subscribers) {
-    if (!visibility::can_read(access_of(self, sub.user))) {
-      self->send(sub.session, push_atom_v, revoked_push(st.id));
-      revoked.push_back(addr);
-      continue;
-    }
     if (!may_see(self, sub.user, m)) continue;
     if (sub.backlog_pending) {
       sub.held.emplace_back(m.seq, push);
@@ -119,8 +133,6 @@ void fan_out(self_ptr self, const protocol::message& m) {
     self->send(sub.session, push_atom_v, push);
     ++delivered;
   }
-  for (auto& addr : revoked)
-    remove_subscriber(self, addr);
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
 }
 
@@ -390,6 +402,110 @@ void open_subscription(self_ptr self, open_request& req,
             });
 }
 
+void run_membership_queue(self_ptr self) {
+  auto& st = self->state;
+  if (st.membership_busy || st.membership_queue.empty()) return;
+  st.membership_busy = true;
+  auto next = std::move(st.membership_queue.front());
+  st.membership_queue.pop_front();
+  next();
+}
+
+void membership_done(self_ptr self) {
+  self->state.membership_busy = false;
+  run_membership_queue(self);
+}
+
+/// Validates a membership change against the participants of this moment. Returns
+/// the refusal, or nothing and the users that actually change in `changed`.
+std::optional<frame> check_members(self_ptr self, const members_request& req,
+                                   std::vector<std::string>& changed) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  auto& dir = *st.svc.dir;
+  auto access = access_of(self, req.user);
+  if (!visibility::can_read(access)) return reply_not_found(stats, req.rid);
+  auto refuse = [&](error_code code, std::string message) {
+    return std::optional<frame>{reply_error(stats, req.rid, code, message)};
+  };
+  if (!visibility::can_act(access))
+    return refuse(error_code::forbidden, "you cannot change this conversation");
+  if (!visibility::membership_editable(st.info.kind))
+    return refuse(error_code::forbidden,
+                  "the participants of this conversation are fixed");
+  auto me = dir.user(req.user);
+  for (const auto& u : req.users) {
+    bool present = st.members.count(u) > 0;
+    if (req.add) {
+      if (present) continue;
+      auto who = dir.user(u);
+      auto verdict = who ? visibility::may_participate(*who, st.info.kind, st.info.org,
+                                                       st.info.company.value_or(""))
+                         : visibility::membership::other_org;
+      if (verdict == visibility::membership::other_org)
+        return refuse(error_code::bad_request, "unknown participant '" + u + "'");
+      if (verdict != visibility::membership::allowed)
+        return refuse(error_code::forbidden, membership_refusal(u, verdict));
+    } else {
+      if (!present) continue;
+      if (!me || !visibility::may_remove(*me, u))
+        return refuse(error_code::forbidden, "only staff may remove other participants");
+    }
+    changed.push_back(u);
+  }
+  if (!req.add && changed.size() == st.members.size())
+    return refuse(error_code::bad_request,
+                  "a conversation keeps at least one participant");
+  return std::nullopt;
+}
+
+/// conv.participants.add/remove: validated, stored, then applied; subscriptions
+/// that lost their right are revoked.
+void change_members(self_ptr self, members_request& req,
+                    caf::typed_response_promise<frame> rp) {
+  auto& st = self->state;
+  std::vector<std::string> changed;
+  if (auto refusal = check_members(self, req, changed)) {
+    rp.deliver(std::move(*refusal));
+    return membership_done(self);
+  }
+  if (changed.empty()) {
+    rp.deliver(conv_reply(req.rid, st.info));
+    return membership_done(self);
+  }
+  members_write w{st.id, req.add, changed, now_ms()};
+  auto rid = req.rid;
+  auto add = req.add;
+  self->request(st.svc.db.for_key(st.id), caf::infinite, members_atom_v, std::move(w))
+      .then(
+          [=](const db_ack& ack) mutable {
+            auto& st = self->state;
+            if (!ack.ok) {
+              rp.deliver(reply_error(*st.svc.stats, rid, error_code::unavailable,
+                                     "storage unavailable"));
+              return membership_done(self);
+            }
+            auto next = st.info.participants;
+            if (add) {
+              next.insert(next.end(), changed.begin(), changed.end());
+            } else {
+              std::unordered_set<std::string> gone(changed.begin(), changed.end());
+              next.erase(std::remove_if(next.begin(), next.end(),
+                                        [&](const auto& u) { return gone.count(u) > 0; }),
+                         next.end());
+            }
+            set_participants(self, std::move(next));
+            rp.deliver(conv_reply(rid, st.info));
+            revoke_lost(self);
+            membership_done(self);
+          },
+          [=](const caf::error&) mutable {
+            rp.deliver(reply_error(*self->state.svc.stats, rid, error_code::unavailable,
+                                   "storage unavailable"));
+            membership_done(self);
+          });
+}
+
 void arm_idle_timer(self_ptr self) {
   auto period = self->state.svc.config->passivate_after / 2;
   self->delayed_send(self, std::max(period, std::chrono::milliseconds{10}), idle_atom_v);
@@ -419,6 +535,7 @@ void load(self_ptr self) {
               return;
             }
             st.info = std::move(snap.conv);
+            set_participants(self, std::move(st.info.participants));
             st.ledger.emplace(st.info.last_seq, st.info.last_ts,
                               st.svc.config->cid_cache);
             // Oldest first, so the newest keys are the last to be evicted.
@@ -551,6 +668,16 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
                   });
         });
       },
+      [=](members_atom, members_request& req) -> caf::result<frame> {
+        return when_loaded(self, req, [=](members_request& req, auto rp) {
+          self->state.membership_queue.push_back(
+              [=, req = std::move(req)]() mutable { change_members(self, req, rp); });
+          run_membership_queue(self);
+        });
+      },
+      [=](recheck_atom) {
+        if (self->state.stage == conversation_state::phase::ready) revoke_lost(self);
+      },
       [=](get_atom, get_request& req) -> caf::result<frame> {
         return when_loaded(self, req, [=](get_request& req, auto rp) {
           if (!visibility::can_read(access_of(self, req.user)))
@@ -570,6 +697,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
           return rp;
         }
         st.info = req.conv;
+        set_participants(self, req.conv.participants);
         write_request w;
         w.conv = st.id;
         w.create = true;
@@ -618,8 +746,8 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       [=](idle_atom) {
         auto& st = self->state;
         bool idle =
-            st.subscribers.empty() && st.intake.empty() && st.ledger &&
-            st.ledger->idle() &&
+            st.subscribers.empty() && st.intake.empty() && !st.membership_busy &&
+            st.membership_queue.empty() && st.ledger && st.ledger->idle() &&
             now_ms() - st.last_activity_ms >= st.svc.config->passivate_after.count();
         if (!idle) {
           arm_idle_timer(self);

@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "actors/access.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/seq_ledger.hpp"
 #include "actors/services.hpp"
@@ -54,6 +56,8 @@ struct conversation_state {
   std::string id;
   phase stage = phase::loading;
   protocol::conversation info;
+  /// info.participants as a set: rights are checked per subscriber per event.
+  std::unordered_set<std::string> members;
   std::optional<seq_ledger<send_waiter>> ledger;
 
   /// Requests that arrived while the conversation was loading or being created.
@@ -70,6 +74,12 @@ struct conversation_state {
   std::map<std::uint64_t, recent_message> recent;
 
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
+
+  /// Membership changes apply one at a time, each validated against the result of
+  /// the one before.
+  std::deque<std::function<void()>> membership_queue;
+  bool membership_busy = false;
+
   std::vector<caf::typed_response_promise<bool>> drain_waiters;
 
   bool flush_queued = false;

@@ -3,6 +3,7 @@
 #include "actors/services.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
+#include "storage/conversation_queries.hpp"
 #include "storage/directory_queries.hpp"
 #include "storage/message_queries.hpp"
 
@@ -23,11 +24,16 @@ auto with_retry(self_ptr self, F query) {
   return r;
 }
 
+constexpr const char* sqlstate_foreign_key_violation = "23503";
+
+/// A directory or membership write's outcome. A write that stored nothing because
+/// the id belongs to another organisation comes back as `false`: a conflict.
 db_ack ack_of(const storage::db_result<bool>& r) {
   db_ack a;
-  a.ok = r.ok();
+  a.ok = r.ok() && *r.value;
+  a.conflict = r.ok() && !*r.value;
   a.error = r.error;
-  a.missing_reference = r.sqlstate == "23503"; // foreign_key_violation
+  a.missing_reference = r.sqlstate == sqlstate_foreign_key_violation;
   return a;
 }
 
@@ -120,12 +126,44 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         return ack_of(with_retry(
             self, [&](auto& db) { return storage::put_user(db, user, now_ms()); }));
       },
+      [=](put_atom, const protocol::company_info& company) {
+        return ack_of(with_retry(
+            self, [&](auto& db) { return storage::put_company(db, company, now_ms()); }));
+      },
+      [=](put_atom, const protocol::team_info& team) {
+        return ack_of(with_retry(
+            self, [&](auto& db) { return storage::put_team(db, team, now_ms()); }));
+      },
+      [=](favorites_atom, const favorites_change& change) {
+        favorites_result out;
+        auto r = with_retry(self, [&](auto& db) {
+          return storage::change_favorites(db, change.user,
+                                           static_cast<storage::favorites_op>(change.op),
+                                           change.companies);
+        });
+        out.ok = r.ok();
+        out.missing_reference = r.sqlstate == sqlstate_foreign_key_violation;
+        if (r.ok()) {
+          out.companies = std::move(r.value->companies);
+          out.version = r.value->version;
+        }
+        return out;
+      },
+      [=](members_atom, const members_write& w) {
+        return ack_of(with_retry(self, [&](auto& db) {
+          return w.add ? storage::add_participants(db, w.conv, w.users, w.ts)
+                       : storage::remove_participants(db, w.conv, w.users);
+        }));
+      },
       [=](list_atom, const list_request& q) {
         conversation_page page;
+        storage::list_viewer who{q.user, q.org, q.full_staff,
+                                 q.client_of.empty() ? std::nullopt
+                                                     : std::optional{q.client_of}};
         auto r = with_retry(self, [&](auto& db) {
-          return storage::list_participating(
-              db, q.user, q.has_cursor ? std::optional{q.cursor_ts} : std::nullopt,
-              q.has_cursor ? std::optional{q.cursor_id} : std::nullopt, q.limit);
+          return storage::list_readable(
+              db, who, q.has_cursor ? std::optional{q.cursor_ts} : std::nullopt,
+              q.cursor_id, q.limit);
         });
         if (!r.ok()) {
           page.failed = true;
@@ -133,6 +171,8 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         }
         page.items = std::move(r.value->items);
         page.more = r.value->more;
+        page.last_ts = r.value->last_ts;
+        page.last_id = std::move(r.value->last_id);
         return page;
       },
       [=](ping_atom) {

@@ -1,48 +1,126 @@
 #include "actors/directory.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace parley {
 
+namespace {
+
+template <class Map>
+typename Map::mapped_type find_ptr(const Map& m, const std::string& id) {
+  auto i = m.find(id);
+  return i == m.end() ? nullptr : i->second;
+}
+
+template <class T, class Map>
+void put_ptr(Map& m, T value) {
+  auto id = value.id;
+  m[std::move(id)] = std::make_shared<const T>(std::move(value));
+}
+
+} // namespace
+
 directory::user_ptr directory::user(const std::string& id) const {
   std::shared_lock lock{mu_};
-  auto i = users_.find(id);
-  return i == users_.end() ? nullptr : i->second;
+  return find_ptr(users_, id);
 }
 
 directory::org_ptr directory::org(const std::string& id) const {
   std::shared_lock lock{mu_};
-  auto i = orgs_.find(id);
-  return i == orgs_.end() ? nullptr : i->second;
+  return find_ptr(orgs_, id);
+}
+
+directory::company_ptr directory::company(const std::string& id) const {
+  std::shared_lock lock{mu_};
+  return find_ptr(companies_, id);
+}
+
+directory::team_ptr directory::team(const std::string& id) const {
+  std::shared_lock lock{mu_};
+  return find_ptr(teams_, id);
+}
+
+std::vector<std::string> directory::favorites(const std::string& user) const {
+  std::shared_lock lock{mu_};
+  auto i = favorites_.find(user);
+  return i == favorites_.end() ? std::vector<std::string>{} : i->second.companies;
+}
+
+bool directory::favours_locked(const std::string& user, std::string_view company) const {
+  if (company.empty()) return false;
+  auto i = favorites_.find(user);
+  if (i == favorites_.end()) return false;
+  const auto& v = i->second.companies;
+  return std::binary_search(v.begin(), v.end(), company,
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+bool directory::favours(const std::string& user, std::string_view company) const {
+  std::shared_lock lock{mu_};
+  return favours_locked(user, company);
+}
+
+directory::viewer_entry directory::viewer(const std::string& user,
+                                          std::string_view company) const {
+  std::shared_lock lock{mu_};
+  return {find_ptr(users_, user), favours_locked(user, company)};
 }
 
 void directory::put_user(protocol::user_info u) {
-  auto p = std::make_shared<const protocol::user_info>(std::move(u));
   std::unique_lock lock{mu_};
-  users_[p->id] = std::move(p);
+  put_ptr(users_, std::move(u));
 }
 
 void directory::put_org(protocol::org_info o) {
-  auto p = std::make_shared<const protocol::org_info>(std::move(o));
   std::unique_lock lock{mu_};
-  orgs_[p->id] = std::move(p);
+  put_ptr(orgs_, std::move(o));
 }
 
-void directory::load(std::vector<protocol::org_info> orgs,
-                     std::vector<protocol::user_info> users) {
-  std::unordered_map<std::string, org_ptr> o;
-  std::unordered_map<std::string, user_ptr> u;
-  for (auto& x : orgs) {
-    auto id = x.id;
-    o.emplace(std::move(id), std::make_shared<const protocol::org_info>(std::move(x)));
-  }
-  for (auto& x : users) {
-    auto id = x.id;
-    u.emplace(std::move(id), std::make_shared<const protocol::user_info>(std::move(x)));
+void directory::put_company(protocol::company_info c) {
+  std::unique_lock lock{mu_};
+  put_ptr(companies_, std::move(c));
+}
+
+void directory::put_team(protocol::team_info t) {
+  std::unique_lock lock{mu_};
+  put_ptr(teams_, std::move(t));
+}
+
+void directory::put_favorites(const std::string& user, std::vector<std::string> companies,
+                              std::int64_t version) {
+  std::sort(companies.begin(), companies.end());
+  std::unique_lock lock{mu_};
+  auto& e = favorites_[user];
+  if (e.version > version) return; // a newer change was applied first
+  e.companies = std::move(companies);
+  e.version = version;
+}
+
+void directory::load(storage::directory_snapshot s) {
+  std::unordered_map<std::string, org_ptr> orgs;
+  std::unordered_map<std::string, user_ptr> users;
+  std::unordered_map<std::string, company_ptr> companies;
+  std::unordered_map<std::string, team_ptr> teams;
+  std::unordered_map<std::string, favorite_entry> favorites;
+  for (auto& x : s.orgs)
+    put_ptr(orgs, std::move(x));
+  for (auto& x : s.users)
+    put_ptr(users, std::move(x));
+  for (auto& x : s.companies)
+    put_ptr(companies, std::move(x));
+  for (auto& x : s.teams)
+    put_ptr(teams, std::move(x));
+  for (auto& f : s.favorites) {
+    std::sort(f.companies.begin(), f.companies.end());
+    favorites[f.user] = favorite_entry{std::move(f.companies), f.version};
   }
   std::unique_lock lock{mu_};
-  orgs_.swap(o);
-  users_.swap(u);
+  orgs_.swap(orgs);
+  users_.swap(users);
+  companies_.swap(companies);
+  teams_.swap(teams);
+  favorites_.swap(favorites);
 }
 
 } // namespace parley

@@ -25,6 +25,8 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<disconnect_atom>,
     // A frame to forward to the client (a live event, encoded once for everyone).
     caf::reacts_to<push_atom, frame>,
+    // A conversation ended this connection's subscription (rights lost).
+    caf::reacts_to<revoked_atom, std::string>,
     // No hello within the deadline.
     caf::reacts_to<hello_timeout_atom>,
     // The server is stopping: close with 1001 after pending replies.
@@ -48,10 +50,13 @@ struct close_request {
   session_actor session;
 };
 
-/// `conv.list` for `user`.
+/// `conv.list` for `user`, with the directory facts the SQL pre-filter needs.
 struct list_request {
   std::uint64_t rid = 0;
   std::string user;
+  std::string org;
+  bool full_staff = false;
+  std::string client_of; // a client's company; empty for other users
   std::uint64_t limit = 50;
   bool has_cursor = false;
   std::int64_t cursor_ts = 0;
@@ -65,11 +70,14 @@ struct message_page {
   bool more = false;
 };
 
-/// A page of conversations read from storage.
+/// A page of conversations read from storage, and the position of its last row
+/// (the cursor of the next page, even when the rule drops items of this one).
 struct conversation_page {
   bool failed = false;
   std::vector<protocol::conversation> items;
   bool more = false;
+  std::int64_t last_ts = 0;
+  std::string last_id;
 };
 
 /// The conversation a creator made with a given cid, if any.
@@ -83,6 +91,7 @@ struct db_ack {
   bool ok = false;
   std::string error;
   bool missing_reference = false; // e.g. a user's org does not exist
+  bool conflict = false;          // the id belongs to another organisation
 };
 
 /// What callers may ask of a conversation, wherever it lives. The registry offers
@@ -98,6 +107,8 @@ using conversation_api = caf::typed_actor<
     caf::replies_to<history_atom, history_request>::with<frame>,
     // conv.get: the conversation object.
     caf::replies_to<get_atom, get_request>::with<frame>,
+    // conv.participants.add / remove.
+    caf::replies_to<members_atom, members_request>::with<frame>,
     // conv.create: the first request a freshly spawned conversation gets.
     caf::replies_to<create_atom, create_request>::with<frame>,
     // Shutdown: answers once nothing is in flight.
@@ -109,7 +120,9 @@ using conversation_actor = conversation_api::extend<
     // To itself: hand the assigned messages to the writer.
     caf::reacts_to<flush_atom>,
     // To itself: periodic idleness check.
-    caf::reacts_to<idle_atom>>;
+    caf::reacts_to<idle_atom>,
+    // The directory changed (a user, favourites): re-check every subscription now.
+    caf::reacts_to<recheck_atom>>;
 
 /// Places conversations: finds or starts the actor of a conversation id and
 /// delegates to it. The one placement function, so clustering can put actors on
@@ -117,7 +130,9 @@ using conversation_actor = conversation_api::extend<
 using registry_actor = conversation_api::extend<
     // A conversation actor that has handled `n` delegated requests asks to stop;
     // granted when nothing is in transit to it.
-    caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;
+    caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>,
+    // The directory changed: every live conversation re-checks its subscriptions.
+    caf::reacts_to<recheck_atom>>;
 
 /// Group commit to PostgreSQL (a detached actor: libpq blocks).
 using persistence_actor = caf::typed_actor<
@@ -142,6 +157,11 @@ using db_actor = caf::typed_actor<
     // Directory writes.
     caf::replies_to<put_atom, protocol::org_info>::with<db_ack>,
     caf::replies_to<put_atom, protocol::user_info>::with<db_ack>,
+    caf::replies_to<put_atom, protocol::company_info>::with<db_ack>,
+    caf::replies_to<put_atom, protocol::team_info>::with<db_ack>,
+    caf::replies_to<favorites_atom, favorites_change>::with<favorites_result>,
+    // Participants added or removed.
+    caf::replies_to<members_atom, members_write>::with<db_ack>,
     // conv.list.
     caf::replies_to<list_atom, list_request>::with<conversation_page>,
     // Health check: true when the database answers.
@@ -220,8 +240,30 @@ typename Inspector::result_type inspect(Inspector& f, close_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_request& x) {
-  return f(caf::meta::type_name("list_request"), x.rid, x.user, x.limit, x.has_cursor,
-           x.cursor_ts, x.cursor_id);
+  return f(caf::meta::type_name("list_request"), x.rid, x.user, x.org, x.full_staff,
+           x.client_of, x.limit, x.has_cursor, x.cursor_ts, x.cursor_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, members_request& x) {
+  return f(caf::meta::type_name("members_request"), x.rid, x.conv, x.user, x.add,
+           x.users);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, members_write& x) {
+  return f(caf::meta::type_name("members_write"), x.conv, x.add, x.users, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, favorites_change& x) {
+  return f(caf::meta::type_name("favorites_change"), x.user, x.op, x.companies);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, favorites_result& x) {
+  return f(caf::meta::type_name("favorites_result"), x.ok, x.missing_reference,
+           x.companies, x.version);
 }
 
 template <class Inspector>
@@ -254,7 +296,8 @@ typename Inspector::result_type inspect(Inspector& f, message_page& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_page& x) {
-  return f(caf::meta::type_name("conversation_page"), x.failed, x.items, x.more);
+  return f(caf::meta::type_name("conversation_page"), x.failed, x.items, x.more,
+           x.last_ts, x.last_id);
 }
 
 template <class Inspector>
@@ -264,7 +307,8 @@ typename Inspector::result_type inspect(Inspector& f, created_lookup& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, db_ack& x) {
-  return f(caf::meta::type_name("db_ack"), x.ok, x.error, x.missing_reference);
+  return f(caf::meta::type_name("db_ack"), x.ok, x.error, x.missing_reference,
+           x.conflict);
 }
 
 } // namespace parley
@@ -297,6 +341,16 @@ typename Inspector::result_type inspect(Inspector& f, org_info& x) {
   return f(caf::meta::type_name("org_info"), x.id, x.name, x.connect_policy,
            x.closing_notes, x.window_hours, alias, x.max_attachment_bytes,
            x.attachment_types, x.display_as_alias);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, company_info& x) {
+  return f(caf::meta::type_name("company_info"), x.id, x.org, x.name);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, team_info& x) {
+  return f(caf::meta::type_name("team_info"), x.id, x.org, x.name, x.members);
 }
 
 template <class Inspector>

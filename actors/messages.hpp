@@ -41,6 +41,38 @@ struct get_request {
   std::string user;
 };
 
+/// conv.participants.add / conv.participants.remove.
+struct members_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user; // who asks
+  bool add = true;
+  std::vector<std::string> users;
+};
+
+/// A membership change for the database (the conversation actor has decided it).
+struct members_write {
+  std::string conv;
+  bool add = true;
+  std::vector<std::string> users;
+  std::int64_t ts = 0;
+};
+
+/// A change of one user's favourites (PROTOCOL.md section 4).
+struct favorites_change {
+  std::string user;
+  std::uint8_t op = 0; // storage::favorites_op
+  std::vector<std::string> companies;
+};
+
+/// The stored result of a favourites change.
+struct favorites_result {
+  bool ok = false;
+  bool missing_reference = false; // unknown user or company
+  std::vector<std::string> companies;
+  std::int64_t version = 0;
+};
+
 struct create_request {
   std::uint64_t rid = 0;
   protocol::conversation conv; // id, participants etc. chosen by the session

@@ -63,6 +63,15 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
       [=](get_atom a, get_request& r) -> caf::delegated<frame> {
         return forward(self, a, r);
       },
+      [=](members_atom a, members_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](recheck_atom) {
+        // Rights may have changed for anyone: every live conversation re-checks its
+        // subscriptions (those not live have none).
+        for (auto& [id, e] : self->state.convs)
+          self->send(e.handle, recheck_atom_v);
+      },
       [=](create_atom a, create_request& r) -> caf::delegated<frame> {
         auto conv = r.conv.id;
         auto& e = place(self, conv, true);

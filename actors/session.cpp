@@ -23,11 +23,22 @@ using op_handler = void (*)(session_self, const protocol::request&, std::uint64_
 
 const std::unordered_map<std::string_view, op_handler>& op_table() {
   static const std::unordered_map<std::string_view, op_handler> table{
-      {"admin.org.put", op_admin_org_put}, {"admin.user.put", op_admin_user_put},
-      {"conv.create", op_conv_create},     {"conv.get", op_conv_get},
-      {"conv.list", op_conv_list},         {"conv.open", op_conv_open},
-      {"conv.close", op_conv_close},       {"msg.send", op_msg_send},
+      {"admin.org.put", op_admin_org_put},
+      {"admin.user.put", op_admin_user_put},
+      {"conv.create", op_conv_create},
+      {"conv.get", op_conv_get},
+      {"conv.list", op_conv_list},
+      {"conv.open", op_conv_open},
+      {"conv.close", op_conv_close},
+      {"msg.send", op_msg_send},
       {"msg.history", op_msg_history},
+      {"admin.company.put", op_admin_company_put},
+      {"admin.team.put", op_admin_team_put},
+      {"admin.favorites.set", op_admin_favorites_set},
+      {"favorites.add", op_favorites_add},
+      {"favorites.remove", op_favorites_remove},
+      {"conv.participants.add", op_conv_participants_add},
+      {"conv.participants.remove", op_conv_participants_remove},
   };
   return table;
 }
@@ -68,6 +79,7 @@ void handle_hello(session_self self, const protocol::request& req,
   if (user) {
     protocol::map_builder u;
     protocol::put_user(u, *user);
+    u.str_list("favorites", st.svc.dir->favorites(user->id));
     f.map("user", u);
   } else {
     f.nil("user");
@@ -137,6 +149,14 @@ session_actor::behavior_type session(session_self self, services svc,
         self->quit();
       },
       [=](push_atom, const frame& f) { send_frame(self, f); },
+      [=](revoked_atom, const std::string& conv) {
+        // The subscription is gone on the conversation's side: free its slot and
+        // tell the client.
+        self->state.open.erase(conv);
+        protocol::map_builder b;
+        b.str("op", "revoked").str("conv", conv);
+        send_frame(self, frame{b.finish()});
+      },
       [=](hello_timeout_atom) {
         if (!self->state.authenticated)
           close_session(self, close_policy, "no hello within 10 s");

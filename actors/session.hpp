@@ -66,11 +66,34 @@ void ask_conversation(session_self self, Atom atom, Request req) {
             });
 }
 
+/// Why `user` may not hold `companies` as favourites, if it may not.
+std::optional<std::string> favorites_problem(const directory& dir,
+                                             const protocol::user_info& user,
+                                             const std::vector<std::string>& companies);
+
+/// Stores a favourites change, caches it, makes live conversations re-check their
+/// subscriptions and replies `{favorites}`; then calls `done`.
+void apply_favorites(session_self self, std::uint64_t rid, favorites_change change,
+                     std::function<void()> done);
+
 // Op handlers. Each validates its arguments, answers bad_request with one clear
 // message on the first problem, and otherwise does the work.
 void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_admin_user_put(session_self self, const protocol::request& req,
                        std::uint64_t rid);
+void op_admin_company_put(session_self self, const protocol::request& req,
+                          std::uint64_t rid);
+void op_admin_team_put(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_admin_favorites_set(session_self self, const protocol::request& req,
+                            std::uint64_t rid);
+void op_favorites_add(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_favorites_remove(session_self self, const protocol::request& req,
+                         std::uint64_t rid);
+void op_conv_participants_add(session_self self, const protocol::request& req,
+                              std::uint64_t rid);
+void op_conv_participants_remove(session_self self, const protocol::request& req,
+                                 std::uint64_t rid);
 void op_conv_create(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_list(session_self self, const protocol::request& req, std::uint64_t rid);

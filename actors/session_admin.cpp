@@ -1,4 +1,6 @@
 // admin.* ops: provisioning by the host application (PROTOCOL.md section 4).
+#include <algorithm>
+
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
 #include "protocol/limits.hpp"
@@ -120,6 +122,9 @@ void store(session_self self, std::uint64_t rid, Value value, Apply apply,
             if (ack.ok) {
               apply(std::move(value));
               send_frame(self, reply_ok(rid));
+            } else if (ack.conflict) {
+              send_error(self, rid, error_code::conflict,
+                         "this id belongs to another organisation");
             } else if (ack.missing_reference) {
               send_error(self, rid, error_code::bad_request, missing_reference_message);
             } else {
@@ -193,15 +198,90 @@ void user_put_now(session_self self, const protocol::request& req, std::uint64_t
     for (auto& c : *u.email)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  if (a.ok() && !self->state.svc.dir->org(u.org)) a.fail("unknown org '" + u.org + "'");
+  auto& dir = *self->state.svc.dir;
+  if (a.ok() && !dir.org(u.org)) a.fail("unknown org '" + u.org + "'");
+  if (a.ok() && u.company) {
+    auto c = dir.company(*u.company);
+    if (!c || c->org != u.org) a.fail("unknown company '" + *u.company + "'");
+  }
   if (!a.ok()) {
     send_error(self, rid, error_code::bad_request, a.error());
     return admin_done(self);
   }
-  auto dir = self->state.svc.dir;
+  auto shared_dir = self->state.svc.dir;
+  auto registry = self->state.svc.registry;
   store(
       self, rid, std::move(u),
-      [dir](protocol::user_info v) { dir->put_user(std::move(v)); }, "unknown org");
+      [self, shared_dir, registry](protocol::user_info v) {
+        shared_dir->put_user(std::move(v));
+        // A re-put user's rights change at once on open subscriptions.
+        self->send(registry, recheck_atom_v);
+      },
+      "unknown org");
+}
+
+void company_put_now(session_self self, const protocol::request& req, std::uint64_t rid) {
+  protocol::args a{req};
+  protocol::company_info c;
+  c.id = a.id("company");
+  c.org = a.id("org");
+  c.name = a.str("name", 1, protocol::limits::max_text_bytes);
+  auto dir = self->state.svc.dir;
+  if (a.ok() && !dir->org(c.org)) a.fail("unknown org '" + c.org + "'");
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return admin_done(self);
+  }
+  store(
+      self, rid, std::move(c),
+      [dir](protocol::company_info v) { dir->put_company(std::move(v)); }, "unknown org");
+}
+
+void team_put_now(session_self self, const protocol::request& req, std::uint64_t rid) {
+  protocol::args a{req};
+  protocol::team_info t;
+  t.id = a.id("team");
+  t.org = a.id("org");
+  t.name = a.str("name", 1, protocol::limits::max_text_bytes);
+  t.members = a.id_list("members", protocol::limits::max_participants, true);
+  auto dir = self->state.svc.dir;
+  if (a.ok() && !dir->org(t.org)) a.fail("unknown org '" + t.org + "'");
+  for (const auto& m : t.members) {
+    if (!a.ok()) break;
+    auto u = dir->user(m);
+    if (!u || u->org != t.org) a.fail("unknown member '" + m + "'");
+  }
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return admin_done(self);
+  }
+  std::sort(t.members.begin(), t.members.end());
+  t.members.erase(std::unique(t.members.begin(), t.members.end()), t.members.end());
+  store(
+      self, rid, std::move(t),
+      [dir](protocol::team_info v) { dir->put_team(std::move(v)); },
+      "unknown org or member");
+}
+
+void favorites_set_now(session_self self, const protocol::request& req,
+                       std::uint64_t rid) {
+  protocol::args a{req};
+  favorites_change change;
+  change.user = a.id("user");
+  change.op = static_cast<std::uint8_t>(storage::favorites_op::set);
+  change.companies = a.id_list("companies", protocol::limits::max_participants, true);
+  if (a.ok()) {
+    auto u = self->state.svc.dir->user(change.user);
+    if (!u)
+      a.fail("unknown user '" + change.user + "'");
+    else if (auto problem = favorites_problem(*self->state.svc.dir, *u, change.companies))
+      a.fail(*problem);
+  }
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return admin_done(self);
+  }
+  apply_favorites(self, rid, std::move(change), [self] { admin_done(self); });
 }
 
 /// Queues an admin op behind the ones still running (the request copy shares the
@@ -221,6 +301,21 @@ void op_admin_org_put(session_self self, const protocol::request& req,
 void op_admin_user_put(session_self self, const protocol::request& req,
                        std::uint64_t rid) {
   enqueue_admin(self, req, rid, user_put_now);
+}
+
+void op_admin_company_put(session_self self, const protocol::request& req,
+                          std::uint64_t rid) {
+  enqueue_admin(self, req, rid, company_put_now);
+}
+
+void op_admin_team_put(session_self self, const protocol::request& req,
+                       std::uint64_t rid) {
+  enqueue_admin(self, req, rid, team_put_now);
+}
+
+void op_admin_favorites_set(session_self self, const protocol::request& req,
+                            std::uint64_t rid) {
+  enqueue_admin(self, req, rid, favorites_set_now);
 }
 
 } // namespace parley

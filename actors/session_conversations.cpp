@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "actors/access.hpp"
 #include "actors/conversation.hpp"
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
@@ -103,15 +104,27 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   auto kind = protocol::parse_conv_kind(kind_name);
   if (!kind)
     return send_error(self, rid, error_code::bad_request, "unknown conversation kind");
-  if (*kind != protocol::conv_kind::private_)
+  if (*kind == protocol::conv_kind::support)
     return send_error(self, rid, error_code::bad_request,
-                      "only 'private' conversations are available on this server yet");
-  if (company)
+                      "support conversations are not available on this server yet");
+  bool tied =
+      *kind == protocol::conv_kind::company || *kind == protocol::conv_kind::confidential;
+  if (tied && !company)
     return send_error(self, rid, error_code::bad_request,
-                      "a private conversation is not tied to a company");
-  auto me = st.svc.dir->user(st.subject);
+                      "a company or confidential conversation needs 'company'");
+  if (!tied && company)
+    return send_error(self, rid, error_code::bad_request,
+                      "only company and confidential conversations have a company");
+  auto& dir = *st.svc.dir;
+  auto me = dir.user(st.subject);
   if (!me)
     return send_error(self, rid, error_code::unauthenticated, "user no longer exists");
+  if (company) {
+    auto c = dir.company(std::string{*company});
+    if (!c || c->org != me->org)
+      return send_error(self, rid, error_code::bad_request,
+                        "unknown company '" + std::string{*company} + "'");
+  }
 
   create_request cr;
   cr.rid = rid;
@@ -119,22 +132,33 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   conv.id = new_conversation_id();
   conv.kind = *kind;
   conv.org = me->org;
+  if (company) conv.company = std::string{*company};
   if (subject) conv.subject = std::string{*subject};
   conv.created_by = me->id;
   conv.created_at = now_ms();
   conv.last_ts = conv.created_at;
   // The creator first, then the others in the order given, without repeats.
   conv.participants.push_back(me->id);
-  for (auto& p : participants) {
-    if (std::find(conv.participants.begin(), conv.participants.end(), p) !=
-        conv.participants.end())
-      continue;
-    auto u = st.svc.dir->user(p);
-    if (!u || u->org != me->org)
+  for (auto& p : participants)
+    if (!visibility::participates(p, conv.participants))
+      conv.participants.push_back(std::move(p));
+  for (const auto& p : conv.participants) {
+    auto u = dir.user(p);
+    auto verdict = u ? visibility::may_participate(*u, conv.kind, conv.org,
+                                                   conv.company.value_or(""))
+                     : visibility::membership::other_org;
+    if (verdict == visibility::membership::allowed) continue;
+    bool creator = p == me->id;
+    if (verdict == visibility::membership::other_org)
       return send_error(self, rid, error_code::bad_request,
                         "unknown participant '" + p + "'");
-    conv.participants.push_back(std::move(p));
+    return send_error(self, rid, error_code::forbidden,
+                      creator ? "you cannot take part in a conversation of this kind"
+                              : membership_refusal(p, verdict));
   }
+  if (*kind == protocol::conv_kind::direct && conv.participants.size() != 2)
+    return send_error(self, rid, error_code::bad_request,
+                      "a direct conversation has exactly two participants");
   if (cid) cr.create_cid = std::string{*cid};
   if (first_map) {
     protocol::args fa{*first_map, "first"};
@@ -148,8 +172,7 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
       fa.fail("'first.reply_to' cannot name a message of a new conversation");
     if (fa.ok() && internal) fa.fail("'first' cannot be an internal comment");
     for (const auto& who : m.mentions)
-      if (fa.ok() && std::find(conv.participants.begin(), conv.participants.end(), who) ==
-                         conv.participants.end())
+      if (fa.ok() && !visibility::can_read(access_for(dir, who, conv)))
         fa.fail("mentioned user cannot see this conversation: " + who);
     if (!fa.ok()) return send_error(self, rid, error_code::bad_request, fa.error());
     cr.has_first = true;
@@ -196,9 +219,16 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
   auto cursor = a.opt_str("cursor", 1, 256);
   if (a.ok() && (limit < 1 || limit > limits::max_history_limit))
     a.fail("'limit' must be 1..200");
+  auto me = st.svc.dir->user(st.subject);
+  if (!me)
+    return send_error(self, rid, error_code::unauthenticated, "user no longer exists");
   list_request lr;
   lr.rid = rid;
-  lr.user = st.subject;
+  lr.user = me->id;
+  lr.org = me->org;
+  lr.full_staff =
+      me->kind == protocol::user_kind::staff && me->role != protocol::staff_role::guest;
+  if (me->kind == protocol::user_kind::client) lr.client_of = me->company.value_or("");
   lr.limit = limit;
   if (a.ok() && cursor) {
     lr.has_cursor = decode_cursor(*cursor, lr.cursor_ts, lr.cursor_id);
@@ -212,11 +242,10 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
             if (page.failed)
               return send_error(self, rid, error_code::unavailable,
                                 "storage unavailable");
-            auto me = st.svc.dir->user(st.subject);
+            // SQL chose the candidates; the rule has the last word on each.
             std::vector<std::string> items;
             for (const auto& c : page.items) {
-              visibility::conversation_facts facts{c.kind, c.org, &c.participants, false};
-              if (!visibility::can_read(visibility::evaluate(me.get(), facts))) continue;
+              if (!visibility::can_read(access_for(*st.svc.dir, st.subject, c))) continue;
               protocol::map_builder item;
               protocol::put_conversation(item, c);
               item.uint("unread", 0);
@@ -224,9 +253,7 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
             }
             protocol::map_builder f;
             f.raw_array("items", items);
-            if (page.more && !page.items.empty())
-              f.str("cursor",
-                    encode_cursor(page.items.back().last_ts, page.items.back().id));
+            if (page.more) f.str("cursor", encode_cursor(page.last_ts, page.last_id));
             send_frame(self, reply_ok(rid, f));
           },
           [=](const caf::error&) {
@@ -293,6 +320,38 @@ void op_msg_send(session_self self, const protocol::request& req, std::uint64_t 
   if (!conv) return;
   s.conv = *conv;
   ask_conversation(self, send_atom_v, std::move(s));
+}
+
+namespace {
+
+void op_members(session_self self, const protocol::request& req, std::uint64_t rid,
+                bool add) {
+  if (!require_user(self, rid)) return;
+  protocol::args a{req};
+  members_request m;
+  m.rid = rid;
+  m.user = self->state.subject;
+  m.add = add;
+  m.users = a.id_list("users", limits::max_participants, true);
+  if (a.ok() && m.users.empty()) a.fail("'users' must name at least one user");
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  m.conv = *conv;
+  std::sort(m.users.begin(), m.users.end());
+  m.users.erase(std::unique(m.users.begin(), m.users.end()), m.users.end());
+  ask_conversation(self, members_atom_v, std::move(m));
+}
+
+} // namespace
+
+void op_conv_participants_add(session_self self, const protocol::request& req,
+                              std::uint64_t rid) {
+  op_members(self, req, rid, true);
+}
+
+void op_conv_participants_remove(session_self self, const protocol::request& req,
+                                 std::uint64_t rid) {
+  op_members(self, req, rid, false);
 }
 
 void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid) {

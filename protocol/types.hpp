@@ -87,6 +87,21 @@ struct user_info {
   std::optional<std::string> company; // client users
 };
 
+/// A client company of an organisation (PROTOCOL.md section 4).
+struct company_info {
+  std::string id;
+  std::string org;
+  std::string name;
+};
+
+/// A team of an organisation's users, for support assignment (section 9).
+struct team_info {
+  std::string id;
+  std::string org;
+  std::string name;
+  std::vector<std::string> members;
+};
+
 /// Writes the fields of a message (no `op`), as in the `message` push.
 void put_message(map_builder& b, const message& m);
 

@@ -118,14 +118,12 @@ int serve(const options& opts) {
   auto dir = std::make_shared<directory>();
   {
     storage::pg::connection db{conninfo};
-    auto orgs = storage::load_orgs(db);
-    auto users = storage::load_users(db);
-    if (!orgs.ok() || !users.ok()) {
-      std::cerr << "parleyd: cannot load the directory: " << orgs.error << users.error
-                << "\n";
+    auto snapshot = storage::load_directory(db);
+    if (!snapshot.ok()) {
+      std::cerr << "parleyd: cannot load the directory: " << snapshot.error << "\n";
       return 1;
     }
-    dir->load(std::move(*orgs.value), std::move(*users.value));
+    dir->load(std::move(*snapshot.value));
   }
 
   // 3. Actors: the group-commit writer and the read pool (detached: libpq

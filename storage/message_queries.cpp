@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "protocol/preview.hpp"
+#include "storage/rows.hpp"
 
 namespace parley::storage {
 
@@ -96,19 +97,6 @@ constexpr pg::statement select_range{
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_FROM
 
-constexpr pg::statement select_participating{
-    "select_participating",
-    "SELECT c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at,"
-    "       c.last_seq, c.last_ts"
-    " FROM participants p JOIN conversations c ON c.id = p.conv"
-    " WHERE p.user_id = $1 AND ($2::bigint IS NULL OR (c.last_ts, c.id) < ($2, $3))"
-    " ORDER BY c.last_ts DESC, c.id DESC LIMIT $4"};
-
-constexpr pg::statement select_participants_of{
-    "select_participants_of",
-    "SELECT conv, user_id FROM participants WHERE conv = ANY($1::text[])"
-    " ORDER BY added_at, user_id"};
-
 std::string str(std::int64_t v) {
   return std::to_string(v);
 }
@@ -139,29 +127,9 @@ protocol::message read_message(const pg::result& r, int i) {
   return m;
 }
 
-protocol::conversation read_conversation(const pg::result& r, int i) {
-  protocol::conversation c;
-  c.id = r.str(i, 0);
-  c.kind =
-      protocol::parse_conv_kind(r.text(i, 1)).value_or(protocol::conv_kind::private_);
-  c.org = r.str(i, 2);
-  c.company = r.opt_str(i, 3);
-  c.subject = r.opt_str(i, 4);
-  c.created_by = r.str(i, 5);
-  c.created_at = r.i64(i, 6);
-  c.last_seq = static_cast<std::uint64_t>(r.i64(i, 7));
-  c.last_ts = r.i64(i, 8);
-  return c;
-}
-
 cid_entry read_cid(const pg::result& r, int i) {
   return cid_entry{r.str(i, 0), r.str(i, 1), r.str(i, 2),
                    static_cast<std::uint64_t>(r.i64(i, 3)), r.i64(i, 4)};
-}
-
-template <class T>
-db_result<T> failed(const pg::result& r) {
-  return db_result<T>::failure(r.error(), r.sqlstate());
 }
 
 } // namespace
@@ -354,36 +322,6 @@ find_message(pg::connection& db, const std::string& conv, std::uint64_t seq) {
   if (r.rows() == 0)
     return db_result<std::optional<protocol::message>>::success(std::nullopt);
   return db_result<std::optional<protocol::message>>::success(read_message(r, 0));
-}
-
-db_result<conversation_page> list_participating(pg::connection& db,
-                                                const std::string& user,
-                                                std::optional<std::int64_t> cursor_ts,
-                                                std::optional<std::string> cursor_id,
-                                                std::uint64_t limit) {
-  pg::param ts;
-  if (cursor_ts) ts = str(*cursor_ts);
-  auto r = db.exec(select_participating,
-                   {user, ts, cursor_id.value_or(std::string{}), str(limit + 1)});
-  if (!r.ok()) return failed<conversation_page>(r);
-  conversation_page page;
-  int rows = r.rows();
-  page.more = static_cast<std::uint64_t>(rows) > limit;
-  int take = page.more ? static_cast<int>(limit) : rows;
-  std::vector<std::string> ids;
-  std::map<std::string, std::size_t> index;
-  for (int i = 0; i < take; ++i) {
-    page.items.push_back(read_conversation(r, i));
-    index[page.items.back().id] = page.items.size() - 1;
-    ids.push_back(page.items.back().id);
-  }
-  if (!ids.empty()) {
-    auto p = db.exec(select_participants_of, {pg::text_array(ids)});
-    if (!p.ok()) return failed<conversation_page>(p);
-    for (int i = 0; i < p.rows(); ++i)
-      page.items[index[p.str(i, 0)]].participants.push_back(p.str(i, 1));
-  }
-  return db_result<conversation_page>::success(std::move(page));
 }
 
 } // namespace parley::storage

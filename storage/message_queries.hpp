@@ -81,16 +81,4 @@ db_result<std::vector<protocol::message>> message_range(pg::connection& db,
 db_result<std::optional<protocol::message>>
 find_message(pg::connection& db, const std::string& conv, std::uint64_t seq);
 
-/// Conversations `user` participates in, newest activity first, strictly older than
-/// the cursor (last_ts, id) when given.
-struct conversation_page {
-  std::vector<protocol::conversation> items;
-  bool more = false;
-};
-db_result<conversation_page> list_participating(pg::connection& db,
-                                                const std::string& user,
-                                                std::optional<std::int64_t> cursor_ts,
-                                                std::optional<std::string> cursor_id,
-                                                std::uint64_t limit);
-
 } // namespace parley::storage

@@ -422,6 +422,7 @@ void chat_fixture::start(std::vector<std::string> extra_args) {
 }
 
 void chat_fixture::restart(int sig) {
+  admin_client.reset();
   server->stop(sig);
   server.reset();
   start();
@@ -447,6 +448,13 @@ void chat_fixture::provision(const std::vector<std::string>& users) {
     auto r = admin->request("admin.user.put", f);
     if (!r.ok()) throw std::runtime_error("user put failed: " + r.str("message"));
   }
+}
+
+frame_view chat_fixture::admin(const std::string& op, protocol::map_builder& fields) {
+  if (!admin_client) admin_client = connect_as("provisioner", true);
+  auto r = admin_client->request(op, fields);
+  if (!r.ok()) throw std::runtime_error(op + " failed: " + r.str("message"));
+  return r;
 }
 
 std::string chat_fixture::create_private(ws_client& creator,

@@ -162,12 +162,15 @@ struct chat_fixture {
   std::string secret = "test-secret-0123456789";
   std::unique_ptr<test_database> db;
   std::unique_ptr<server_process> server;
+  std::unique_ptr<ws_client> admin_client;
 
   void start(std::vector<std::string> extra_args = {});
   void restart(int sig);
   std::unique_ptr<ws_client> connect_as(const std::string& user, bool admin = false);
   /// Provisions org "acme" and the given staff users through an admin connection.
   void provision(const std::vector<std::string>& users);
+  /// Runs an admin op on a shared admin connection; throws unless it succeeds.
+  frame_view admin(const std::string& op, protocol::map_builder& fields);
   /// Creates a private conversation of `creator` with `others`; returns its id.
   std::string create_private(ws_client& creator, const std::vector<std::string>& others);
 };

@@ -1,0 +1,121 @@
+#include "storage/conversation_queries.hpp"
+
+#include <unordered_map>
+
+#include "storage/rows.hpp"
+
+namespace parley::storage {
+
+namespace {
+
+// $1 user, $2 org, $3 full staff, $4 the client's company (NULL for non-clients),
+// $5/$6 cursor (last_ts, id; $5 NULL for the first page), $7 rows wanted.
+// Each branch is a LIMITed index walk in activity order, so a page costs about
+// (branches + favourites) × limit rows however many conversations the org holds.
+#define PARLEY_AFTER_CURSOR " AND ($5::bigint IS NULL OR (c.last_ts, c.id) < ($5, $6))"
+#define PARLEY_NEWEST " ORDER BY c.last_ts DESC, c.id DESC LIMIT $7"
+
+constexpr pg::statement select_readable{
+    "select_readable",
+    "WITH cand AS ("
+    // 1. Conversations the user takes part in (a client only in its own company's).
+    " (SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
+    "   WHERE p.user_id = $1 AND c.org = $2"
+    "     AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
+    "$4)" PARLEY_AFTER_CURSOR PARLEY_NEWEST ")"
+    // 2. Staff: company-tied conversations of each favourite company.
+    " UNION"
+    " (SELECT x.id, x.last_ts FROM favorites f CROSS JOIN LATERAL ("
+    "    SELECT c.id, c.last_ts FROM conversations c"
+    "     WHERE c.company = f.company AND c.org = $2"
+    "       AND c.kind IN ('company', 'confidential')" PARLEY_AFTER_CURSOR PARLEY_NEWEST
+    "  ) x WHERE $3 AND f.user_id = $1)"
+    // 3. Clients with their company in favourites: company conversations in which a
+    //    favouring client of the company takes part.
+    " UNION"
+    " (SELECT c.id, c.last_ts FROM conversations c"
+    "   WHERE $4::text IS NOT NULL AND c.company = $4 AND c.kind = 'company'"
+    "     AND EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = $1 AND f.company = $4)"
+    "     AND EXISTS (SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id"
+    "                   JOIN favorites f ON f.user_id = u.id AND f.company = $4"
+    "                  WHERE p.conv = c.id AND u.kind = 'client' AND u.company = "
+    "$4)" PARLEY_AFTER_CURSOR PARLEY_NEWEST ")"
+    // 4. Staff: the org's support inbox.
+    " UNION"
+    " (SELECT c.id, c.last_ts FROM conversations c"
+    "   WHERE $3 AND c.org = $2 AND c.kind = 'support'" PARLEY_AFTER_CURSOR PARLEY_NEWEST
+    ")"
+    ")"
+    " SELECT " PARLEY_CONVERSATION_COLUMNS
+    " FROM (SELECT id, last_ts FROM cand ORDER BY last_ts DESC, id DESC LIMIT $7) page"
+    " JOIN conversations c ON c.id = page.id"
+    " ORDER BY c.last_ts DESC, c.id DESC"};
+
+#undef PARLEY_AFTER_CURSOR
+#undef PARLEY_NEWEST
+
+constexpr pg::statement select_participants_of{
+    "select_participants_of",
+    "SELECT conv, user_id FROM participants WHERE conv = ANY($1::text[])"
+    " ORDER BY added_at, user_id"};
+
+constexpr pg::statement insert_participants{
+    "insert_participants",
+    "INSERT INTO participants (conv, user_id, added_at)"
+    " SELECT $1, u, $3 FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING"};
+
+constexpr pg::statement delete_participants{
+    "delete_participants",
+    "DELETE FROM participants WHERE conv = $1 AND user_id = ANY($2::text[])"};
+
+} // namespace
+
+db_result<conversation_page> list_readable(pg::connection& db, const list_viewer& who,
+                                           std::optional<std::int64_t> cursor_ts,
+                                           const std::string& cursor_id,
+                                           std::uint64_t limit) {
+  pg::param ts;
+  if (cursor_ts) ts = std::to_string(*cursor_ts);
+  auto r =
+      db.exec(select_readable, {who.user, who.org, who.full_staff ? "t" : "f",
+                                who.client_of, ts, cursor_id, std::to_string(limit + 1)});
+  if (!r.ok()) return failed<conversation_page>(r);
+  conversation_page page;
+  int rows = r.rows();
+  page.more = static_cast<std::uint64_t>(rows) > limit;
+  int take = page.more ? static_cast<int>(limit) : rows;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, std::size_t> index;
+  for (int i = 0; i < take; ++i) {
+    page.items.push_back(read_conversation(r, i));
+    index[page.items.back().id] = page.items.size() - 1;
+    ids.push_back(page.items.back().id);
+  }
+  if (!page.items.empty()) {
+    page.last_ts = page.items.back().last_ts;
+    page.last_id = page.items.back().id;
+    auto p = db.exec(select_participants_of, {pg::text_array(ids)});
+    if (!p.ok()) return failed<conversation_page>(p);
+    for (int i = 0; i < p.rows(); ++i)
+      page.items[index[p.str(i, 0)]].participants.push_back(p.str(i, 1));
+  }
+  return db_result<conversation_page>::success(std::move(page));
+}
+
+db_result<bool> add_participants(pg::connection& db, const std::string& conv,
+                                 const std::vector<std::string>& users,
+                                 std::int64_t now) {
+  auto r =
+      db.exec(insert_participants, {conv, pg::text_array(users), std::to_string(now)});
+  if (!r.ok()) return failed<bool>(r);
+  return db_result<bool>::success(true);
+}
+
+db_result<bool> remove_participants(pg::connection& db, const std::string& conv,
+                                    const std::vector<std::string>& users) {
+  auto r = db.exec(delete_participants, {conv, pg::text_array(users)});
+  if (!r.ok()) return failed<bool>(r);
+  return db_result<bool>::success(true);
+}
+
+} // namespace parley::storage

@@ -1,0 +1,20 @@
+#include "storage/rows.hpp"
+
+namespace parley::storage {
+
+protocol::conversation read_conversation(const pg::result& r, int i) {
+  protocol::conversation c;
+  c.id = r.str(i, 0);
+  c.kind =
+      protocol::parse_conv_kind(r.text(i, 1)).value_or(protocol::conv_kind::private_);
+  c.org = r.str(i, 2);
+  c.company = r.opt_str(i, 3);
+  c.subject = r.opt_str(i, 4);
+  c.created_by = r.str(i, 5);
+  c.created_at = r.i64(i, 6);
+  c.last_seq = static_cast<std::uint64_t>(r.i64(i, 7));
+  c.last_ts = r.i64(i, 8);
+  return c;
+}
+
+} // namespace parley::storage

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "protocol/types.hpp"
+#include "storage/db_result.hpp"
+#include "storage/pg.hpp"
+
+// Row readers and result helpers shared by the query files.
+namespace parley::storage {
+
+/// A failed statement as a db_result (keeps libpq's message and the SQLSTATE).
+template <class T>
+db_result<T> failed(const pg::result& r) {
+  return db_result<T>::failure(r.error(), r.sqlstate());
+}
+
+/// Reads the conversation columns `id, kind, org, company, subject, created_by,
+/// created_at, last_seq, last_ts` of row `i` (participants are read separately).
+protocol::conversation read_conversation(const pg::result& r, int i);
+
+/// The column list read_conversation expects, for `c`.
+#define PARLEY_CONVERSATION_COLUMNS                                                      \
+  "c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at, c.last_seq,"   \
+  " c.last_ts"
+
+} // namespace parley::storage
