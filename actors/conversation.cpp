@@ -136,6 +136,36 @@ void fan_out(self_ptr self, const protocol::message& m) {
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
 }
 
+/// Encodes the messages of a page that `user` may see, at most max_page_bytes
+/// (always at least one). When cut, keeps the oldest ones, or the newest ones with
+/// `keep_newest` (a page read backwards). Returns true when cut.
+bool encode_page(self_ptr self, const std::string& user,
+                 const std::vector<protocol::message>& messages, bool keep_newest,
+                 std::vector<std::string>& items) {
+  std::size_t bytes = 0;
+  bool cut = false;
+  auto add = [&](const protocol::message& m) {
+    if (!may_see(self, user, m)) return true;
+    auto encoded = protocol::encode_message(m);
+    if (!items.empty() && bytes + encoded.size() > protocol::limits::max_page_bytes) {
+      cut = true;
+      return false;
+    }
+    bytes += encoded.size();
+    items.push_back(std::move(encoded));
+    return true;
+  };
+  if (keep_newest) {
+    for (auto i = messages.rbegin(); i != messages.rend() && add(*i); ++i) {
+    }
+    std::reverse(items.begin(), items.end());
+  } else {
+    for (auto i = messages.begin(); i != messages.end() && add(*i); ++i) {
+    }
+  }
+  return cut;
+}
+
 void answer_committed(const protocol::message& m, std::vector<send_waiter>& waiters) {
   for (std::size_t i = 0; i < waiters.size(); ++i) {
     protocol::map_builder f;
@@ -377,14 +407,13 @@ void open_subscription(self_ptr self, open_request& req,
       return;
     }
     std::vector<std::string> items;
-    for (const auto& m : page.messages)
-      if (may_see(self, user, m)) items.push_back(protocol::encode_message(m));
+    bool cut = encode_page(self, user, page.messages, false, items);
     protocol::map_builder conv;
     protocol::put_conversation(conv, st.info);
     protocol::map_builder f;
     f.map("conv", conv)
         .raw_array("messages", items)
-        .boolean("more", st.info.last_seq > to);
+        .boolean("more", cut || st.info.last_seq > to);
     rp.deliver(reply_ok(rid, f));
     if (i == st.subscribers.end()) return; // closed meanwhile
     auto& sub = i->second;
@@ -642,6 +671,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
           }
           auto rid = req.rid;
           auto user = req.user;
+          bool backwards = !req.has_after; // the newest page, or the one before `before`
           self->request(st.svc.db.for_key(st.id), caf::infinite, history_atom_v,
                         std::move(req))
               .then(
@@ -653,12 +683,9 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
                       return;
                     }
                     std::vector<std::string> items;
-                    items.reserve(page.messages.size());
-                    for (const auto& m : page.messages)
-                      if (may_see(self, user, m))
-                        items.push_back(protocol::encode_message(m));
+                    bool cut = encode_page(self, user, page.messages, backwards, items);
                     protocol::map_builder f;
-                    f.raw_array("messages", items).boolean("more", page.more);
+                    f.raw_array("messages", items).boolean("more", cut || page.more);
                     rp.deliver(reply_ok(rid, f));
                   },
                   [=](const caf::error&) mutable {

@@ -27,6 +27,9 @@ struct runtime_config {
   /// How long a session waits for a conversation or the database before answering
   /// `unavailable`.
   std::chrono::milliseconds request_timeout{30'000};
+  /// Requests per second one connection may sustain, and its burst (0: no limit).
+  std::uint64_t rate_per_second = 50;
+  std::uint64_t rate_burst = 200;
 };
 
 /// The database read pool: requests about one conversation go to the same worker
@@ -62,5 +65,8 @@ struct services {
 
 /// Milliseconds since the Unix epoch.
 std::int64_t now_ms();
+
+/// Milliseconds of a monotonic clock (for intervals and rate limits).
+std::int64_t steady_ms();
 
 } // namespace parley

@@ -108,6 +108,9 @@ void handle_frame(session_self self, const std::string& bytes) {
                                           : "missing 'rid'");
   if (op == "hello")
     return send_error(self, rid, error_code::bad_request, "already authenticated");
+  if (!st.budget.take(steady_ms()))
+    return send_error(self, rid, error_code::rate_limited,
+                      "too many requests on this connection; slow down and retry");
   auto handler = op_table().find(op);
   if (handler == op_table().end())
     return send_error(self, rid, error_code::bad_request,
@@ -140,6 +143,7 @@ session_actor::behavior_type session(session_self self, services svc,
   st.svc = std::move(svc);
   st.out = std::move(out);
   st.id = new_session_id();
+  st.budget = token_bucket{st.svc.config->rate_per_second, st.svc.config->rate_burst};
   self->delayed_send(self, st.svc.config->hello_timeout, hello_timeout_atom_v);
   return {
       [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },

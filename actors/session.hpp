@@ -9,6 +9,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/outbound.hpp"
 #include "actors/services.hpp"
+#include "actors/token_bucket.hpp"
 #include "protocol/codec.hpp"
 
 namespace parley {
@@ -26,6 +27,9 @@ struct session_state {
   bool is_user = false; // `sub` is a provisioned user (always true without adm)
 
   std::unordered_set<std::string> open; // conversations subscribed by conv.open
+
+  /// The connection's request budget (set from the config at start).
+  token_bucket budget{0, 1};
 
   /// admin.* ops apply one at a time, in the order sent, so a provisioning script
   /// may pipeline an org and then its users.

@@ -126,7 +126,9 @@ void ws_session::notify_shutdown() {
 
 void ws_session::enqueue(frame f) {
   if (close_pending_ || finished_) return;
-  if (queued_bytes_ + f.size() > ctx_->config.max_outbound_bytes) {
+  // One frame is always accepted into an empty queue (a reply page may be larger
+  // than a small bound); beyond that the bound holds.
+  if (!queue_.empty() && queued_bytes_ + f.size() > ctx_->config.max_outbound_bytes) {
     // The client does not read fast enough. Cutting it keeps every other
     // subscriber (and the conversation actors) unaffected; it resyncs with
     // conv.open {since} when it comes back.

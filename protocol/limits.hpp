@@ -45,6 +45,12 @@ inline constexpr std::uint64_t max_history_limit = 200;
 /// Messages returned by conv.open {since}.
 inline constexpr std::uint64_t max_open_backlog = 200;
 
+/// Bytes of encoded messages in one history page or conv.open backlog: a page of
+/// 200 large messages would otherwise be a 13 MB frame, more than a client reads
+/// at once and more than a connection's outbound bound. A page holds at least one
+/// message; a cut page says `more: true`.
+inline constexpr std::size_t max_page_bytes = 768 * 1024;
+
 /// Open conversations per connection.
 inline constexpr std::size_t max_open_conversations = 256;
 

@@ -90,6 +90,8 @@ int serve(const options& opts) {
   auto config = std::make_shared<runtime_config>();
   config->node_name = opts.node_name;
   config->token_secret = secret_of(opts);
+  config->rate_per_second = opts.rate_limit;
+  config->rate_burst = opts.rate_burst;
 
   // Signals are taken by sigwait in this thread only: block them before any
   // thread starts, so every thread inherits the mask.

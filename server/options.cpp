@@ -11,6 +11,7 @@ const char* usage() {
          "  parleyd serve [--listen HOST:PORT] [--db CONNINFO] [--token-secret S]\n"
          "                [--data-dir DIR] [--node-name N] [--io-threads N]\n"
          "                [--db-workers N] [--max-outbound-bytes N]\n"
+         "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
          "                [--data-dir DIR]\n"
          "  parleyd migrate --db CONNINFO\n"
@@ -101,6 +102,16 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       (a == "--io-threads"   ? o.io_threads
        : a == "--db-workers" ? o.db_workers
                              : o.max_outbound_bytes) = n;
+    } else if (a == "--rate-limit" || a == "--rate-burst") {
+      if (!value(v)) return std::nullopt;
+      std::size_t n = 0;
+      if (!parse_number(v, n) || (a == "--rate-burst" && n == 0)) {
+        error = std::string{a} + (a == "--rate-limit"
+                                      ? " needs a number of requests per second (0: off)"
+                                      : " needs a positive number");
+        return std::nullopt;
+      }
+      (a == "--rate-limit" ? o.rate_limit : o.rate_burst) = n;
     } else if (a == "--cluster" || a == "--cluster-listen") {
       error = "clustering (" + std::string{a} + ") is not available in this build yet";
       return std::nullopt;

@@ -21,6 +21,8 @@ struct options {
   std::size_t io_threads = 1;
   std::size_t db_workers = 4;
   std::size_t max_outbound_bytes = 4 * 1024 * 1024;
+  std::size_t rate_limit = 50; // requests per second per connection; 0: off
+  std::size_t rate_burst = 200;
 
   // token
   std::string user;

@@ -17,7 +17,7 @@ namespace {
 class crash : public ::testing::Test, public chat_fixture {
 protected:
   void SetUp() override {
-    start();
+    start({"--rate-limit", "0"}); // writers send as fast as they can
     provision({"alice", "bob"});
   }
 };
@@ -100,7 +100,7 @@ TEST_F(crash, kill_9_loses_no_acknowledged_message_and_retries_never_duplicate) 
 
   // Restart on the same database and re-send every cid that got no ack: stored
   // ones answer dup with their seq, the rest commit once.
-  start();
+  start(server_args);
   auto before = stored.size();
   std::size_t resent = 0;
   for (const auto& user : {std::string{"alice"}, std::string{"bob"}}) {

@@ -416,8 +416,9 @@ std::string token_for(const std::string& secret, const std::string& user, bool a
 
 void chat_fixture::start(std::vector<std::string> extra_args) {
   if (!db) db = std::make_unique<test_database>();
+  server_args = std::move(extra_args);
   std::vector<std::string> args{"--db", db->conninfo(), "--token-secret", secret};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.insert(args.end(), server_args.begin(), server_args.end());
   server = std::make_unique<server_process>(args);
 }
 
@@ -425,7 +426,7 @@ void chat_fixture::restart(int sig) {
   admin_client.reset();
   server->stop(sig);
   server.reset();
-  start();
+  start(server_args);
 }
 
 std::unique_ptr<ws_client> chat_fixture::connect_as(const std::string& user, bool admin) {

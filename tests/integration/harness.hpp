@@ -163,8 +163,11 @@ struct chat_fixture {
   std::unique_ptr<test_database> db;
   std::unique_ptr<server_process> server;
   std::unique_ptr<ws_client> admin_client;
+  std::vector<std::string> server_args; // kept for restart()
 
+  /// Starts parleyd on the fixture's database with `extra_args`.
   void start(std::vector<std::string> extra_args = {});
+  /// Stops the server with `sig` and starts it again with the same arguments.
   void restart(int sig);
   std::unique_ptr<ws_client> connect_as(const std::string& user, bool admin = false);
   /// Provisions org "acme" and the given staff users through an admin connection.

@@ -11,7 +11,7 @@ namespace {
 class messages : public ::testing::Test, public chat_fixture {
 protected:
   void SetUp() override {
-    start();
+    start({"--rate-limit", "0"}); // the tests pipeline hundreds of sends
     provision({"alice", "bob", "carol"});
     // A client user (of a client company of the org) to see what non-staff get.
     protocol::map_builder c;
