@@ -166,6 +166,48 @@ bool encode_page(self_ptr self, const std::string& user,
   return cut;
 }
 
+/// The msg.around reply: the visible messages of `messages` (a seq range around
+/// `target`), trimmed from the far ends to max_page_bytes. `target` itself must be
+/// committed and visible, else the link names nothing (`bad_request`).
+frame around_reply(self_ptr self, const around_request& req,
+                   const std::vector<protocol::message>& messages) {
+  auto& stats = *self->state.svc.stats;
+  std::vector<std::pair<std::uint64_t, std::string>> items;
+  bool found = false;
+  for (const auto& m : messages) {
+    if (!may_see(self, req.user, m)) continue;
+    found = found || m.seq == req.seq;
+    items.emplace_back(m.seq, protocol::encode_message(m));
+  }
+  if (!found)
+    return reply_error(stats, req.rid, error_code::bad_request,
+                       "seq names no message you can see");
+  std::size_t bytes = 0;
+  for (const auto& [seq, encoded] : items)
+    bytes += encoded.size();
+  // Drop the message farthest from the target until the page fits.
+  auto distance = [&](std::uint64_t seq) {
+    return seq > req.seq ? seq - req.seq : req.seq - seq;
+  };
+  while (bytes > protocol::limits::max_page_bytes && items.size() > 1) {
+    auto& far = distance(items.front().first) >= distance(items.back().first)
+                    ? items.front()
+                    : items.back();
+    bytes -= far.second.size();
+    if (&far == &items.front())
+      items.erase(items.begin());
+    else
+      items.pop_back();
+  }
+  std::vector<std::string> encoded;
+  encoded.reserve(items.size());
+  for (auto& [seq, e] : items)
+    encoded.push_back(std::move(e));
+  protocol::map_builder f;
+  f.raw_array("messages", encoded);
+  return reply_ok(req.rid, f);
+}
+
 void answer_committed(const protocol::message& m, std::vector<send_waiter>& waiters) {
   for (std::size_t i = 0; i < waiters.size(); ++i) {
     protocol::map_builder f;
@@ -704,6 +746,38 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       },
       [=](recheck_atom) {
         if (self->state.stage == conversation_state::phase::ready) revoke_lost(self);
+      },
+      [=](around_atom, around_request& req) -> caf::result<frame> {
+        return when_loaded(self, req, [=](around_request& req, auto rp) {
+          auto& st = self->state;
+          if (!visibility::can_read(access_of(self, req.user))) {
+            rp.deliver(reply_not_found(*st.svc.stats, req.rid));
+            return;
+          }
+          if (req.seq > st.info.last_seq) {
+            rp.deliver(reply_error(*st.svc.stats, req.rid, error_code::bad_request,
+                                   "seq names no message you can see"));
+            return;
+          }
+          auto from = req.seq > req.limit ? req.seq - req.limit : 1;
+          auto to = std::min(st.info.last_seq, req.seq + req.limit);
+          self->request(st.svc.db.for_key(st.id), caf::infinite, open_atom_v, st.id, from,
+                        to)
+              .then(
+                  [=](const message_page& page) mutable {
+                    if (page.failed)
+                      rp.deliver(reply_error(*self->state.svc.stats, req.rid,
+                                             error_code::unavailable,
+                                             "storage unavailable"));
+                    else
+                      rp.deliver(around_reply(self, req, page.messages));
+                  },
+                  [=](const caf::error&) mutable {
+                    rp.deliver(reply_error(*self->state.svc.stats, req.rid,
+                                           error_code::unavailable,
+                                           "storage unavailable"));
+                  });
+        });
       },
       [=](get_atom, get_request& req) -> caf::result<frame> {
         return when_loaded(self, req, [=](get_request& req, auto rp) {

@@ -105,6 +105,8 @@ using conversation_api = caf::typed_actor<
     caf::replies_to<close_atom, close_request>::with<frame>,
     // msg.history: a page of messages.
     caf::replies_to<history_atom, history_request>::with<frame>,
+    // msg.around: the messages around one seq (deep links).
+    caf::replies_to<around_atom, around_request>::with<frame>,
     // conv.get: the conversation object.
     caf::replies_to<get_atom, get_request>::with<frame>,
     // conv.participants.add / remove.
@@ -214,6 +216,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_request& x) {
   return f(caf::meta::type_name("history_request"), x.rid, x.conv, x.user, x.has_before,
            x.before, x.has_after, x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, around_request& x) {
+  return f(caf::meta::type_name("around_request"), x.rid, x.conv, x.user, x.seq, x.limit);
 }
 
 template <class Inspector>

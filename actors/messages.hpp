@@ -35,6 +35,15 @@ struct history_request {
   std::uint64_t limit = 0;
 };
 
+/// msg.around: up to `limit` messages on each side of `seq`, and `seq` itself.
+struct around_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  std::uint64_t seq = 0;
+  std::uint64_t limit = 10;
+};
+
 struct get_request {
   std::uint64_t rid = 0;
   std::string conv;

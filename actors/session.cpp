@@ -32,6 +32,7 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"conv.close", op_conv_close},
       {"msg.send", op_msg_send},
       {"msg.history", op_msg_history},
+      {"msg.around", op_msg_around},
       {"admin.company.put", op_admin_company_put},
       {"admin.team.put", op_admin_team_put},
       {"admin.favorites.set", op_admin_favorites_set},

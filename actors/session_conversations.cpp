@@ -354,6 +354,23 @@ void op_conv_participants_remove(session_self self, const protocol::request& req
   op_members(self, req, rid, false);
 }
 
+void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  protocol::args a{req};
+  around_request r;
+  r.rid = rid;
+  r.user = self->state.subject;
+  r.seq = a.uint("seq");
+  r.limit = a.opt_uint("limit").value_or(limits::default_around_limit);
+  if (a.ok() && r.seq == 0) a.fail("'seq' must be a seq (>= 1)");
+  if (a.ok() && (r.limit < 1 || r.limit > limits::max_around_limit))
+    a.fail("'limit' must be 1..100");
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  r.conv = *conv;
+  ask_conversation(self, around_atom_v, std::move(r));
+}
+
 void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid) {
   if (!require_user(self, rid)) return;
   protocol::args a{req};

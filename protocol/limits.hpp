@@ -51,6 +51,10 @@ inline constexpr std::uint64_t max_open_backlog = 200;
 /// message; a cut page says `more: true`.
 inline constexpr std::size_t max_page_bytes = 768 * 1024;
 
+/// msg.around: messages on each side of the linked one (default and maximum).
+inline constexpr std::uint64_t default_around_limit = 10;
+inline constexpr std::uint64_t max_around_limit = 100;
+
 /// Open conversations per connection.
 inline constexpr std::size_t max_open_conversations = 256;
 

@@ -185,5 +185,38 @@ TEST_F(messages, a_retry_older_than_the_key_cache_still_answers_dup) {
   EXPECT_EQ(next.uint("seq"), static_cast<std::uint64_t>(fill + 2));
 }
 
+TEST_F(messages, around_answers_a_deep_link_with_both_sides) {
+  auto alice = connect_as("alice");
+  auto conv = create_private(*alice, {"cli"});
+  for (int i = 1; i <= 30; ++i)
+    ASSERT_TRUE(send(*alice, conv, "a" + std::to_string(i), "m" + std::to_string(i),
+                     [&](auto& f) { f.boolean("internal", i == 14); })
+                    .ok());
+  auto around = [&](ws_client& c, std::uint64_t seq, std::uint64_t limit) {
+    protocol::map_builder f;
+    f.str("conv", conv).uint("seq", seq).uint("limit", limit);
+    return c.request("msg.around", f);
+  };
+  auto seqs = [](const frame_view& r) {
+    std::vector<std::uint64_t> out;
+    for (const auto& m : r.list("messages"))
+      out.push_back(m.uint("seq"));
+    return out;
+  };
+  EXPECT_EQ(seqs(around(*alice, 15, 3)),
+            (std::vector<std::uint64_t>{12, 13, 14, 15, 16, 17, 18}));
+  EXPECT_EQ(seqs(around(*alice, 2, 3)), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(seqs(around(*alice, 30, 2)), (std::vector<std::uint64_t>{28, 29, 30}));
+  // The client does not see the internal comment, not even as a link target.
+  auto cli = connect_as("cli");
+  EXPECT_EQ(seqs(around(*cli, 15, 1)), (std::vector<std::uint64_t>{15, 16}));
+  EXPECT_EQ(around(*cli, 14, 1).code(), "bad_request");
+  EXPECT_EQ(around(*alice, 31, 1).code(), "bad_request");
+  EXPECT_EQ(around(*alice, 5, 101).code(), "bad_request");
+  // An outsider cannot tell the conversation exists.
+  auto carol = connect_as("carol");
+  EXPECT_EQ(around(*carol, 5, 1).code(), "not_found");
+}
+
 } // namespace
 } // namespace parley::test
