@@ -1,5 +1,6 @@
 #include "storage/conversation_queries.hpp"
 
+#include <limits>
 #include <unordered_map>
 
 #include "storage/rows.hpp"
@@ -9,42 +10,54 @@ namespace parley::storage {
 namespace {
 
 // $1 user, $2 org, $3 full staff, $4 the client's company (NULL for non-clients),
-// $5/$6 cursor (last_ts, id; $5 NULL for the first page), $7 rows wanted.
-// Each branch is a LIMITed index walk in activity order, so a page costs about
-// (branches + favourites) × limit rows however many conversations the org holds.
-#define PARLEY_AFTER_CURSOR " AND ($5::bigint IS NULL OR (c.last_ts, c.id) < ($5, $6))"
-#define PARLEY_NEWEST " ORDER BY c.last_ts DESC, c.id DESC LIMIT $7"
+// $5/$6 cursor (last_ts, id; the first page passes the largest possible), $7 rows
+// wanted. The cursor is always given so that the row comparison is an index
+// condition in every plan (an `IS NULL OR` turns it into a filter in generic plans).
+#define PARLEY_AFTER_CURSOR " AND (c.last_ts, c.id) < ($5::bigint, $6::text)"
+#define PARLEY_NEWEST " ORDER BY c.last_ts DESC, c.id DESC"
 
 constexpr pg::statement select_readable{
     "select_readable",
-    "WITH cand AS ("
-    // 1. Conversations the user takes part in (a client only in its own company's).
-    " (SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
-    "   WHERE p.user_id = $1 AND c.org = $2"
-    "     AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
-    "$4)" PARLEY_AFTER_CURSOR PARLEY_NEWEST ")"
-    // 2. Staff: company-tied conversations of each favourite company.
+    // 1. Conversations the user takes part in (a client only in its own company's),
+    //    read through the user's participations: its cost follows how many the user
+    //    has, not the size of the org (walking the org's activity index and probing
+    //    participation per row costs thousands of probes for a user in few).
+    "WITH mine AS MATERIALIZED ("
+    " SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
+    "  WHERE p.user_id = $1 AND c.org = $2"
+    "    AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
+    "$4)" PARLEY_AFTER_CURSOR "),"
+    " cand AS ("
+    " (SELECT id, last_ts FROM mine ORDER BY last_ts DESC, id DESC LIMIT $7)"
+    // 2. Staff: company-tied conversations of each favourite company, one LIMITed
+    //    index walk per favourite.
     " UNION"
     " (SELECT x.id, x.last_ts FROM favorites f CROSS JOIN LATERAL ("
     "    SELECT c.id, c.last_ts FROM conversations c"
     "     WHERE c.company = f.company AND c.org = $2"
     "       AND c.kind IN ('company', 'confidential')" PARLEY_AFTER_CURSOR PARLEY_NEWEST
+    "     LIMIT $7"
     "  ) x WHERE $3 AND f.user_id = $1)"
-    // 3. Clients with their company in favourites: company conversations in which a
-    //    favouring client of the company takes part.
+    // 3. Clients with their company in favourites: the company's conversations in
+    //    activity order, each kept when a favouring client of the company takes
+    //    part. OFFSET 0 keeps the walk ordered and stops it after $7 hits instead of
+    //    collecting every conversation of every favouring client first.
     " UNION"
-    " (SELECT c.id, c.last_ts FROM conversations c"
-    "   WHERE $4::text IS NOT NULL AND c.company = $4 AND c.kind = 'company'"
-    "     AND EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = $1 AND f.company = $4)"
-    "     AND EXISTS (SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id"
-    "                   JOIN favorites f ON f.user_id = u.id AND f.company = $4"
-    "                  WHERE p.conv = c.id AND u.kind = 'client' AND u.company = "
-    "$4)" PARLEY_AFTER_CURSOR PARLEY_NEWEST ")"
+    " (SELECT x.id, x.last_ts FROM ("
+    "    SELECT c.id, c.last_ts FROM conversations c"
+    "     WHERE $4::text IS NOT NULL AND c.company = $4 AND c.kind = 'company'"
+    "       AND EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = $1 AND f.company = "
+    "$4)" PARLEY_AFTER_CURSOR PARLEY_NEWEST " OFFSET 0"
+    "  ) x"
+    "  WHERE EXISTS (SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id"
+    "                  JOIN favorites f ON f.user_id = u.id AND f.company = $4"
+    "                 WHERE p.conv = x.id AND u.kind = 'client' AND u.company = $4)"
+    "  ORDER BY x.last_ts DESC, x.id DESC LIMIT $7)"
     // 4. Staff: the org's support inbox.
     " UNION"
     " (SELECT c.id, c.last_ts FROM conversations c"
     "   WHERE $3 AND c.org = $2 AND c.kind = 'support'" PARLEY_AFTER_CURSOR PARLEY_NEWEST
-    ")"
+    "   LIMIT $7)"
     ")"
     " SELECT " PARLEY_CONVERSATION_COLUMNS
     " FROM (SELECT id, last_ts FROM cand ORDER BY last_ts DESC, id DESC LIMIT $7) page"
@@ -74,11 +87,11 @@ db_result<conversation_page> list_readable(pg::connection& db, const list_viewer
                                            std::optional<std::int64_t> cursor_ts,
                                            const std::string& cursor_id,
                                            std::uint64_t limit) {
-  pg::param ts;
-  if (cursor_ts) ts = std::to_string(*cursor_ts);
-  auto r =
-      db.exec(select_readable, {who.user, who.org, who.full_staff ? "t" : "f",
-                                who.client_of, ts, cursor_id, std::to_string(limit + 1)});
+  // The first page starts after the largest possible position.
+  auto ts = std::to_string(cursor_ts.value_or(std::numeric_limits<std::int64_t>::max()));
+  auto r = db.exec(select_readable,
+                   {who.user, who.org, who.full_staff ? "t" : "f", who.client_of, ts,
+                    cursor_ts ? cursor_id : "", std::to_string(limit + 1)});
   if (!r.ok()) return failed<conversation_page>(r);
   conversation_page page;
   int rows = r.rows();
