@@ -16,17 +16,53 @@ namespace {
 #define PARLEY_AFTER_CURSOR " AND (c.last_ts, c.id) < ($5::bigint, $6::text)"
 #define PARLEY_NEWEST " ORDER BY c.last_ts DESC, c.id DESC"
 
+// Reading participations in activity order: participants.last_ts is a coarse copy
+// of the conversation's (coarse <= exact < coarse + slack). For one user, walk its
+// participations by coarse activity to the $7-th that qualifies (its coarse time is
+// the floor); every conversation of the exact top $7 has a coarse time within the
+// slack below that floor, so reading [floor - slack, cursor] and ordering by the
+// exact time gives the exact page while reading about $7 rows however many
+// conversations the user takes part in.
 constexpr pg::statement select_readable{
     "select_readable",
-    // 1. Conversations the user takes part in (a client only in its own company's),
-    //    read through the user's participations: its cost follows how many the user
-    //    has, not the size of the org (walking the org's activity index and probing
-    //    participation per row costs thousands of probes for a user in few).
-    "WITH mine AS MATERIALIZED ("
-    " SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
-    "  WHERE p.user_id = $1 AND c.org = $2"
-    "    AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
-    "$4)" PARLEY_AFTER_CURSOR "),"
+    "WITH"
+    // 1. Conversations the user takes part in (a client only in its own company's).
+    " mine AS MATERIALIZED ("
+    "  SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
+    "   WHERE p.user_id = $1 AND c.org = $2"
+    "     AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
+    "$4)" PARLEY_AFTER_CURSOR "     AND p.last_ts <= $5::bigint AND p.last_ts >= ("
+    "      SELECT coalesce(min(w.coarse), 9223372036854775807) "
+    "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
+    "      FROM (SELECT p2.last_ts AS coarse FROM participants p2"
+    "             JOIN conversations c2 ON c2.id = p2.conv"
+    "            WHERE p2.user_id = $1 AND p2.last_ts <= $5::bigint AND c2.org = $2"
+    "              AND ($4::text IS NULL OR c2.company IS NULL OR c2.company = $4)"
+    "              AND (c2.last_ts, c2.id) < ($5::bigint, $6::text)"
+    "            ORDER BY p2.last_ts DESC LIMIT $7) w)),"
+    // 3. For a client with its company in favourites: the company conversations in
+    //    which a favouring client of the company takes part, read the same way per
+    //    favouring client (each with its own floor).
+    " fav_clients AS MATERIALIZED ("
+    "  SELECT u.id FROM users u JOIN favorites f ON f.user_id = u.id AND f.company = $4"
+    "   WHERE $4::text IS NOT NULL AND u.kind = 'client' AND u.company = $4"
+    "     AND EXISTS (SELECT 1 FROM favorites f2 WHERE f2.user_id = $1 AND f2.company = "
+    "$4)),"
+    " shared AS MATERIALIZED ("
+    "  SELECT DISTINCT c.id, c.last_ts FROM fav_clients fc"
+    "   CROSS JOIN LATERAL ("
+    "    SELECT coalesce(min(w.coarse), 9223372036854775807) "
+    "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS " AS floor"
+    "    FROM (SELECT p2.last_ts AS coarse FROM participants p2"
+    "           JOIN conversations c2 ON c2.id = p2.conv"
+    "          WHERE p2.user_id = fc.id AND p2.last_ts <= $5::bigint"
+    "            AND c2.company = $4 AND c2.kind = 'company'"
+    "            AND (c2.last_ts, c2.id) < ($5::bigint, $6::text)"
+    "          ORDER BY p2.last_ts DESC LIMIT $7) w) f"
+    "   JOIN participants p ON p.user_id = fc.id AND p.last_ts <= $5::bigint"
+    "                      AND p.last_ts >= f.floor"
+    "   JOIN conversations c ON c.id = p.conv"
+    "   WHERE c.company = $4 AND c.kind = 'company'" PARLEY_AFTER_CURSOR "),"
     " cand AS ("
     " (SELECT id, last_ts FROM mine ORDER BY last_ts DESC, id DESC LIMIT $7)"
     // 2. Staff: company-tied conversations of each favourite company, one LIMITed
@@ -38,21 +74,8 @@ constexpr pg::statement select_readable{
     "       AND c.kind IN ('company', 'confidential')" PARLEY_AFTER_CURSOR PARLEY_NEWEST
     "     LIMIT $7"
     "  ) x WHERE $3 AND f.user_id = $1)"
-    // 3. Clients with their company in favourites: the company's conversations in
-    //    activity order, each kept when a favouring client of the company takes
-    //    part. OFFSET 0 keeps the walk ordered and stops it after $7 hits instead of
-    //    collecting every conversation of every favouring client first.
     " UNION"
-    " (SELECT x.id, x.last_ts FROM ("
-    "    SELECT c.id, c.last_ts FROM conversations c"
-    "     WHERE $4::text IS NOT NULL AND c.company = $4 AND c.kind = 'company'"
-    "       AND EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = $1 AND f.company = "
-    "$4)" PARLEY_AFTER_CURSOR PARLEY_NEWEST " OFFSET 0"
-    "  ) x"
-    "  WHERE EXISTS (SELECT 1 FROM participants p JOIN users u ON u.id = p.user_id"
-    "                  JOIN favorites f ON f.user_id = u.id AND f.company = $4"
-    "                 WHERE p.conv = x.id AND u.kind = 'client' AND u.company = $4)"
-    "  ORDER BY x.last_ts DESC, x.id DESC LIMIT $7)"
+    " (SELECT id, last_ts FROM shared ORDER BY last_ts DESC, id DESC LIMIT $7)"
     // 4. Staff: the org's support inbox.
     " UNION"
     " (SELECT c.id, c.last_ts FROM conversations c"
@@ -73,9 +96,9 @@ constexpr pg::statement select_participants_of{
     " ORDER BY added_at, user_id"};
 
 constexpr pg::statement insert_participants{
-    "insert_participants",
-    "INSERT INTO participants (conv, user_id, added_at)"
-    " SELECT $1, u, $3 FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING"};
+    "insert_participants", "INSERT INTO participants (conv, user_id, added_at, last_ts)"
+                           " SELECT $1, u, $3, c.last_ts FROM unnest($2::text[]) AS u"
+                           " JOIN conversations c ON c.id = $1 ON CONFLICT DO NOTHING"};
 
 constexpr pg::statement delete_participants{
     "delete_participants",

@@ -27,8 +27,9 @@ constexpr pg::statement write_batch_stmt{
     "$10::text[])"
     "  RETURNING 1),"
     " new_parts AS ("
-    "  INSERT INTO participants (conv, user_id, added_at)"
-    "  SELECT * FROM unnest($11::text[], $12::text[], $13::bigint[])"
+    "  INSERT INTO participants (conv, user_id, added_at, last_ts)"
+    "  SELECT c, u, t, t FROM unnest($11::text[], $12::text[], $13::bigint[]) AS p(c, u, "
+    "t)"
     "  RETURNING 1),"
     " new_msgs AS ("
     "  INSERT INTO messages (conv, seq, ts, author, cid, body, format, reply_to, "
@@ -47,6 +48,13 @@ constexpr pg::statement write_batch_stmt{
     "                             last_ts = greatest(c.last_ts, v.ts)"
     "  FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS v(id, seq, ts)"
     "  WHERE c.id = v.id"
+    "  RETURNING 1),"
+    // The coarse per-participant activity of conv.list (migration 003): raised only
+    // when it lags by more than 10 s, so busy rooms rarely rewrite these rows.
+    " bump_parts AS ("
+    "  UPDATE participants p SET last_ts = v.ts"
+    "  FROM unnest($24::text[], $26::bigint[]) AS v(id, ts)"
+    "  WHERE p.conv = v.id AND p.last_ts < v.ts - " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
     "  RETURNING 1)"
     " SELECT (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump)"};
 

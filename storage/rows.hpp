@@ -22,4 +22,9 @@ protocol::conversation read_conversation(const pg::result& r, int i);
   "c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at, c.last_seq,"   \
   " c.last_ts"
 
+/// How far participants.last_ts may lag behind conversations.last_ts (migration
+/// 003), as SQL text: the group commit raises it only beyond this, and conv.list
+/// reads this much below its walk.
+#define PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS "10000"
+
 } // namespace parley::storage
