@@ -164,11 +164,26 @@ TEST_F(visibility, every_kind_on_every_path_for_every_user) {
       send.str("conv", conv).str("cid", "probe-" + u).str("body", "hello from " + u);
       auto sent = c.request("msg.send", send);
       EXPECT_EQ(lists[u].count(conv) > 0, reader) << "conv.list";
-      for (const auto& [path, r] :
-           std::vector<std::pair<std::string, frame_view>>{{"conv.get", get},
-                                                           {"msg.history", history},
-                                                           {"conv.open", open},
-                                                           {"msg.send", sent}}) {
+      std::vector<std::pair<std::string, frame_view>> paths{{"conv.get", get},
+                                                            {"msg.history", history},
+                                                            {"conv.open", open},
+                                                            {"msg.send", sent}};
+      if (!reader) {
+        // Deep links and membership ops by outsiders reveal nothing either (readers
+        // are left out here: joining would change who reads).
+        protocol::map_builder link;
+        link.str("conv", conv).uint("seq", 1);
+        paths.emplace_back("msg.around", c.request("msg.around", link));
+        protocol::map_builder join;
+        join.str("conv", conv).str_list("users", {u});
+        paths.emplace_back("conv.participants.add",
+                           c.request("conv.participants.add", join));
+        protocol::map_builder kick;
+        kick.str("conv", conv).str_list("users", {"alice"});
+        paths.emplace_back("conv.participants.remove",
+                           c.request("conv.participants.remove", kick));
+      }
+      for (const auto& [path, r] : paths) {
         if (reader) {
           EXPECT_TRUE(r.ok()) << path << ": " << r.str("message");
         } else {
