@@ -217,6 +217,110 @@ void answer_committed(const protocol::message& m, std::vector<send_waiter>& wait
   }
 }
 
+/// `{op: notify}` to every connection of every participant who may see `m`, except
+/// its author, whether or not the conversation is open there; each carries the
+/// recipient's unread count.
+void notify_participants(self_ptr self, const protocol::message& m) {
+  auto& st = self->state;
+  auto facts = facts_of(*st.svc.dir, st.info);
+  auto preview = protocol::cut_preview(m.body);
+  for (const auto& p : st.info.participants) {
+    if (p == m.author || !visibility::can_read(access_of(self, p, facts)) ||
+        !may_see(self, p, m))
+      continue;
+    auto& r = st.reads[p];
+    if (r.seq < m.seq) r.unread = std::min(r.unread + 1, storage::unread_cap);
+    protocol::map_builder b;
+    b.str("op", "notify")
+        .str("conv", st.id)
+        .uint("seq", m.seq)
+        .str("author", m.author)
+        .str("preview", preview)
+        .uint("unread", r.unread);
+    self->send(st.svc.presence, push_atom_v, p, frame{b.finish()});
+  }
+}
+
+/// Messages with seq in (after, last] that `user` may see and did not write, as far
+/// as the recent-message memory reaches.
+std::uint64_t recent_unread(self_ptr self, const std::string& user, std::uint64_t after) {
+  std::uint64_t n = 0;
+  bool staff = is_staff(self, user);
+  for (auto i = self->state.recent.upper_bound(after); i != self->state.recent.end(); ++i)
+    if (i->second.ref.author != user && (!i->second.internal || staff)) ++n;
+  return n;
+}
+
+/// `read {conv, seq}`: stores the marker (forward only), answers `{seq, unread}`,
+/// and pushes `{op: read}` to the other subscriptions and to all the reader's
+/// connections (with its unread count).
+void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<frame> rp) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  if (!visibility::can_read(access_of(self, req.user))) {
+    rp.deliver(reply_not_found(stats, req.rid));
+    return;
+  }
+  if (req.seq > st.info.last_seq) {
+    rp.deliver(reply_error(stats, req.rid, error_code::bad_request,
+                           "seq is beyond the last message"));
+    return;
+  }
+  auto reply = [](std::uint64_t rid, std::uint64_t seq, std::uint64_t unread) {
+    protocol::map_builder f;
+    f.uint("seq", seq).uint("unread", unread);
+    return reply_ok(rid, f);
+  };
+  if (auto known = st.reads.find(req.user);
+      known != st.reads.end() && req.seq <= known->second.seq) {
+    rp.deliver(reply(req.rid, known->second.seq, known->second.unread));
+    return;
+  }
+  read_write w{st.id, req.user, req.seq, st.info.last_seq, is_staff(self, req.user)};
+  auto upto = w.upto;
+  self->request(st.svc.db.for_key(st.id), caf::infinite, read_atom_v, std::move(w))
+      .then(
+          [=](const read_stored& out) mutable {
+            auto& st = self->state;
+            if (!out.ok) {
+              rp.deliver(reply_error(*st.svc.stats, req.rid, error_code::unavailable,
+                                     "storage unavailable"));
+              return;
+            }
+            // Messages committed while the marker was being stored count too.
+            auto unread = std::min(
+                out.unread + recent_unread(self, req.user, std::max(upto, out.seq)),
+                storage::unread_cap);
+            if (st.members.count(req.user)) {
+              auto& r = st.reads[req.user];
+              if (out.seq < r.seq) // a later read got there first
+              {
+                rp.deliver(reply(req.rid, r.seq, r.unread));
+                return;
+              }
+              r = read_mark{out.seq, unread};
+            }
+            rp.deliver(reply(req.rid, out.seq, unread));
+            protocol::map_builder b;
+            b.str("op", "read")
+                .str("conv", st.id)
+                .str("user", req.user)
+                .uint("seq", out.seq);
+            frame others{b.finish()};
+            auto facts = facts_of(*st.svc.dir, st.info);
+            for (auto& [addr, sub] : st.subscribers)
+              if (sub.user != req.user &&
+                  visibility::can_read(access_of(self, sub.user, facts)))
+                self->send(sub.session, push_atom_v, others);
+            b.uint("unread", unread);
+            self->send(st.svc.presence, push_atom_v, req.user, frame{b.finish()});
+          },
+          [=](const caf::error&) mutable {
+            rp.deliver(reply_error(*self->state.svc.stats, req.rid,
+                                   error_code::unavailable, "storage unavailable"));
+          });
+}
+
 void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcome& out) {
   auto& st = self->state;
   auto& stats = *st.svc.stats;
@@ -227,6 +331,7 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
       answer_committed(e.msg, e.waiters);
       remember_recent(self, e.msg);
       fan_out(self, e.msg);
+      notify_participants(self, e.msg);
     }
     check_drained(self);
     return;
@@ -566,6 +671,12 @@ void change_members(self_ptr self, members_request& req,
                          next.end());
             }
             set_participants(self, std::move(next));
+            for (const auto& u : changed) {
+              if (add)
+                st.reads[u] = read_mark{st.info.last_seq, 0};
+              else
+                st.reads.erase(u);
+            }
             rp.deliver(conv_reply(rid, st.info));
             revoke_lost(self);
             membership_done(self);
@@ -607,6 +718,8 @@ void load(self_ptr self) {
             }
             st.info = std::move(snap.conv);
             set_participants(self, std::move(st.info.participants));
+            for (auto& r : snap.reads)
+              st.reads[r.user] = read_mark{r.seq, r.unread};
             st.ledger.emplace(st.info.last_seq, st.info.last_ts,
                               st.svc.config->cid_cache);
             // Oldest first, so the newest keys are the last to be evicted.
@@ -746,6 +859,10 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       },
       [=](recheck_atom) {
         if (self->state.stage == conversation_state::phase::ready) revoke_lost(self);
+      },
+      [=](read_atom, read_request& req) -> caf::result<frame> {
+        return when_loaded(self, req,
+                           [=](read_request& req, auto rp) { mark_read(self, req, rp); });
       },
       [=](around_atom, around_request& req) -> caf::result<frame> {
         return when_loaded(self, req, [=](around_request& req, auto rp) {

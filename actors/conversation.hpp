@@ -47,6 +47,12 @@ struct recent_message {
   bool internal = false;
 };
 
+/// A participant's read marker and unread count (kept for notifications).
+struct read_mark {
+  std::uint64_t seq = 0;
+  std::uint64_t unread = 0;
+};
+
 struct conversation_state {
   static inline const char* name = "parley.conversation";
 
@@ -58,6 +64,8 @@ struct conversation_state {
   protocol::conversation info;
   /// info.participants as a set: rights are checked per subscriber per event.
   std::unordered_set<std::string> members;
+  /// Read markers and unread counts of the participants.
+  std::unordered_map<std::string, read_mark> reads;
   std::optional<seq_ledger<send_waiter>> ledger;
 
   /// Requests that arrived while the conversation was loading or being created.

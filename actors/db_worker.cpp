@@ -6,6 +6,7 @@
 #include "storage/conversation_queries.hpp"
 #include "storage/directory_queries.hpp"
 #include "storage/message_queries.hpp"
+#include "storage/read_queries.hpp"
 
 namespace parley {
 
@@ -64,6 +65,13 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
           return snap;
         }
         snap.recent_keys = std::move(*keys.value);
+        auto reads = with_retry(
+            self, [&](auto& db) { return storage::participant_reads(db, conv); });
+        if (!reads.ok()) {
+          snap.failed = true;
+          return snap;
+        }
+        snap.reads = std::move(*reads.value);
         return snap;
       },
       [=](history_atom, const history_request& q) {
@@ -146,6 +154,34 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         if (r.ok()) {
           out.companies = std::move(r.value->companies);
           out.version = r.value->version;
+        }
+        return out;
+      },
+      [=](read_atom, const read_write& w) {
+        read_stored out;
+        auto r = with_retry(self, [&](auto& db) {
+          return storage::mark_read(db, w.conv, w.user, w.seq, w.upto, w.sees_internal,
+                                    now_ms());
+        });
+        if (r.ok()) {
+          out.ok = true;
+          out.seq = r.value->seq;
+          out.unread = r.value->unread;
+        }
+        return out;
+      },
+      [=](unread_atom, const unread_query& q) {
+        unread_result out;
+        auto r = with_retry(self, [&](auto& db) {
+          return storage::unread_counts(db, q.user, q.sees_internal, q.convs);
+        });
+        if (!r.ok()) {
+          out.failed = true;
+          return out;
+        }
+        for (const auto& c : q.convs) {
+          auto i = r.value->find(c);
+          out.counts.push_back(i == r.value->end() ? 0 : i->second);
         }
         return out;
       },

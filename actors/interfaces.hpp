@@ -32,6 +32,30 @@ using session_actor = caf::typed_actor<
     // The server is stopping: close with 1001 after pending replies.
     caf::reacts_to<shutdown_atom>>;
 
+/// A connection that authenticated as `user`.
+struct attachment {
+  std::string user;
+  session_actor session;
+};
+
+/// Everyone connected as one user: fans pushes out to each of its connections
+/// (several devices).
+using user_actor = caf::typed_actor<
+    // A connection of this user.
+    caf::reacts_to<attach_atom, attachment>,
+    // A frame for every connection of this user.
+    caf::reacts_to<push_atom, frame>>;
+
+/// Finds the user actor of an online user, starting it with its first connection.
+using presence_actor = caf::typed_actor<
+    // A session authenticated as a user.
+    caf::reacts_to<attach_atom, attachment>,
+    // A frame for every connection of `user` (dropped when it is offline).
+    caf::reacts_to<push_atom, std::string, frame>,
+    // A user actor that has seen `n` attachments and has no connection left asks to
+    // stop; granted when no attachment is in transit to it.
+    caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;
+
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
   std::uint64_t rid = 0;
@@ -105,6 +129,8 @@ using conversation_api = caf::typed_actor<
     caf::replies_to<close_atom, close_request>::with<frame>,
     // msg.history: a page of messages.
     caf::replies_to<history_atom, history_request>::with<frame>,
+    // read: move the caller's read marker forward.
+    caf::replies_to<read_atom, read_request>::with<frame>,
     // msg.around: the messages around one seq (deep links).
     caf::replies_to<around_atom, around_request>::with<frame>,
     // conv.get: the conversation object.
@@ -162,6 +188,10 @@ using db_actor = caf::typed_actor<
     caf::replies_to<put_atom, protocol::company_info>::with<db_ack>,
     caf::replies_to<put_atom, protocol::team_info>::with<db_ack>,
     caf::replies_to<favorites_atom, favorites_change>::with<favorites_result>,
+    // A read marker moved forward, and the unread count after it.
+    caf::replies_to<read_atom, read_write>::with<read_stored>,
+    // A user's unread counts in some conversations (conv.list).
+    caf::replies_to<unread_atom, unread_query>::with<unread_result>,
     // Participants added or removed.
     caf::replies_to<members_atom, members_write>::with<db_ack>,
     // conv.list.
@@ -216,6 +246,37 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_request& x) {
   return f(caf::meta::type_name("history_request"), x.rid, x.conv, x.user, x.has_before,
            x.before, x.has_after, x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attachment& x) {
+  return f(caf::meta::type_name("attachment"), x.user, x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_request& x) {
+  return f(caf::meta::type_name("read_request"), x.rid, x.conv, x.user, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_write& x) {
+  return f(caf::meta::type_name("read_write"), x.conv, x.user, x.seq, x.upto,
+           x.sees_internal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unread_query& x) {
+  return f(caf::meta::type_name("unread_query"), x.user, x.sees_internal, x.convs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unread_result& x) {
+  return f(caf::meta::type_name("unread_result"), x.failed, x.counts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_stored& x) {
+  return f(caf::meta::type_name("read_stored"), x.ok, x.seq, x.unread);
 }
 
 template <class Inspector>
@@ -287,7 +348,7 @@ typename Inspector::result_type inspect(Inspector& f, write_outcome& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_snapshot& x) {
   return f(caf::meta::type_name("conversation_snapshot"), x.found, x.failed, x.conv,
-           x.recent_keys);
+           x.recent_keys, x.reads);
 }
 
 template <class Inspector>
@@ -372,6 +433,11 @@ typename Inspector::result_type inspect(Inspector& f, user_info& x) {
 } // namespace parley::protocol
 
 namespace parley::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage::read_state& x) {
+  return f(caf::meta::type_name("read_state"), x.user, x.seq, x.unread);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, storage::cid_entry& x) {

@@ -6,6 +6,7 @@
 
 #include "protocol/types.hpp"
 #include "storage/message_queries.hpp"
+#include "storage/read_queries.hpp"
 
 // The requests a session sends to conversation actors, as plain structs. Each
 // carries the `rid` it answers, because the conversation actor encodes the reply
@@ -42,6 +43,42 @@ struct around_request {
   std::string user;
   std::uint64_t seq = 0;
   std::uint64_t limit = 10;
+};
+
+/// `read {conv, seq}`: move the caller's read marker forward.
+struct read_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  std::uint64_t seq = 0;
+};
+
+/// A read marker to store, and the unread count to compute up to `upto`.
+struct read_write {
+  std::string conv;
+  std::string user;
+  std::uint64_t seq = 0;
+  std::uint64_t upto = 0;
+  bool sees_internal = false;
+};
+
+/// What the database holds after a read_write.
+struct read_stored {
+  bool ok = false;
+  std::uint64_t seq = 0;
+  std::uint64_t unread = 0;
+};
+
+/// A user's unread counts in some conversations (for conv.list).
+struct unread_query {
+  std::string user;
+  bool sees_internal = false;
+  std::vector<std::string> convs;
+};
+
+struct unread_result {
+  bool failed = false;
+  std::vector<std::uint64_t> counts; // in the order of unread_query::convs
 };
 
 struct get_request {
@@ -122,6 +159,7 @@ struct conversation_snapshot {
   bool failed = false; // the database could not be read
   protocol::conversation conv;
   std::vector<storage::cid_entry> recent_keys;
+  std::vector<storage::read_state> reads; // every participant's marker and unread
 };
 
 /// The author and preview of a message that is replied to.

@@ -61,6 +61,7 @@ struct services {
   persistence_actor writer;
   db_pool db;
   registry_actor registry;
+  presence_actor presence;
 };
 
 /// Milliseconds since the Unix epoch.

@@ -33,6 +33,7 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"msg.send", op_msg_send},
       {"msg.history", op_msg_history},
       {"msg.around", op_msg_around},
+      {"read", op_read},
       {"admin.company.put", op_admin_company_put},
       {"admin.team.put", op_admin_team_put},
       {"admin.favorites.set", op_admin_favorites_set},
@@ -76,6 +77,10 @@ void handle_hello(session_self self, const protocol::request& req,
   st.admin = claims.admin;
   st.subject = claims.sub;
   st.is_user = user != nullptr;
+  // Notifications and read markers reach every connection of the user.
+  if (user)
+    self->send(st.svc.presence, attach_atom_v,
+               attachment{user->id, caf::actor_cast<session_actor>(self)});
   protocol::map_builder f;
   if (user) {
     protocol::map_builder u;

@@ -104,6 +104,7 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
 void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_close(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_send(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_read(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid);
 

@@ -243,18 +243,41 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
               return send_error(self, rid, error_code::unavailable,
                                 "storage unavailable");
             // SQL chose the candidates; the rule has the last word on each.
-            std::vector<std::string> items;
-            for (const auto& c : page.items) {
-              if (!visibility::can_read(access_for(*st.svc.dir, st.subject, c))) continue;
-              protocol::map_builder item;
-              protocol::put_conversation(item, c);
-              item.uint("unread", 0);
-              items.push_back(item.finish());
-            }
-            protocol::map_builder f;
-            f.raw_array("items", items);
-            if (page.more) f.str("cursor", encode_cursor(page.last_ts, page.last_id));
-            send_frame(self, reply_ok(rid, f));
+            auto shown = std::make_shared<std::vector<protocol::conversation>>();
+            for (const auto& c : page.items)
+              if (visibility::can_read(access_for(*st.svc.dir, st.subject, c)))
+                shown->push_back(c);
+            auto cursor =
+                page.more ? encode_cursor(page.last_ts, page.last_id) : std::string{};
+            unread_query q;
+            q.user = st.subject;
+            q.sees_internal =
+                visibility::sees_internal(st.svc.dir->user(st.subject).get());
+            for (const auto& c : *shown)
+              q.convs.push_back(c.id);
+            self->request(st.svc.db.any(), st.svc.config->request_timeout, unread_atom_v,
+                          std::move(q))
+                .then(
+                    [=](const unread_result& unread) {
+                      if (unread.failed || unread.counts.size() != shown->size())
+                        return send_error(self, rid, error_code::unavailable,
+                                          "storage unavailable");
+                      std::vector<std::string> items;
+                      for (std::size_t i = 0; i < shown->size(); ++i) {
+                        protocol::map_builder item;
+                        protocol::put_conversation(item, (*shown)[i]);
+                        item.uint("unread", unread.counts[i]);
+                        items.push_back(item.finish());
+                      }
+                      protocol::map_builder f;
+                      f.raw_array("items", items);
+                      if (!cursor.empty()) f.str("cursor", cursor);
+                      send_frame(self, reply_ok(rid, f));
+                    },
+                    [=](const caf::error&) {
+                      send_error(self, rid, error_code::unavailable,
+                                 "storage unavailable");
+                    });
           },
           [=](const caf::error&) {
             send_error(self, rid, error_code::unavailable, "storage unavailable");
@@ -352,6 +375,20 @@ void op_conv_participants_add(session_self self, const protocol::request& req,
 void op_conv_participants_remove(session_self self, const protocol::request& req,
                                  std::uint64_t rid) {
   op_members(self, req, rid, false);
+}
+
+void op_read(session_self self, const protocol::request& req, std::uint64_t rid) {
+  if (!require_user(self, rid)) return;
+  protocol::args a{req};
+  read_request r;
+  r.rid = rid;
+  r.user = self->state.subject;
+  r.seq = a.uint("seq");
+  if (a.ok() && r.seq == 0) a.fail("'seq' must be a seq (>= 1)");
+  auto conv = conv_arg(self, a, rid);
+  if (!conv) return;
+  r.conv = *conv;
+  ask_conversation(self, read_atom_v, std::move(r));
 }
 
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid) {

@@ -20,6 +20,7 @@
 namespace parley {
 
 struct open_request;
+struct attachment;
 struct close_request;
 struct list_request;
 struct message_page;
@@ -41,6 +42,12 @@ CAF_ADD_TYPE_ID(parley, (parley::send_request))
 CAF_ADD_TYPE_ID(parley, (parley::history_request))
 CAF_ADD_TYPE_ID(parley, (parley::get_request))
 CAF_ADD_TYPE_ID(parley, (parley::around_request))
+CAF_ADD_TYPE_ID(parley, (parley::read_request))
+CAF_ADD_TYPE_ID(parley, (parley::attachment))
+CAF_ADD_TYPE_ID(parley, (parley::read_write))
+CAF_ADD_TYPE_ID(parley, (parley::read_stored))
+CAF_ADD_TYPE_ID(parley, (parley::unread_query))
+CAF_ADD_TYPE_ID(parley, (parley::unread_result))
 CAF_ADD_TYPE_ID(parley, (parley::create_request))
 CAF_ADD_TYPE_ID(parley, (parley::open_request))
 CAF_ADD_TYPE_ID(parley, (parley::close_request))
@@ -87,5 +94,8 @@ CAF_ADD_ATOM(parley, parley, members_atom, "members")
 CAF_ADD_ATOM(parley, parley, favorites_atom, "favorites")
 CAF_ADD_ATOM(parley, parley, recheck_atom, "recheck")
 CAF_ADD_ATOM(parley, parley, around_atom, "around")
+CAF_ADD_ATOM(parley, parley, read_atom, "read")
+CAF_ADD_ATOM(parley, parley, unread_atom, "unread")
+CAF_ADD_ATOM(parley, parley, attach_atom, "attach")
 
 CAF_END_TYPE_ID_BLOCK(parley)

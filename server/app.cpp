@@ -13,6 +13,7 @@
 #include "actors/db_worker.hpp"
 #include "actors/health.hpp"
 #include "actors/persistence.hpp"
+#include "actors/presence.hpp"
 #include "actors/registry.hpp"
 #include "net/server.hpp"
 #include "protocol/jwt.hpp"
@@ -142,6 +143,7 @@ int serve(const options& opts) {
   for (std::size_t i = 0; i < opts.db_workers; ++i)
     workers.push_back(sys.spawn<caf::detached>(db_worker, conninfo, config->cid_cache));
   svc.db = db_pool{workers};
+  svc.presence = sys.spawn(presence);
   svc.registry = sys.spawn(registry, svc);
   auto healthy = std::make_shared<std::atomic<bool>>(true);
   auto health =
@@ -149,6 +151,7 @@ int serve(const options& opts) {
   defer stop_actors{[&] {
     caf::anon_send_exit(health, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.registry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc.presence, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.writer, caf::exit_reason::user_shutdown);
     for (auto& w : workers)
       caf::anon_send_exit(w, caf::exit_reason::user_shutdown);

@@ -95,10 +95,18 @@ constexpr pg::statement select_participants_of{
     "SELECT conv, user_id FROM participants WHERE conv = ANY($1::text[])"
     " ORDER BY added_at, user_id"};
 
+// A new participant starts with everything before it read (its read marker at the
+// conversation's last seq), so joining does not bring a backlog of unread messages.
 constexpr pg::statement insert_participants{
-    "insert_participants", "INSERT INTO participants (conv, user_id, added_at, last_ts)"
-                           " SELECT $1, u, $3, c.last_ts FROM unnest($2::text[]) AS u"
-                           " JOIN conversations c ON c.id = $1 ON CONFLICT DO NOTHING"};
+    "insert_participants",
+    "WITH added AS ("
+    "  INSERT INTO participants (conv, user_id, added_at, last_ts)"
+    "  SELECT $1, u, $3, c.last_ts FROM unnest($2::text[]) AS u"
+    "  JOIN conversations c ON c.id = $1 ON CONFLICT DO NOTHING RETURNING user_id)"
+    " INSERT INTO read_markers (conv, user_id, seq, updated_at)"
+    " SELECT $1, a.user_id, c.last_seq, $3 FROM added a JOIN conversations c ON c.id = $1"
+    " ON CONFLICT (conv, user_id) DO UPDATE"
+    " SET seq = greatest(read_markers.seq, EXCLUDED.seq)"};
 
 constexpr pg::statement delete_participants{
     "delete_participants",

@@ -347,7 +347,7 @@ frame_view ws_client::wait_reply(std::uint64_t rid, std::chrono::milliseconds ti
                                     ? " (closed " + std::to_string(r.close_code) + ")"
                                     : " (timeout)"));
     if (r.frame.op() != "reply") {
-      pushes_.push_back(r.frame);
+      if (wanted(r.frame)) pushes_.push_back(r.frame);
       continue;
     }
     if (r.frame.uint("rid") == rid) return r.frame;
@@ -377,9 +377,13 @@ std::optional<frame_view> ws_client::next_push(std::chrono::milliseconds timeout
       replies_.push_back(r.frame);
       continue;
     }
-    return r.frame;
+    if (wanted(r.frame)) return r.frame;
   }
   return std::nullopt;
+}
+
+bool ws_client::wanted(const frame_view& push) const {
+  return keep_notify || push.op() != "notify";
 }
 
 frame_view ws_client::hello(const std::string& token) {
@@ -395,7 +399,10 @@ read_result ws_client::wait_close(std::chrono::milliseconds timeout) {
         deadline - std::chrono::steady_clock::now());
     auto r = read(std::max(left, 1ms));
     if (r.what != read_result::kind::frame) return r;
-    (r.frame.op() == "reply" ? replies_ : pushes_).push_back(r.frame);
+    if (r.frame.op() == "reply")
+      replies_.push_back(r.frame);
+    else if (wanted(r.frame))
+      pushes_.push_back(r.frame);
   }
   return {};
 }

@@ -135,10 +135,16 @@ public:
   /// hello with `token`; returns the reply.
   frame_view hello(const std::string& token);
 
+  /// `notify` pushes (PROTOCOL.md §7) reach every connection of a participant for
+  /// every message; most tests watch the conversation's own pushes and drop them.
+  bool keep_notify = false;
+
   /// Waits for the server to close the connection; returns its close code.
   read_result wait_close(std::chrono::milliseconds timeout = 10s);
 
 private:
+  bool wanted(const frame_view& push) const;
+
   boost::asio::io_context ioc_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;

@@ -4,6 +4,7 @@
 // pushes nothing; and that a subscription losing its right is revoked at once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -136,8 +137,10 @@ std::vector<scenario> scenarios() {
 
 TEST_F(visibility, every_kind_on_every_path_for_every_user) {
   std::map<std::string, std::unique_ptr<ws_client>> clients;
-  for (const auto& u : cast)
+  for (const auto& u : cast) {
     clients[u] = connect_as(u);
+    clients[u]->keep_notify = true; // notifications must obey the rule too
+  }
   // What a conversation that does not exist answers: the unreadable must match it.
   auto ghost = conv_args("c" + std::string(26, 'a'));
   auto absent = clients["plain"]->request("conv.get", ghost);
@@ -195,25 +198,28 @@ TEST_F(visibility, every_kind_on_every_path_for_every_user) {
   }
   // Every reader opened every conversation it may read and then sent one message
   // to it: a reader receives exactly the messages sent after its conv.open to the
-  // conversations it reads; nobody receives anything else.
+  // conversations it reads, and a participant who reads is notified of every
+  // message but its own; nobody receives anything else.
   for (const auto& u : cast) {
     SCOPED_TRACE("pushes to " + u);
     std::multiset<std::string> expected;
     for (const auto& [s, conv] : convs) {
       if (!s.readers.count(u)) continue;
+      bool participant =
+          u == "alice" || std::count(s.participants.begin(), s.participants.end(), u) > 0;
       // Pushes arrive for messages committed after this user's conv.open: its own
       // and those of the readers after it in the cast.
       bool after = false;
       for (const auto& v : cast) {
         after = after || v == u;
-        if (after && s.readers.count(v)) expected.insert(conv + " " + v);
+        if (after && s.readers.count(v)) expected.insert("message " + conv + " " + v);
+        if (participant && v != u && s.readers.count(v))
+          expected.insert("notify " + conv + " " + v);
       }
     }
     std::multiset<std::string> got;
-    while (auto p = clients[u]->next_push(300ms)) {
-      EXPECT_EQ(p->op(), "message");
-      got.insert(p->str("conv") + " " + p->str("author"));
-    }
+    while (auto p = clients[u]->next_push(300ms))
+      got.insert(p->op() + " " + p->str("conv") + " " + p->str("author"));
     EXPECT_EQ(got, expected);
   }
 }

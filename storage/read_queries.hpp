@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/db_result.hpp"
+#include "storage/pg.hpp"
+
+// SQL for read markers and unread counts (PROTOCOL.md section 7). A user's unread
+// count in a conversation is the number of messages after its read marker that it
+// may see and did not write; it saturates at unread_cap.
+namespace parley::storage {
+
+inline constexpr std::uint64_t unread_cap = 1000;
+
+/// A participant's read marker and unread count.
+struct read_state {
+  std::string user;
+  std::uint64_t seq = 0;
+  std::uint64_t unread = 0;
+};
+
+/// Every participant's read state in `conv` (participants without a marker: 0).
+db_result<std::vector<read_state>> participant_reads(pg::connection& db,
+                                                     const std::string& conv);
+
+/// Moves `user`'s marker in `conv` forward to `seq` (never back). Returns the stored
+/// marker and the unread count of messages with seq in (marker, upto].
+db_result<read_state> mark_read(pg::connection& db, const std::string& conv,
+                                const std::string& user, std::uint64_t seq,
+                                std::uint64_t upto, bool sees_internal, std::int64_t now);
+
+/// `user`'s unread count in each of `convs`.
+db_result<std::unordered_map<std::string, std::uint64_t>>
+unread_counts(pg::connection& db, const std::string& user, bool sees_internal,
+              const std::vector<std::string>& convs);
+
+} // namespace parley::storage

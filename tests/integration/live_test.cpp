@@ -1,0 +1,173 @@
+// Live signals over real WebSockets (PROTOCOL.md section 7): notifications and read
+// markers reach every device of a user, unread counts follow and survive reconnects
+// and restarts, and neither reveals what the user may not see.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "tests/integration/harness.hpp"
+
+namespace parley::test {
+namespace {
+
+class live : public ::testing::Test, public chat_fixture {
+protected:
+  void SetUp() override {
+    start();
+    provision({"alice", "bob"});
+    protocol::map_builder c;
+    c.str("company", "co").str("org", "acme").str("name", "Client Co");
+    admin("admin.company.put", c);
+    protocol::map_builder u;
+    u.str("user", "cli").str("org", "acme").str("kind", "client").str("company", "co");
+    u.str("name", "Client");
+    admin("admin.user.put", u);
+  }
+
+  std::unique_ptr<ws_client> device(const std::string& user) {
+    auto c = connect_as(user);
+    c->keep_notify = true;
+    return c;
+  }
+
+  static frame_view send(ws_client& c, const std::string& conv, const std::string& cid,
+                         const std::string& body, bool internal = false) {
+    protocol::map_builder f;
+    f.str("conv", conv).str("cid", cid).str("body", body);
+    if (internal) f.boolean("internal", true);
+    return c.request("msg.send", f);
+  }
+
+  static frame_view read(ws_client& c, const std::string& conv, std::uint64_t seq) {
+    protocol::map_builder f;
+    f.str("conv", conv).uint("seq", seq);
+    return c.request("read", f);
+  }
+
+  static std::uint64_t unread_in_list(ws_client& c, const std::string& conv) {
+    auto r = c.request("conv.list");
+    for (const auto& item : r.list("items"))
+      if (item.str("id") == conv) return item.uint("unread");
+    ADD_FAILURE() << conv << " is not listed";
+    return 0;
+  }
+};
+
+TEST_F(live, every_device_gets_notify_and_read) {
+  auto alice = device("alice");
+  auto conv = create_private(*alice, {"bob"});
+  auto phone = device("bob");
+  auto laptop = device("bob");
+  protocol::map_builder o;
+  o.str("conv", conv);
+  ASSERT_TRUE(alice->request("conv.open", o).ok());
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_TRUE(send(*alice, conv, "m" + std::to_string(i),
+                     "line " + std::to_string(i) + "\nmore")
+                    .ok());
+  // Neither of bob's devices has the conversation open: both are notified.
+  for (auto* d : {phone.get(), laptop.get()}) {
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+      auto n = d->next_push();
+      ASSERT_TRUE(n);
+      EXPECT_EQ(n->op(), "notify");
+      EXPECT_EQ(n->str("conv"), conv);
+      EXPECT_EQ(n->uint("seq"), seq);
+      EXPECT_EQ(n->str("author"), "alice");
+      // The first line, cut (the body has more): "…" marks it.
+      EXPECT_EQ(n->str("preview"), "line " + std::to_string(seq) + "\xE2\x80\xA6");
+      EXPECT_EQ(n->uint("unread"), seq);
+    }
+  }
+  // The author is not notified of its own messages (only its message pushes).
+  for (int i = 0; i < 3; ++i) {
+    auto p = alice->next_push();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->op(), "message");
+  }
+  EXPECT_FALSE(alice->next_push(200ms));
+  // Reading on the phone moves the marker for every device and tells alice.
+  auto r = read(*phone, conv, 2);
+  ASSERT_TRUE(r.ok()) << r.str("message");
+  EXPECT_EQ(r.uint("seq"), 2u);
+  EXPECT_EQ(r.uint("unread"), 1u);
+  for (auto* d : {phone.get(), laptop.get()}) {
+    auto p = d->next_push();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->op(), "read");
+    EXPECT_EQ(p->str("user"), "bob");
+    EXPECT_EQ(p->uint("seq"), 2u);
+    EXPECT_EQ(p->uint("unread"), 1u);
+  }
+  auto seen = alice->next_push();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->op(), "read");
+  EXPECT_EQ(seen->str("user"), "bob");
+  EXPECT_EQ(seen->uint("seq"), 2u);
+  EXPECT_FALSE(seen->has("unread"));
+  // Forward only: an older marker changes nothing; beyond the last is refused.
+  auto back = read(*laptop, conv, 1);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back.uint("seq"), 2u);
+  EXPECT_EQ(read(*laptop, conv, 4).code(), "bad_request");
+  EXPECT_FALSE(laptop->next_push(200ms));
+}
+
+TEST_F(live, unread_counts_survive_reconnects_and_restarts) {
+  auto alice = device("alice");
+  auto conv = create_private(*alice, {"bob"});
+  for (int i = 1; i <= 4; ++i)
+    ASSERT_TRUE(send(*alice, conv, "m" + std::to_string(i), "hello").ok());
+  {
+    auto bob = device("bob");
+    EXPECT_EQ(unread_in_list(*bob, conv), 4u);
+    ASSERT_TRUE(read(*bob, conv, 3).ok());
+  }
+  auto bob = device("bob");
+  EXPECT_EQ(unread_in_list(*bob, conv), 1u);
+  EXPECT_EQ(unread_in_list(*alice, conv), 0u); // its own messages are not unread
+  bob.reset();
+  alice.reset();
+  restart(SIGTERM);
+  bob = device("bob");
+  EXPECT_EQ(unread_in_list(*bob, conv), 1u);
+  alice = device("alice");
+  ASSERT_TRUE(send(*alice, conv, "m5", "after the restart").ok());
+  auto n = bob->next_push();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->op(), "notify");
+  EXPECT_EQ(n->uint("unread"), 2u);
+}
+
+TEST_F(live, internal_comments_neither_notify_nor_count_for_clients) {
+  auto alice = device("alice");
+  auto conv = create_private(*alice, {"bob", "cli"});
+  auto cli = device("cli");
+  auto bob = device("bob");
+  ASSERT_TRUE(send(*alice, conv, "i1", "staff only", true).ok());
+  ASSERT_TRUE(send(*alice, conv, "p1", "for everyone").ok());
+  auto n = cli->next_push();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->uint("seq"), 2u);
+  EXPECT_EQ(n->uint("unread"), 1u);
+  EXPECT_FALSE(cli->next_push(200ms));
+  EXPECT_EQ(unread_in_list(*cli, conv), 1u);
+  // Staff count both.
+  ASSERT_TRUE(bob->next_push());
+  auto b2 = bob->next_push();
+  ASSERT_TRUE(b2);
+  EXPECT_EQ(b2->uint("unread"), 2u);
+  EXPECT_EQ(unread_in_list(*bob, conv), 2u);
+}
+
+TEST_F(live, an_outsider_gets_no_notification_and_cannot_read) {
+  auto alice = device("alice");
+  auto conv = create_private(*alice, {"bob"});
+  auto outsider = device("cli");
+  ASSERT_TRUE(send(*alice, conv, "x", "private").ok());
+  EXPECT_FALSE(outsider->next_push(300ms));
+  EXPECT_EQ(read(*outsider, conv, 1).code(), "not_found");
+}
+
+} // namespace
+} // namespace parley::test
