@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bench/common/body.hpp"
 #include "bench/common/cli.hpp"
+#include "bench/common/cpu_time.hpp"
 #include "bench/common/json_line.hpp"
 #include "bench/copy_ceiling/pg.hpp"
 #include "protocol/limits.hpp"
@@ -30,13 +32,16 @@ drops the table.
   --conversations C    rows are spread over C conversations                [16]
   --body-bytes B       message body size                                   [100]
   --timeout S          statement_timeout for every statement, seconds      [300]
+  --cpu-pids LIST      also report the CPU seconds of these process trees from
+                       BEGIN to COMMIT, e.g. postgres=POSTMASTER_PID (this tool
+                       and its own backend are always reported)
   --json               also print one JSON line of results
   --help
 )";
 
 constexpr option_spec specs[] = {
     {"db", true},      {"rows", true},  {"conversations", true}, {"body-bytes", true},
-    {"timeout", true}, {"json", false}, {"help", false},
+    {"timeout", true}, {"json", false}, {"help", false},         {"cpu-pids", true},
 };
 
 constexpr const char* table = "bench_copy_ceiling";
@@ -77,6 +82,7 @@ struct copy_options {
   std::size_t body_bytes = 100;
   std::uint64_t timeout_seconds = 300;
   bool json = false;
+  std::map<std::string, int> cpu_pids;
 };
 
 /// Appends `v` as one field of COPY's text format.
@@ -162,6 +168,7 @@ struct copy_result {
   std::string synchronous_commit;
   std::string fsync;
   std::string wal_level;
+  std::map<std::string, double> cpu_seconds; // BEGIN to COMMIT, by process tree
 };
 
 copy_result run(const copy_options& o) {
@@ -190,6 +197,10 @@ copy_result run(const copy_options& o) {
 
   const auto chunks = make_rows(o, res.bytes);
 
+  auto pids = o.cpu_pids;
+  pids["backend"] = std::stoi(pg::scalar(c, "SELECT pg_backend_pid()"));
+  cpu_sampler cpu{pids, "copy"};
+  cpu.start();
   const auto t0 = std::chrono::steady_clock::now();
   pg::exec(c, "BEGIN");
   pg::exec(c, sql_copy, PGRES_COPY_IN);
@@ -215,6 +226,8 @@ copy_result run(const copy_options& o) {
   pg::exec(c, "COMMIT");
   res.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  cpu.stop();
+  res.cpu_seconds = cpu.spent();
 
   if (copied != o.rows)
     throw pg::error("COPY took " + std::to_string(copied) + " rows, expected " +
@@ -239,6 +252,7 @@ int main(int argc, char** argv) {
                              parley::protocol::limits::max_body_bytes);
     o.timeout_seconds = args.uint("timeout", o.timeout_seconds, 1, 86400);
     o.json = args.has("json");
+    o.cpu_pids = parse_cpu_pids(args.str("cpu-pids", ""));
 
     const auto r = run(o);
     const double rows_per_s = static_cast<double>(o.rows) / r.seconds;
@@ -252,6 +266,17 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(o.conversations), o.body_bytes);
     std::printf("  settings            synchronous_commit=%s fsync=%s wal_level=%s\n",
                 r.synchronous_commit.c_str(), r.fsync.c_str(), r.wal_level.c_str());
+    // The backend is part of the postgres tree when both are given: count it once.
+    double cpu_total = 0;
+    for (const auto& [name, secs] : r.cpu_seconds)
+      if (!(name == "backend" && r.cpu_seconds.contains("postgres"))) cpu_total += secs;
+    std::printf("  cpu seconds        ");
+    for (const auto& [name, secs] : r.cpu_seconds)
+      std::printf(" %s %.2f", name.c_str(), secs);
+    std::printf("\n");
+    const double rows_per_cpu_s =
+        cpu_total > 0 ? static_cast<double>(o.rows) / cpu_total : 0.0;
+    if (cpu_total > 0) std::printf("  rows per cpu-s      %.1f\n", rows_per_cpu_s);
     if (r.fsync != "on" || r.synchronous_commit == "off") {
       std::printf("note: commits are not durable here (fsync=%s, synchronous_commit=%s); "
                   "compare only with parley on this same cluster\n",
@@ -270,6 +295,9 @@ int main(int argc, char** argv) {
           .str("synchronous_commit", r.synchronous_commit)
           .str("fsync", r.fsync)
           .str("wal_level", r.wal_level);
+      for (const auto& [name, secs] : r.cpu_seconds)
+        j.real("cpu_" + name + "_s", secs, 3);
+      if (cpu_total > 0) j.real("rows_per_cpu_s", rows_per_cpu_s, 1);
       std::printf("%s\n", j.finish().c_str());
     }
     return 0;

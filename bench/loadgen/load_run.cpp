@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bench/common/body.hpp"
+#include "bench/common/cpu_time.hpp"
 #include "bench/loadgen/ws_client.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/jwt.hpp"
@@ -31,6 +32,13 @@ std::uint64_t load_result::error_total() const {
   for (const auto& [code, count] : errors)
     n += count;
   return n;
+}
+
+double load_result::cpu_total() const {
+  double t = 0;
+  for (const auto& [name, s] : cpu_seconds)
+    t += s;
+  return t;
 }
 
 double load_result::acked_per_second() const {
@@ -160,6 +168,7 @@ private:
   clock::time_point t0_;     // start of the timed phase
   clock::time_point t_warm_; // reply that completed the warm-up
   clock::time_point t_end_;  // last reply
+  cpu_sampler cpu_;          // started with the timed phase, stopped at its last reply
 
   std::mutex end_mutex_; // guards the three below
   bool finished_ = false;
@@ -178,7 +187,7 @@ runner::runner(const load_options& o)
         return w;
       }()),
       timeout_timer_(workers_[0]->ioc), grace_timer_(workers_[0]->ioc),
-      conv_ids_(o.conversations) {
+      conv_ids_(o.conversations), cpu_(o.cpu_pids, "load") {
   const auto now = std::chrono::system_clock::now();
   const auto exp =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
@@ -260,6 +269,7 @@ load_result runner::run() {
   res.elapsed_seconds = seconds(t_end_ - t0_);
   res.measured_seconds = seconds(t_end_ - (warmup_n_ ? t_warm_ : t0_));
   res.seq_check = seq_check();
+  res.cpu_seconds = cpu_.spent();
   return res;
 }
 
@@ -348,6 +358,7 @@ void runner::create_conversations() {
 
 void runner::start_timed() {
   phase_ = phase::timed;
+  cpu_.start();
   t0_ = clock::now();
   for (auto& wr : writers_) {
     asio::post(wr.home->ioc, [this, &wr] {
@@ -450,6 +461,7 @@ void runner::on_sent(writer& wr, std::uint64_t ticket, clock::time_point start,
   if (index >= warmup_n_ && r.ok) ++w.measured_acked;
   if (index + 1 == o_.messages) {
     t_end_ = r.received;
+    cpu_.stop();
     return finish();
   }
   if (!o_.open_loop_rate) fill(wr);

@@ -26,6 +26,7 @@ struct load_options {
   double timeout_seconds = 120;
   std::optional<double> open_loop_rate; // msgs/s over all connections; else closed loop
   std::size_t threads = 1;              // io_context threads
+  std::map<std::string, int> cpu_pids;  // process trees whose CPU time to report
 };
 
 /// What one run measured.
@@ -46,8 +47,13 @@ struct load_result {
 
   std::string seq_check; // "ok", or the first gap or repeat found
 
+  /// CPU seconds over the timed phase (warm-up included), by process tree: the
+  /// `cpu_pids` given, and "load" for this process.
+  std::map<std::string, double> cpu_seconds;
+
   std::uint64_t error_total() const;
   double acked_per_second() const; // after the warm-up
+  double cpu_total() const;        // sum of cpu_seconds
 };
 
 /// Provisions the org and users, connects the writers, creates the conversations,

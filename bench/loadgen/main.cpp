@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bench/common/cli.hpp"
+#include "bench/common/cpu_time.hpp"
 #include "bench/common/json_line.hpp"
 #include "bench/loadgen/load_run.hpp"
 #include "protocol/limits.hpp"
@@ -36,6 +37,9 @@ conversations, then sends M msg.send requests and measures acked msgs/s and late
   --warmup-fraction F     first F*M messages left out of the figures         [0.05]
   --threads T             io_context threads                                 [1]
   --timeout S             abort the whole run after S seconds                [120]
+  --cpu-pids LIST         also report the CPU seconds of these process trees
+                          over the timed phase, e.g. server=PID,postgres=PID
+                          (a tree is the process and its live descendants)
   --json                  also print one JSON line of results
   --help
 
@@ -49,6 +53,7 @@ constexpr option_spec specs[] = {
     {"conversations", true}, {"body-bytes", true},      {"org", true},
     {"user-prefix", true},   {"warmup-fraction", true}, {"threads", true},
     {"timeout", true},       {"json", false},           {"help", false},
+    {"cpu-pids", true},
 };
 
 load_options parse(const option_map& args) {
@@ -83,6 +88,7 @@ load_options parse(const option_map& args) {
   o.warmup_fraction = args.real("warmup-fraction", o.warmup_fraction, 0, 0.9);
   o.threads = args.uint("threads", o.threads, 1, 1024);
   o.timeout_seconds = args.real("timeout", o.timeout_seconds, 0.001, 86400 * 7);
+  o.cpu_pids = parse_cpu_pids(args.str("cpu-pids", ""));
   return o;
 }
 
@@ -125,6 +131,16 @@ void print_human(const load_options& o, const load_result& r) {
     std::printf("  dup replies     %llu (unexpected)\n",
                 static_cast<unsigned long long>(r.dups));
   std::printf("  seq check       %s\n", r.seq_check.c_str());
+  if (!r.cpu_seconds.empty()) {
+    std::printf("  cpu seconds    ");
+    for (const auto& [name, s] : r.cpu_seconds)
+      std::printf(" %s %.2f", name.c_str(), s);
+    const double total = r.cpu_total();
+    std::printf("  (total %.2f over %.3f s)\n", total, r.elapsed_seconds);
+    if (total > 0)
+      std::printf("  acked per cpu-s %.1f  (all messages over all CPU seconds above)\n",
+                  static_cast<double>(r.acked) / total);
+  }
   if (r.errors.contains("rate_limited")) {
     std::printf("note: the server rate-limited the writers (PROTOCOL.md §11); the "
                 "figures measure its limiter, not its write path\n");
@@ -161,6 +177,13 @@ void print_json(const load_options& o, const load_result& r) {
   if (o.open_loop_rate) j.real("max_send_lag_ms", ms(r.max_send_lag_us), 3);
   j.uint("errors_total", r.error_total()).object("errors", errors).uint("dups", r.dups);
   j.str("seq_check", r.seq_check);
+  if (!r.cpu_seconds.empty()) {
+    for (const auto& [name, s] : r.cpu_seconds)
+      j.real("cpu_" + name + "_s", s, 3);
+    j.real("cpu_total_s", r.cpu_total(), 3);
+    if (r.cpu_total() > 0)
+      j.real("acked_per_cpu_s", static_cast<double>(r.acked) / r.cpu_total(), 1);
+  }
   std::printf("%s\n", j.finish().c_str());
 }
 
