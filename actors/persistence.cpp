@@ -1,6 +1,7 @@
 #include "actors/persistence.hpp"
 
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -32,18 +33,32 @@ void fail_all(self_ptr self, Items& items, write_status status,
   items.clear();
 }
 
-storage::write_batch
-make_batch(const std::vector<commit_policy<pending_write>::item>& items) {
+/// The batch of `items`, moving their messages out (no copy per message); give
+/// them back with `restore` if the batch has to be retried.
+storage::write_batch make_batch(std::vector<commit_policy<pending_write>::item>& items) {
   storage::write_batch batch;
-  for (const auto& item : items) {
-    const auto& r = item.request.request;
+  std::size_t n = 0;
+  for (const auto& item : items)
+    n += item.request.request.messages.size();
+  batch.messages.reserve(n);
+  for (auto& item : items) {
+    auto& r = item.request.request;
     if (r.create)
       batch.creates.push_back({r.conversation, r.create_cid.empty()
                                                    ? std::nullopt
                                                    : std::optional{r.create_cid}});
-    batch.messages.insert(batch.messages.end(), r.messages.begin(), r.messages.end());
+    std::move(r.messages.begin(), r.messages.end(), std::back_inserter(batch.messages));
   }
   return batch;
+}
+
+/// Undoes make_batch's moves: each item gets its messages back, in order.
+void restore(std::vector<commit_policy<pending_write>::item>& items,
+             storage::write_batch& batch) {
+  auto next = batch.messages.begin();
+  for (auto& item : items)
+    for (auto& m : item.request.request.messages)
+      m = std::move(*next++);
 }
 
 /// Commits everything pending in one transaction. After a unique violation the
@@ -84,6 +99,7 @@ void commit_pending(self_ptr self) {
       return;
     }
     auto found = storage::find_collisions(db, batch.messages);
+    restore(items, batch);
     if (!found.ok() || found.value->empty()) {
       // A collision that is not a message key (a conversation id or a create cid):
       // fail the batch; the clients' retries are idempotent.
