@@ -137,7 +137,7 @@ void print_human(const load_options& o, const load_result& r) {
       std::printf(" %s %.2f", name.c_str(), s);
     const double total = r.cpu_total();
     std::printf("  (total %.2f over %.3f s)\n", total, r.elapsed_seconds);
-    if (total > 0)
+    if (total > 0 && !o.cpu_pids.empty())
       std::printf("  acked per cpu-s %.1f  (all messages over all CPU seconds above)\n",
                   static_cast<double>(r.acked) / total);
   }
@@ -181,7 +181,7 @@ void print_json(const load_options& o, const load_result& r) {
     for (const auto& [name, s] : r.cpu_seconds)
       j.real("cpu_" + name + "_s", s, 3);
     j.real("cpu_total_s", r.cpu_total(), 3);
-    if (r.cpu_total() > 0)
+    if (r.cpu_total() > 0 && !o.cpu_pids.empty())
       j.real("acked_per_cpu_s", static_cast<double>(r.acked) / r.cpu_total(), 1);
   }
   std::printf("%s\n", j.finish().c_str());
