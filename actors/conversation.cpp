@@ -59,14 +59,6 @@ void touch(self_ptr self) {
   self->state.last_activity_ms = now_ms();
 }
 
-/// Runs `work` now when the conversation is ready, or once it is.
-void when_ready(self_ptr self, std::function<void(bool)> work) {
-  if (self->state.stage == conversation_state::phase::ready)
-    work(true);
-  else
-    self->state.parked.push_back(std::move(work));
-}
-
 void run_parked(self_ptr self, bool ok) {
   auto parked = std::move(self->state.parked);
   self->state.parked.clear();
@@ -752,7 +744,12 @@ caf::result<frame> when_loaded(self_ptr self, Request& req, Work work) {
   ++self->state.delegated_handled;
   touch(self);
   auto rp = self->make_response_promise<frame>();
-  when_ready(self, [=, req = std::move(req)](bool ok) mutable {
+  if (self->state.stage == conversation_state::phase::ready) {
+    // The common case: no parking, so no std::function per request.
+    work(req, rp);
+    return rp;
+  }
+  self->state.parked.push_back([=, req = std::move(req)](bool ok) mutable {
     if (!ok)
       rp.deliver(load_failure(self, req.rid));
     else

@@ -1,26 +1,35 @@
 #include "protocol/preview.hpp"
 
-#include "protocol/utf8.hpp"
-
 namespace parley::protocol {
 
 std::string cut_preview(std::string_view body, std::size_t max_chars) {
   constexpr std::string_view ellipsis = "\xE2\x80\xA6"; // U+2026, one character
   if (max_chars == 0) return {};
-  auto eol = body.find_first_of("\r\n");
-  auto line = body.substr(0, eol);
-  // Trailing blank lines are not "more text": only a later non-empty line counts.
-  bool cut = eol != std::string_view::npos &&
-             body.find_first_not_of("\r\n \t", eol) != std::string_view::npos;
-  auto chars = utf8_length(line);
-  if (chars > max_chars || (cut && chars + 1 > max_chars)) {
-    // Keep room for the ellipsis so the whole preview stays within max_chars.
-    line = line.substr(0, utf8_prefix_bytes(line, max_chars - 1));
-    cut = true;
+  // One pass over the first line that stops after max_chars code points: a preview
+  // is computed for every message, and bodies may be 64 KiB on one line.
+  std::size_t i = 0;
+  std::size_t chars = 0;
+  std::size_t keep = 0; // bytes of the first max_chars - 1 code points
+  bool too_long = false;
+  for (; i < body.size(); ++i) {
+    auto c = static_cast<unsigned char>(body[i]);
+    if (c == '\r' || c == '\n') break;
+    if ((c & 0xC0) == 0x80) continue; // a continuation byte of the same code point
+    if (chars == max_chars - 1) keep = i;
+    if (chars == max_chars) {
+      too_long = true;
+      break;
+    }
+    ++chars;
   }
-  std::string out{line};
-  if (cut) out += ellipsis;
-  return out;
+  if (too_long) return std::string{body.substr(0, keep)} + std::string{ellipsis};
+  // Trailing blank lines are not "more text": only a later non-empty line counts.
+  bool more =
+      i < body.size() && body.find_first_not_of("\r\n \t", i) != std::string_view::npos;
+  if (!more) return std::string{body.substr(0, i)};
+  // Keep room for the ellipsis so the whole preview stays within max_chars.
+  auto line = chars + 1 > max_chars ? body.substr(0, keep) : body.substr(0, i);
+  return std::string{line} + std::string{ellipsis};
 }
 
 } // namespace parley::protocol
