@@ -313,6 +313,63 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
           });
 }
 
+/// `{op: typing, conv, user, kind, state, internal?}` to the open subscriptions of
+/// the other users who may see it (internal typing: staff only).
+void push_typing(self_ptr self, const std::string& user, bool start, bool internal) {
+  auto& st = self->state;
+  auto who = st.svc.dir->user(user);
+  protocol::map_builder b;
+  b.str("op", "typing")
+      .str("conv", st.id)
+      .str("user", user)
+      .str("kind", who && who->kind == protocol::user_kind::ai ? "ai" : "human")
+      .str("state", start ? "start" : "stop");
+  if (internal) b.boolean("internal", true);
+  frame f{b.finish()};
+  auto facts = facts_of(*st.svc.dir, st.info);
+  for (auto& [addr, sub] : st.subscribers) {
+    if (sub.user == user || !visibility::can_read(access_of(self, sub.user, facts)))
+      continue;
+    if (internal && !is_staff(self, sub.user)) continue;
+    self->send(sub.session, push_atom_v, f);
+  }
+}
+
+/// Schedules the next typing expiry check, if anyone is typing.
+void arm_typing_tick(self_ptr self) {
+  auto& st = self->state;
+  auto next = st.typing.next_expiry();
+  if (st.typing_tick_armed || !next) return;
+  st.typing_tick_armed = true;
+  auto wait = std::max<std::int64_t>(*next - steady_ms(), 1);
+  self->delayed_send(self, std::chrono::milliseconds{wait}, typing_tick_atom_v);
+}
+
+/// `typing {conv, state, internal?}`: only who may act, internal only from staff.
+frame change_typing(self_ptr self, typing_request& req) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  auto access = access_of(self, req.user);
+  if (!visibility::can_read(access)) return reply_not_found(stats, req.rid);
+  if (!visibility::can_act(access))
+    return reply_error(stats, req.rid, error_code::forbidden,
+                       "you cannot write to this conversation");
+  if (req.internal && !is_staff(self, req.user))
+    return reply_error(stats, req.rid, error_code::forbidden,
+                       "internal comments are for staff only");
+  auto source = req.session.address();
+  if (req.start) {
+    if (!st.subscribers.count(source))
+      self->monitor(req.session); // a disconnect stops it
+    if (st.typing.start(req.user, req.internal, steady_ms(), source))
+      push_typing(self, req.user, true, req.internal);
+    arm_typing_tick(self);
+  } else if (auto was = st.typing.stop(req.user)) {
+    push_typing(self, req.user, false, was->internal);
+  }
+  return reply_ok(req.rid);
+}
+
 void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcome& out) {
   auto& st = self->state;
   auto& stats = *st.svc.stats;
@@ -322,6 +379,9 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
       st.info.last_ts = e.msg.ts;
       answer_committed(e.msg, e.waiters);
       remember_recent(self, e.msg);
+      // A message ends its author's typing.
+      if (auto was = st.typing.stop(e.msg.author))
+        push_typing(self, e.msg.author, false, was->internal);
       fan_out(self, e.msg);
       notify_participants(self, e.msg);
     }
@@ -787,8 +847,11 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
   st.last_activity_ms = now_ms();
   st.stage =
       fresh ? conversation_state::phase::creating : conversation_state::phase::loading;
-  self->set_down_handler(
-      [=](const caf::down_msg& dm) { remove_subscriber(self, dm.source); });
+  self->set_down_handler([=](const caf::down_msg& dm) {
+    remove_subscriber(self, dm.source);
+    for (auto& [user, was] : self->state.typing.drop_source(dm.source))
+      push_typing(self, user, false, was.internal);
+  });
   // Counted as active from readiness until the actor stops, however it stops.
   self->attach_functor([stats = st.svc.stats, counted = st.counted] {
     if (*counted) stats->conversations_active.fetch_sub(1, std::memory_order_relaxed);
@@ -856,6 +919,18 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       },
       [=](recheck_atom) {
         if (self->state.stage == conversation_state::phase::ready) revoke_lost(self);
+      },
+      [=](typing_atom, typing_request& req) -> caf::result<frame> {
+        return when_loaded(self, req, [=](typing_request& req, auto rp) {
+          rp.deliver(change_typing(self, req));
+        });
+      },
+      [=](typing_tick_atom) {
+        auto& st = self->state;
+        st.typing_tick_armed = false;
+        for (auto& [user, was] : st.typing.expire(steady_ms()))
+          push_typing(self, user, false, was.internal);
+        arm_typing_tick(self);
       },
       [=](read_atom, read_request& req) -> caf::result<frame> {
         return when_loaded(self, req,

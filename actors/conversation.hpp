@@ -14,6 +14,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/seq_ledger.hpp"
 #include "actors/services.hpp"
+#include "actors/typing_board.hpp"
 #include "actors/visibility.hpp"
 
 namespace parley {
@@ -66,6 +67,9 @@ struct conversation_state {
   std::unordered_set<std::string> members;
   /// Read markers and unread counts of the participants.
   std::unordered_map<std::string, read_mark> reads;
+  /// Who is typing (never stored), and whether an expiry check is scheduled.
+  typing_board<caf::actor_addr> typing;
+  bool typing_tick_armed = false;
   std::optional<seq_ledger<send_waiter>> ledger;
 
   /// Requests that arrived while the conversation was loading or being created.

@@ -66,6 +66,17 @@ struct open_request {
   session_actor session;
 };
 
+/// `typing {conv, state, internal?}` from `session` (as `user`).
+struct typing_request {
+  bool wants_reply = true; // false: the client sent no rid
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  bool start = true;
+  bool internal = false;
+  session_actor session;
+};
+
 /// `conv.close`: unsubscribes `session`.
 struct close_request {
   std::uint64_t rid = 0;
@@ -129,6 +140,8 @@ using conversation_api = caf::typed_actor<
     caf::replies_to<close_atom, close_request>::with<frame>,
     // msg.history: a page of messages.
     caf::replies_to<history_atom, history_request>::with<frame>,
+    // typing: start or stop a typing indicator (never stored).
+    caf::replies_to<typing_atom, typing_request>::with<frame>,
     // read: move the caller's read marker forward.
     caf::replies_to<read_atom, read_request>::with<frame>,
     // msg.around: the messages around one seq (deep links).
@@ -149,6 +162,8 @@ using conversation_actor = conversation_api::extend<
     caf::reacts_to<flush_atom>,
     // To itself: periodic idleness check.
     caf::reacts_to<idle_atom>,
+    // To itself: typing indicators may have expired.
+    caf::reacts_to<typing_tick_atom>,
     // The directory changed (a user, favourites): re-check every subscription now.
     caf::reacts_to<recheck_atom>>;
 
@@ -246,6 +261,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_request& x) {
   return f(caf::meta::type_name("history_request"), x.rid, x.conv, x.user, x.has_before,
            x.before, x.has_after, x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, typing_request& x) {
+  return f(caf::meta::type_name("typing_request"), x.wants_reply, x.rid, x.conv, x.user,
+           x.start, x.internal, x.session);
 }
 
 template <class Inspector>

@@ -63,6 +63,9 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
       [=](get_atom a, get_request& r) -> caf::delegated<frame> {
         return forward(self, a, r);
       },
+      [=](typing_atom a, typing_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
       [=](read_atom a, read_request& r) -> caf::delegated<frame> {
         return forward(self, a, r);
       },

@@ -108,6 +108,8 @@ void handle_frame(session_self self, const std::string& bytes) {
     return handle_hello(self, req, rid);
   }
   if (op.empty()) return send_error(self, rid, error_code::bad_request, "missing 'op'");
+  // typing may come without a rid (and then gets no reply).
+  if (op == "typing" && !req.rid_malformed()) return op_typing(self, req, rid);
   if (!rid)
     return send_error(self, std::nullopt, error_code::bad_request,
                       req.rid_malformed() ? "'rid' must be a non-negative integer"

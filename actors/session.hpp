@@ -105,6 +105,8 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
 void op_conv_close(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_send(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_read(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_typing(session_self self, const protocol::request& req,
+               std::optional<std::uint64_t> rid);
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid);
 

@@ -391,6 +391,49 @@ void op_read(session_self self, const protocol::request& req, std::uint64_t rid)
   ask_conversation(self, read_atom_v, std::move(r));
 }
 
+void op_typing(session_self self, const protocol::request& req,
+               std::optional<std::uint64_t> rid) {
+  auto& st = self->state;
+  // Answers only a typing that carried a rid.
+  auto refuse = [&](error_code code, std::string_view message) {
+    if (rid) send_error(self, rid, code, message);
+  };
+  if (!st.budget.take(steady_ms()))
+    return refuse(error_code::rate_limited,
+                  "too many requests on this connection; slow down and retry");
+  if (!st.is_user) return refuse(error_code::forbidden, "a service token cannot type");
+  protocol::args a{req};
+  typing_request t;
+  t.wants_reply = rid.has_value();
+  t.rid = rid.value_or(0);
+  t.user = st.subject;
+  auto state = a.str("state", 1, 8);
+  t.internal = a.opt_bool("internal").value_or(false);
+  auto conv = a.str("conv", 1, limits::max_id_bytes);
+  if (a.ok() && state != "start" && state != "stop")
+    a.fail("'state' must be start or stop");
+  if (!a.ok()) return refuse(error_code::bad_request, a.error());
+  if (!valid_conversation_id(conv)) {
+    if (rid) send_frame(self, reply_not_found(*st.svc.stats, *rid));
+    return;
+  }
+  t.conv = std::string{conv};
+  t.start = state == "start";
+  t.session = caf::actor_cast<session_actor>(self);
+  bool wants_reply = t.wants_reply;
+  self->request(st.svc.registry, st.svc.config->request_timeout, typing_atom_v,
+                std::move(t))
+      .then(
+          [=](const frame& f) {
+            if (wants_reply) send_frame(self, f);
+          },
+          [=](const caf::error&) {
+            if (wants_reply)
+              send_error(self, rid, error_code::unavailable,
+                         "conversation unavailable; retry");
+          });
+}
+
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid) {
   if (!require_user(self, rid)) return;
   protocol::args a{req};

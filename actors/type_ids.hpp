@@ -21,6 +21,7 @@ namespace parley {
 
 struct open_request;
 struct attachment;
+struct typing_request;
 struct close_request;
 struct list_request;
 struct message_page;
@@ -44,6 +45,7 @@ CAF_ADD_TYPE_ID(parley, (parley::get_request))
 CAF_ADD_TYPE_ID(parley, (parley::around_request))
 CAF_ADD_TYPE_ID(parley, (parley::read_request))
 CAF_ADD_TYPE_ID(parley, (parley::attachment))
+CAF_ADD_TYPE_ID(parley, (parley::typing_request))
 CAF_ADD_TYPE_ID(parley, (parley::read_write))
 CAF_ADD_TYPE_ID(parley, (parley::read_stored))
 CAF_ADD_TYPE_ID(parley, (parley::unread_query))
@@ -97,5 +99,7 @@ CAF_ADD_ATOM(parley, parley, around_atom, "around")
 CAF_ADD_ATOM(parley, parley, read_atom, "read")
 CAF_ADD_ATOM(parley, parley, unread_atom, "unread")
 CAF_ADD_ATOM(parley, parley, attach_atom, "attach")
+CAF_ADD_ATOM(parley, parley, typing_atom, "typing")
+CAF_ADD_ATOM(parley, parley, typing_tick_atom, "typingtick")
 
 CAF_END_TYPE_ID_BLOCK(parley)

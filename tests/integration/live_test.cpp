@@ -169,5 +169,58 @@ TEST_F(live, an_outsider_gets_no_notification_and_cannot_read) {
   EXPECT_EQ(read(*outsider, conv, 1).code(), "not_found");
 }
 
+TEST_F(live,
+       typing_reaches_the_others_internal_typing_only_staff_and_a_disconnect_stops_it) {
+  auto alice = connect_as("alice");
+  auto conv = create_private(*alice, {"bob", "cli"});
+  auto bob = connect_as("bob");
+  auto cli = connect_as("cli");
+  protocol::map_builder o;
+  o.str("conv", conv);
+  ASSERT_TRUE(bob->request("conv.open", o).ok());
+  ASSERT_TRUE(cli->request("conv.open", o).ok());
+  auto typing = [&](ws_client& c, const std::string& state, bool internal) {
+    protocol::map_builder f;
+    f.str("op", "typing").str("conv", conv).str("state", state);
+    if (internal) f.boolean("internal", true);
+    c.send(f); // no rid: no reply
+  };
+  auto expect_typing = [&](ws_client& c, const std::string& state, bool internal) {
+    auto p = c.next_push();
+    ASSERT_TRUE(p) << "no typing " << state;
+    EXPECT_EQ(p->op(), "typing");
+    EXPECT_EQ(p->str("user"), "alice");
+    EXPECT_EQ(p->str("kind"), "human");
+    EXPECT_EQ(p->str("state"), state);
+    EXPECT_EQ(p->has("internal") && p->boolean("internal"), internal);
+  };
+  typing(*alice, "start", false);
+  expect_typing(*bob, "start", false);
+  expect_typing(*cli, "start", false);
+  // Switching to an internal comment: staff hear it, the client does not.
+  typing(*alice, "start", true);
+  expect_typing(*bob, "start", true);
+  EXPECT_FALSE(cli->next_push(200ms));
+  // The message ends the typing: stop, then the message.
+  ASSERT_TRUE(send(*alice, conv, "n1", "staff only", true).ok());
+  expect_typing(*bob, "stop", true);
+  EXPECT_EQ(bob->next_push()->op(), "message");
+  EXPECT_FALSE(cli->next_push(200ms));
+  // A disconnect stops it.
+  typing(*alice, "start", false);
+  expect_typing(*bob, "start", false);
+  expect_typing(*cli, "start", false);
+  alice.reset();
+  expect_typing(*bob, "stop", false);
+  expect_typing(*cli, "stop", false);
+  // With a rid it is answered; an outsider's typing reveals nothing.
+  protocol::map_builder t;
+  t.str("conv", conv).str("state", "stop");
+  EXPECT_TRUE(bob->request("typing", t).ok());
+  provision({"carol"});
+  auto carol = connect_as("carol");
+  EXPECT_EQ(carol->request("typing", t).code(), "not_found");
+}
+
 } // namespace
 } // namespace parley::test
