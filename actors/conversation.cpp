@@ -93,10 +93,9 @@ void remove_subscriber(self_ptr self, const caf::actor_addr& who) {
 
 /// Ends every subscription whose user may no longer read the conversation: its
 /// session gets `revoked` and nothing more.
-void revoke_lost(self_ptr self) {
+void revoke_lost(self_ptr self, const visibility::conversation_facts& facts) {
   auto& st = self->state;
   if (st.subscribers.empty()) return;
-  auto facts = facts_of(*st.svc.dir, st.info);
   std::vector<caf::actor_addr> revoked;
   for (auto& [addr, sub] : st.subscribers) {
     if (visibility::can_read(access_of(self, sub.user, facts))) continue;
@@ -107,12 +106,17 @@ void revoke_lost(self_ptr self) {
     remove_subscriber(self, addr);
 }
 
+void revoke_lost(self_ptr self) {
+  revoke_lost(self, facts_of(*self->state.svc.dir, self->state.info));
+}
+
 /// Pushes a committed message to every subscription that may see it, re-checking
 /// rights at this moment; a subscription that lost them gets `revoked` and nothing
 /// more.
-void fan_out(self_ptr self, const protocol::message& m) {
+void fan_out(self_ptr self, const protocol::message& m,
+             const visibility::conversation_facts& facts) {
   auto& st = self->state;
-  revoke_lost(self);
+  revoke_lost(self, facts);
   if (st.subscribers.empty()) return;
   frame push{protocol::encode_message_push(m)};
   std::uint64_t delivered = 0;
@@ -212,9 +216,9 @@ void answer_committed(const protocol::message& m, std::vector<send_waiter>& wait
 /// `{op: notify}` to every connection of every participant who may see `m`, except
 /// its author, whether or not the conversation is open there; each carries the
 /// recipient's unread count.
-void notify_participants(self_ptr self, const protocol::message& m) {
+void notify_participants(self_ptr self, const protocol::message& m,
+                         const visibility::conversation_facts& facts) {
   auto& st = self->state;
-  auto facts = facts_of(*st.svc.dir, st.info);
   auto preview = protocol::cut_preview(m.body);
   for (const auto& p : st.info.participants) {
     if (p == m.author || !visibility::can_read(access_of(self, p, facts)) ||
@@ -359,8 +363,9 @@ frame change_typing(self_ptr self, typing_request& req) {
                        "internal comments are for staff only");
   auto source = req.session.address();
   if (req.start) {
-    if (!st.subscribers.count(source))
-      self->monitor(req.session); // a disconnect stops it
+    // A disconnect stops it: watch the connection once (subscribers already are).
+    if (!st.subscribers.count(source) && st.typing_watched.insert(source).second)
+      self->monitor(req.session);
     if (st.typing.start(req.user, req.internal, steady_ms(), source))
       push_typing(self, req.user, true, req.internal);
     arm_typing_tick(self);
@@ -382,8 +387,10 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
       // A message ends its author's typing.
       if (auto was = st.typing.stop(e.msg.author))
         push_typing(self, e.msg.author, false, was->internal);
-      fan_out(self, e.msg);
-      notify_participants(self, e.msg);
+      // The rights facts are gathered once per message for all its deliveries.
+      auto facts = facts_of(*st.svc.dir, st.info);
+      fan_out(self, e.msg, facts);
+      notify_participants(self, e.msg, facts);
     }
     check_drained(self);
     return;
@@ -849,6 +856,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       fresh ? conversation_state::phase::creating : conversation_state::phase::loading;
   self->set_down_handler([=](const caf::down_msg& dm) {
     remove_subscriber(self, dm.source);
+    self->state.typing_watched.erase(dm.source);
     for (auto& [user, was] : self->state.typing.drop_source(dm.source))
       push_typing(self, user, false, was.internal);
   });

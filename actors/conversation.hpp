@@ -70,6 +70,8 @@ struct conversation_state {
   /// Who is typing (never stored), and whether an expiry check is scheduled.
   typing_board<caf::actor_addr> typing;
   bool typing_tick_armed = false;
+  /// Connections watched only because they typed (not subscribers).
+  std::unordered_set<caf::actor_addr> typing_watched;
   std::optional<seq_ledger<send_waiter>> ledger;
 
   /// Requests that arrived while the conversation was loading or being created.
