@@ -123,6 +123,16 @@ TEST_F(limits, a_reader_that_stops_is_cut_and_the_others_keep_up) {
   EXPECT_EQ(backlog.front().uint("seq"), last_seen + 1);
   EXPECT_TRUE(r.boolean("more"));
   EXPECT_LT(backlog.size(), 30u);
+  // History pages are capped the same way; a backwards page keeps the newest.
+  protocol::map_builder h;
+  h.str("conv", conv).uint("limit", 200);
+  auto page = again->request("msg.history", h);
+  ASSERT_TRUE(page.ok());
+  auto newest = page.list("messages");
+  ASSERT_FALSE(newest.empty());
+  EXPECT_LT(newest.size(), 30u);
+  EXPECT_EQ(newest.back().uint("seq"), static_cast<std::uint64_t>(total));
+  EXPECT_TRUE(page.boolean("more"));
 }
 
 } // namespace

@@ -251,6 +251,8 @@ TEST_F(visibility, membership_rules) {
                   .ok());
   EXPECT_EQ(remove(*cli, company, "alice").code(), "forbidden");
   EXPECT_TRUE(remove(*cli, company, "cli_nofav").ok());
+  // A conversation keeps at least one participant.
+  EXPECT_EQ(remove(*alice, company, "alice").code(), "bad_request");
   auto gone = conv_args(company);
   EXPECT_EQ(cli->request("conv.get", gone).code(), "not_found");
   // Direct conversations keep their two participants.
@@ -273,6 +275,42 @@ TEST_F(visibility, membership_rules) {
   protocol::map_builder fav;
   fav.str("company", "other");
   EXPECT_EQ(cli->request("favorites.add", fav).code(), "forbidden");
+}
+
+TEST_F(visibility, directory_ops_validate_and_keep_ids_to_their_org) {
+  protocol::map_builder team;
+  team.str("team", "support").str("org", "acme").str("name", "Support");
+  team.str_list("members", {"alice", "plain"});
+  EXPECT_TRUE(admin("admin.team.put", team).ok());
+  auto ops = connect_as("ops", true);
+  protocol::map_builder stranger;
+  stranger.str("team", "t2").str("org", "acme").str("name", "T2");
+  stranger.str_list("members", {"nobody"});
+  EXPECT_EQ(ops->request("admin.team.put", stranger).code(), "bad_request");
+  protocol::map_builder no_members;
+  no_members.str("team", "t3").str("org", "acme").str("name", "T3");
+  EXPECT_EQ(ops->request("admin.team.put", no_members).code(), "bad_request");
+  // Another org may not take over acme's company or team ids.
+  protocol::map_builder other;
+  other.str("org", "globex").str("name", "Globex");
+  admin("admin.org.put", other);
+  protocol::map_builder steal_company;
+  steal_company.str("company", "co").str("org", "globex").str("name", "Mine now");
+  EXPECT_EQ(ops->request("admin.company.put", steal_company).code(), "conflict");
+  protocol::map_builder steal_team;
+  steal_team.str("team", "support").str("org", "globex").str("name", "Mine now");
+  steal_team.str_list("members", {});
+  EXPECT_EQ(ops->request("admin.team.put", steal_team).code(), "conflict");
+  // Favourites name companies of the user's own org, and a client only its own.
+  protocol::map_builder unknown;
+  unknown.str("user", "fav_staff").str_list("companies", {"nope"});
+  EXPECT_EQ(ops->request("admin.favorites.set", unknown).code(), "bad_request");
+  protocol::map_builder foreign;
+  foreign.str("user", "cli_fav").str_list("companies", {"other"});
+  EXPECT_EQ(ops->request("admin.favorites.set", foreign).code(), "bad_request");
+  // A user's own favourites op without a company is a clear bad_request.
+  auto staff = connect_as("plain");
+  EXPECT_EQ(staff->request("favorites.add").code(), "bad_request");
 }
 
 /// Waits for `{op: revoked, conv}` on `c`; fails on anything else.
