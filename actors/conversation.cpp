@@ -317,6 +317,13 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
           });
 }
 
+/// Typing time, on the actor system's clock: the clock that also delivers the
+/// expiry tick, so both agree, and CAF's test scheduler can drive it.
+std::int64_t typing_now(self_ptr self) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(self->clock().now().time_since_epoch()).count();
+}
+
 /// `{op: typing, conv, user, kind, state, internal?}` to the open subscriptions of
 /// the other users who may see it (internal typing: staff only).
 void push_typing(self_ptr self, const std::string& user, bool start, bool internal) {
@@ -345,7 +352,7 @@ void arm_typing_tick(self_ptr self) {
   auto next = st.typing.next_expiry();
   if (st.typing_tick_armed || !next) return;
   st.typing_tick_armed = true;
-  auto wait = std::max<std::int64_t>(*next - steady_ms(), 1);
+  auto wait = std::max<std::int64_t>(*next - typing_now(self), 1);
   self->delayed_send(self, std::chrono::milliseconds{wait}, typing_tick_atom_v);
 }
 
@@ -366,7 +373,11 @@ frame change_typing(self_ptr self, typing_request& req) {
     // A disconnect stops it: watch the connection once (subscribers already are).
     if (!st.subscribers.count(source) && st.typing_watched.insert(source).second)
       self->monitor(req.session);
-    if (st.typing.start(req.user, req.internal, steady_ms(), source))
+    // Switching between public and internal typing first stops the old one, so
+    // those who saw a public start (and may not see internal typing) see it end.
+    if (auto now = st.typing.find(req.user); now && now->internal != req.internal)
+      push_typing(self, req.user, false, now->internal);
+    if (st.typing.start(req.user, req.internal, typing_now(self), source))
       push_typing(self, req.user, true, req.internal);
     arm_typing_tick(self);
   } else if (auto was = st.typing.stop(req.user)) {
@@ -936,7 +947,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       [=](typing_tick_atom) {
         auto& st = self->state;
         st.typing_tick_armed = false;
-        for (auto& [user, was] : st.typing.expire(steady_ms()))
+        for (auto& [user, was] : st.typing.expire(typing_now(self)))
           push_typing(self, user, false, was.internal);
         arm_typing_tick(self);
       },

@@ -77,6 +77,20 @@ public:
     return next;
   }
 
+  /// What `user` is typing, if it is.
+  const entry* find(const std::string& user) const {
+    auto i = typing_.find(user);
+    return i == typing_.end() ? nullptr : &i->second;
+  }
+
+  /// True when `pred(user, entry)` holds for someone typing.
+  template <class Pred>
+  bool any_of(Pred pred) const {
+    for (const auto& [user, e] : typing_)
+      if (pred(user, e)) return true;
+    return false;
+  }
+
   bool empty() const { return typing_.empty(); }
 
 private:

@@ -1,0 +1,435 @@
+// Typing (PROTOCOL.md section 7) in the real conversation actor
+// (actors/conversation.cpp), under CAF's deterministic test scheduler: time moves
+// only when the test calls advance_time, so expiry and races are exact and no test
+// sleeps.
+//
+// The conversation actor reaches other actors only through the typed handles in
+// `services`. Here those peers are small scripted actors implementing the same
+// typed interfaces: the db actor answers `load` with a fixed snapshot, the writer
+// answers every write `committed`, presence records what it is asked to push, and
+// each "connection" is a session_actor that records its pushes. They are scripted
+// peers at an actor interface for a sequencing test, not a database stand-in:
+// storage is tested against PostgreSQL (tests/storage, tests/integration).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/conversation.hpp"
+#include "protocol/codec.hpp"
+
+namespace parley {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::conv_kind;
+using protocol::user_kind;
+
+// -- scripted peers -----------------------------------------------------------------
+
+using frame_log = std::shared_ptr<std::vector<frame>>;
+
+/// A connection: records every push; a `disconnect` ends it (the socket closed).
+session_actor::behavior_type recording_session(session_actor::pointer self,
+                                               frame_log pushes) {
+  return {
+      [](frame_atom, const std::string&) {},
+      [=](disconnect_atom) { self->quit(); },
+      [=](push_atom, const frame& f) { pushes->push_back(f); },
+      [](revoked_atom, const std::string&) {},
+      [](hello_timeout_atom) {},
+      [](shutdown_atom) {},
+  };
+}
+
+/// The read pool: `load` answers `snapshot`; the other reads find nothing.
+db_actor::behavior_type scripted_db(db_actor::pointer, conversation_snapshot snapshot) {
+  return {
+      [=](load_atom, const std::string&) { return snapshot; },
+      [](history_atom, const history_request&) { return message_page{}; },
+      [](open_atom, const std::string&, std::uint64_t, std::uint64_t) {
+        return message_page{};
+      },
+      [](reply_atom, const std::string&, std::uint64_t) { return reply_target{}; },
+      [](created_atom, const std::string&, const std::string&) {
+        return created_lookup{};
+      },
+      [](put_atom, const protocol::org_info&) { return db_ack{}; },
+      [](put_atom, const protocol::user_info&) { return db_ack{}; },
+      [](put_atom, const protocol::company_info&) { return db_ack{}; },
+      [](put_atom, const protocol::team_info&) { return db_ack{}; },
+      [](favorites_atom, const favorites_change&) { return favorites_result{}; },
+      [](read_atom, const read_write&) { return read_stored{}; },
+      [](unread_atom, const unread_query&) { return unread_result{}; },
+      [](members_atom, const members_write&) { return db_ack{}; },
+      [](list_atom, const list_request&) { return conversation_page{}; },
+      [](ping_atom) { return true; },
+  };
+}
+
+/// The writer: every write commits.
+persistence_actor::behavior_type committing_writer(persistence_actor::pointer) {
+  return {
+      [](write_atom, const write_request&) {
+        write_outcome out;
+        out.status = write_status::committed;
+        return out;
+      },
+      [](flush_atom) {},
+  };
+}
+
+/// Presence: records the pushes for users (notifications).
+presence_actor::behavior_type recording_presence(presence_actor::pointer,
+                                                 frame_log pushes) {
+  return {
+      [](attach_atom, const attachment&) {},
+      [=](push_atom, const std::string&, const frame& f) { pushes->push_back(f); },
+      [](passivate_atom, const std::string&, std::uint64_t) { return true; },
+  };
+}
+
+// -- reading frames ---------------------------------------------------------------
+
+std::string field(const msgpack::object& map, std::string_view key) {
+  auto o = protocol::find_in_map(map, key);
+  if (!o) return {};
+  if (o->type == msgpack::type::STR) return std::string{o->via.str.ptr, o->via.str.size};
+  if (o->type == msgpack::type::BOOLEAN) return o->via.boolean ? "true" : "false";
+  return "?";
+}
+
+/// A push in a few words: "typing ann human start", "typing ann human stop
+/// internal", "message ann".
+std::string describe(const frame& f) {
+  auto handle = msgpack::unpack(f.view().data(), f.size());
+  const auto& m = handle.get();
+  auto op = field(m, "op");
+  if (op == "message") return "message " + field(m, "author");
+  if (op != "typing") return op;
+  auto out =
+      "typing " + field(m, "user") + " " + field(m, "kind") + " " + field(m, "state");
+  if (field(m, "internal") == "true") out += " internal";
+  return out;
+}
+
+std::vector<std::string> described(const frame_log& log) {
+  std::vector<std::string> out;
+  for (const auto& f : *log)
+    out.push_back(describe(f));
+  log->clear();
+  return out;
+}
+
+bool reply_ok(const frame& f) {
+  auto handle = msgpack::unpack(f.view().data(), f.size());
+  return field(handle.get(), "ok") == "true";
+}
+
+using lines = std::vector<std::string>;
+
+// -- the fixture ------------------------------------------------------------------
+
+caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::parley>();
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  return cfg;
+}
+
+protocol::user_info user(std::string id, user_kind kind) {
+  protocol::user_info u;
+  u.id = std::move(id);
+  u.org = "o1";
+  u.kind = kind;
+  u.name = u.id;
+  if (kind == user_kind::staff) u.role = protocol::staff_role::member;
+  if (kind == user_kind::client) u.company = "acme";
+  return u;
+}
+
+/// One connection of a user.
+struct connection {
+  std::string user;
+  session_actor handle;
+  frame_log pushes;
+};
+
+class conversation_typing : public ::testing::Test {
+protected:
+  conversation_typing()
+      : sys{testing_config(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
+                                      sys.scheduler())},
+        client{sys, true} {
+    // Actors on the test scheduler only run when the test runs them: do not wait
+    // for them to finish at the end.
+    sys.await_actors_before_shutdown(false);
+    protocol::org_info org;
+    org.id = "o1";
+    org.name = "Org";
+    org.alias = "help";
+    org.display_as_alias = true;
+    dir->put_org(org);
+    dir->put_user(user("ann", user_kind::staff));
+    dir->put_user(user("bob", user_kind::staff));
+    dir->put_user(user("cleo", user_kind::client));
+    dir->put_user(user("carl", user_kind::contact));
+    dir->put_user(user("help", user_kind::bot));
+  }
+
+  ~conversation_typing() override {
+    if (conv) caf::anon_send_exit(conv, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// Starts the conversation `kind` with `participants`, loaded from the scripted
+  /// db actor.
+  void start(conv_kind kind, std::vector<std::string> participants) {
+    conversation_snapshot snap;
+    snap.found = true;
+    snap.conv.id = conv_id;
+    snap.conv.kind = kind;
+    snap.conv.org = "o1";
+    snap.conv.participants = std::move(participants);
+    snap.conv.created_by = snap.conv.participants.front();
+    services svc;
+    auto config = std::make_shared<runtime_config>();
+    // The idle timer fires at half of this; no test advances that far.
+    config->passivate_after = std::chrono::hours{1};
+    svc.config = config;
+    svc.dir = dir;
+    svc.stats = std::make_shared<metrics>();
+    svc.writer = sys.spawn(committing_writer);
+    svc.db = db_pool{{sys.spawn(scripted_db, snap)}};
+    svc.presence = sys.spawn(recording_presence, notified);
+    // svc.registry stays unset: only an idle conversation asks it (passivation).
+    conv = sys.spawn(conversation, conv_id, svc, false);
+    sched.run();
+  }
+
+  /// A connection of `user` that is not subscribed (yet).
+  connection connect(const std::string& user) {
+    auto log = std::make_shared<std::vector<frame>>();
+    return {user, sys.spawn(recording_session, log), log};
+  }
+
+  /// A connection of `user` that ran conv.open.
+  connection open(const std::string& user) {
+    auto c = connect(user);
+    open_request req;
+    req.rid = 1;
+    req.conv = conv_id;
+    req.user = user;
+    req.session = c.handle;
+    EXPECT_TRUE(reply_ok(ask(open_atom_v, std::move(req)))) << "conv.open " << user;
+    return c;
+  }
+
+  typing_request typing_of(const connection& c, bool start, bool internal = false) {
+    typing_request req;
+    req.rid = 2;
+    req.conv = conv_id;
+    req.user = c.user;
+    req.start = start;
+    req.internal = internal;
+    req.session = c.handle;
+    return req;
+  }
+
+  /// Sends `typing` and runs everything it causes.
+  frame type(const connection& c, bool start, bool internal = false) {
+    return ask(typing_atom_v, typing_of(c, start, internal));
+  }
+
+  frame send_message(const connection& c, std::string body) {
+    send_request req;
+    req.rid = 3;
+    req.conv = conv_id;
+    req.user = c.user;
+    req.cid = "cid-" + body;
+    req.body = std::move(body);
+    return ask(send_atom_v, std::move(req));
+  }
+
+  /// Lets `d` pass on the actor clock and runs whatever became due.
+  void advance(caf::timespan d) {
+    sched.advance_time(d);
+    sched.run();
+  }
+
+  template <class Atom, class Request>
+  frame ask(Atom atom, Request req) {
+    auto pending = client->request(conv, caf::infinite, atom, std::move(req));
+    sched.run();
+    frame out;
+    pending.receive([&](frame& f) { out = std::move(f); },
+                    [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
+    return out;
+  }
+
+  const std::string conv_id = "ctypingtypingtypingtypingty";
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  caf::scoped_actor client;
+  std::shared_ptr<directory> dir = std::make_shared<directory>();
+  frame_log notified = std::make_shared<std::vector<frame>>();
+  conversation_actor conv;
+};
+
+// -- expiry -----------------------------------------------------------------------
+
+TEST_F(conversation_typing, a_start_not_refreshed_expires_after_six_seconds) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  EXPECT_TRUE(reply_ok(type(ann, true)));
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human start"});
+  EXPECT_EQ(described(ann.pushes), lines{}) << "the typist does not hear itself";
+  advance(5999ms);
+  EXPECT_EQ(described(bob.pushes), lines{});
+  advance(1ms);
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+  advance(60s);
+  EXPECT_EQ(described(bob.pushes), lines{}) << "one stop, no more ticks";
+}
+
+TEST_F(conversation_typing, a_refresh_before_six_seconds_keeps_it_alive) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  type(ann, true);
+  advance(4s);
+  type(ann, true); // refresh: now expires at 10 s
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human start"})
+      << "a refresh is not pushed again";
+  advance(2s); // the tick armed for 6 s finds nothing expired
+  advance(3999ms);
+  EXPECT_EQ(described(bob.pushes), lines{});
+  advance(1ms);
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+}
+
+// -- disconnects -------------------------------------------------------------------
+
+TEST_F(conversation_typing, a_disconnect_of_the_typing_connection_pushes_stop) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = open("ann");
+  auto ann_phone = open("ann");
+  auto bob = open("bob");
+  type(ann, true);
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human start"});
+  // Another connection of the same user going away does not stop it.
+  client->send(ann_phone.handle, disconnect_atom_v);
+  sched.run();
+  EXPECT_EQ(described(bob.pushes), lines{});
+  client->send(ann.handle, disconnect_atom_v);
+  sched.run();
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+  advance(10s);
+  EXPECT_EQ(described(bob.pushes), lines{}) << "the expiry finds nothing left";
+}
+
+TEST_F(conversation_typing,
+       a_disconnect_stops_typing_from_a_connection_without_conv_open) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = connect("ann"); // types without subscribing
+  auto bob = open("bob");
+  type(ann, true);
+  type(ann, true); // watched once, not twice
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human start"});
+  client->send(ann.handle, disconnect_atom_v);
+  sched.run();
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+}
+
+// -- internal typing ----------------------------------------------------------------
+
+TEST_F(conversation_typing, internal_typing_reaches_only_staff) {
+  start(conv_kind::private_, {"ann", "bob", "cleo"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  auto cleo = open("cleo");
+  type(ann, true, true);
+  type(ann, false, true);
+  EXPECT_EQ(described(bob.pushes),
+            (lines{"typing ann human start internal", "typing ann human stop internal"}));
+  EXPECT_EQ(described(cleo.pushes), lines{});
+  // A client may not type internally at all.
+  EXPECT_FALSE(reply_ok(type(cleo, true, true)));
+  EXPECT_EQ(described(bob.pushes), lines{});
+}
+
+TEST_F(conversation_typing, switching_to_internal_ends_the_public_start_for_everyone) {
+  start(conv_kind::private_, {"ann", "bob", "cleo"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  auto cleo = open("cleo");
+  type(ann, true);
+  type(ann, true, true);
+  EXPECT_EQ(described(cleo.pushes),
+            (lines{"typing ann human start", "typing ann human stop"}));
+  EXPECT_EQ(described(bob.pushes),
+            (lines{"typing ann human start", "typing ann human stop",
+                   "typing ann human start internal"}));
+  advance(6s);
+  EXPECT_EQ(described(cleo.pushes), lines{});
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop internal"});
+}
+
+// -- races --------------------------------------------------------------------------
+
+TEST_F(conversation_typing, a_stop_landing_after_the_due_expiry_tick_pushes_one_stop) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  type(ann, true);
+  described(bob.pushes);
+  // The tick becomes due and is queued; the client's stop is queued behind it.
+  EXPECT_EQ(sched.advance_time(6s), 1u) << "the expiry tick is due";
+  auto pending =
+      client->request(conv, caf::infinite, typing_atom_v, typing_of(ann, false));
+  sched.run();
+  pending.receive([](frame& f) { EXPECT_TRUE(reply_ok(f)); },
+                  [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+}
+
+TEST_F(conversation_typing, a_stop_landing_before_the_due_expiry_tick_pushes_one_stop) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  type(ann, true);
+  described(bob.pushes);
+  // The client's stop is queued first; the tick becomes due behind it.
+  auto pending =
+      client->request(conv, caf::infinite, typing_atom_v, typing_of(ann, false));
+  EXPECT_EQ(sched.advance_time(6s), 1u) << "the expiry tick is due";
+  sched.run();
+  pending.receive([](frame& f) { EXPECT_TRUE(reply_ok(f)); },
+                  [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+}
+
+TEST_F(conversation_typing, the_typists_message_ends_its_typing_with_one_stop) {
+  start(conv_kind::private_, {"ann", "bob"});
+  auto ann = open("ann");
+  auto bob = open("bob");
+  type(ann, true);
+  described(bob.pushes);
+  EXPECT_TRUE(reply_ok(send_message(ann, "hello")));
+  EXPECT_EQ(described(bob.pushes), (lines{"typing ann human stop", "message ann"}))
+      << "the stop comes before the message";
+  advance(10s);
+  EXPECT_EQ(described(bob.pushes), lines{}) << "the expiry finds nothing left";
+  // A message from someone who was not typing pushes no stop.
+  send_message(bob, "hi");
+  EXPECT_EQ(described(ann.pushes), (lines{"message ann", "message bob"}));
+}
+
+} // namespace
+} // namespace parley
