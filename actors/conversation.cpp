@@ -4,6 +4,7 @@
 #include <random>
 
 #include "actors/replies.hpp"
+#include "actors/typing_display.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
 
@@ -325,24 +326,66 @@ std::int64_t typing_now(self_ptr self) {
 }
 
 /// `{op: typing, conv, user, kind, state, internal?}` to the open subscriptions of
-/// the other users who may see it (internal typing: staff only).
+/// the other users who may see it (internal typing: staff only). A contact sees an
+/// agent's typing as the org's alias when the org says so (typing_display): each
+/// event is encoded at most twice, as the typist and as the alias. While another
+/// public typist is also shown to a contact as the alias, this one's start or stop
+/// changes nothing the contact sees and is not pushed to it: two agents typing
+/// show as one alias that starts once and stops once.
 void push_typing(self_ptr self, const std::string& user, bool start, bool internal) {
   auto& st = self->state;
-  auto who = st.svc.dir->user(user);
-  protocol::map_builder b;
-  b.str("op", "typing")
-      .str("conv", st.id)
-      .str("user", user)
-      .str("kind", who && who->kind == protocol::user_kind::ai ? "ai" : "human")
-      .str("state", start ? "start" : "stop");
-  if (internal) b.boolean("internal", true);
-  frame f{b.finish()};
-  auto facts = facts_of(*st.svc.dir, st.info);
+  auto& dir = *st.svc.dir;
+  auto kind_of_user = [&](const std::string& id) -> std::optional<protocol::user_kind> {
+    auto u = dir.user(id);
+    return u ? std::optional{u->kind} : std::nullopt;
+  };
+  auto typist_kind = kind_of_user(user);
+  auto org = dir.org(st.info.org);
+  typing_display::alias_settings alias;
+  if (org && org->alias) {
+    alias.display_as_alias = org->display_as_alias;
+    alias.alias = *org->alias;
+    alias.alias_kind = kind_of_user(*org->alias);
+  }
+  auto encode = [&](const typing_display::shown_typist& shown) {
+    protocol::map_builder b;
+    b.str("op", "typing")
+        .str("conv", st.id)
+        .str("user", shown.user)
+        .str("kind", typing_display::to_string(shown.kind))
+        .str("state", start ? "start" : "stop");
+    if (internal) b.boolean("internal", true);
+    return frame{b.finish()};
+  };
+  frame plain = encode({user, typing_display::kind_of(typist_kind), false});
+  std::optional<frame> as_alias;
+  std::optional<bool> alias_busy; // another public typist shows as the alias
+  auto facts = facts_of(dir, st.info);
   for (auto& [addr, sub] : st.subscribers) {
     if (sub.user == user || !visibility::can_read(access_of(self, sub.user, facts)))
       continue;
-    if (internal && !is_staff(self, sub.user)) continue;
-    self->send(sub.session, push_atom_v, f);
+    auto viewer = dir.user(sub.user);
+    if (internal && !visibility::sees_internal(viewer.get())) continue;
+    auto viewer_kind = viewer ? std::optional{viewer->kind} : std::nullopt;
+    auto shown = typing_display::shown_to(viewer_kind, user, typist_kind, alias);
+    // Only a contact sees several typists as one (the alias); contacts never see
+    // internal typing, so the answer is the same for every contact of this event.
+    if (viewer_kind == protocol::user_kind::contact && !alias.alias.empty() &&
+        shown.user == alias.alias) {
+      if (!alias_busy)
+        alias_busy = st.typing.any_of([&](const std::string& other, const auto& e) {
+          return other != user && !e.internal &&
+                 typing_display::shown_to(viewer_kind, other, kind_of_user(other), alias)
+                         .user == alias.alias;
+        });
+      if (*alias_busy) continue;
+    }
+    if (!shown.as_alias) {
+      self->send(sub.session, push_atom_v, plain);
+      continue;
+    }
+    if (!as_alias) as_alias = encode(shown);
+    self->send(sub.session, push_atom_v, *as_alias);
   }
 }
 

@@ -431,5 +431,66 @@ TEST_F(conversation_typing, the_typists_message_ends_its_typing_with_one_stop) {
   EXPECT_EQ(described(ann.pushes), (lines{"message ann", "message bob"}));
 }
 
+// -- the alias display rule -------------------------------------------------------
+
+TEST_F(conversation_typing, a_contact_sees_agents_typing_as_the_alias) {
+  start(conv_kind::support, {"carl", "help"});
+  auto carl = open("carl");
+  auto ann = open("ann"); // staff read the support inbox
+  auto bob = open("bob");
+  type(ann, true);
+  EXPECT_EQ(described(carl.pushes), lines{"typing help human start"});
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human start"});
+  // A second agent: the contact already sees the alias typing.
+  type(bob, true);
+  type(ann, false);
+  EXPECT_EQ(described(carl.pushes), lines{});
+  EXPECT_EQ(described(ann.pushes), lines{"typing bob human start"});
+  EXPECT_EQ(described(bob.pushes), lines{"typing ann human stop"});
+  // The last agent's expiry ends the alias's typing.
+  advance(6s);
+  EXPECT_EQ(described(carl.pushes), lines{"typing help human stop"});
+  EXPECT_EQ(described(ann.pushes), lines{"typing bob human stop"});
+  // The contact's own typing reaches the agents as itself.
+  type(carl, true);
+  EXPECT_EQ(described(ann.pushes), lines{"typing carl human start"});
+}
+
+TEST_F(conversation_typing, without_display_as_alias_a_contact_sees_the_agent) {
+  start(conv_kind::support, {"carl", "help"});
+  auto carl = open("carl");
+  auto ann = open("ann");
+  type(ann, true);
+  type(ann, false);
+  EXPECT_EQ(described(carl.pushes),
+            (lines{"typing help human start", "typing help human stop"}));
+  // The setting is read at each event: off, the contact sees the agent.
+  auto org = *dir->org("o1");
+  org.display_as_alias = false;
+  dir->put_org(org);
+  type(ann, true);
+  type(ann, false);
+  EXPECT_EQ(described(carl.pushes),
+            (lines{"typing ann human start", "typing ann human stop"}));
+  type(ann, true, true); // internal: never to a contact
+  EXPECT_EQ(described(carl.pushes), lines{});
+}
+
+TEST_F(conversation_typing, one_event_is_encoded_once_per_variant) {
+  start(conv_kind::support, {"carl", "help"});
+  auto carl = open("carl");
+  auto ann = open("ann");
+  auto bob = open("bob");
+  auto bob_phone = open("bob");
+  auto alias = open("help");
+  type(ann, true);
+  ASSERT_EQ(bob.pushes->size(), 1u);
+  ASSERT_EQ(carl.pushes->size(), 1u);
+  // The staff connections and the alias share the plain bytes.
+  EXPECT_EQ(bob.pushes->front().shared(), bob_phone.pushes->front().shared());
+  EXPECT_EQ(bob.pushes->front().shared(), alias.pushes->front().shared());
+  EXPECT_NE(bob.pushes->front().shared(), carl.pushes->front().shared());
+}
+
 } // namespace
 } // namespace parley
