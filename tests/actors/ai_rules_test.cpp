@@ -108,6 +108,8 @@ TEST(ai_rules, the_first_rule_whose_words_all_occur_answers) {
       {"phrase entry reversed", "in log password", K::handoff, std::nullopt},
       {"non-ascii word", "un caf\xC3\xA9, s'il vous pla\xC3\xAEt", K::reply, 4},
       {"non-ascii case is not folded", "CAF\xC3\x89", K::handoff, std::nullopt},
+      {"phrase at the very start and end", "log in password", K::reply, 2},
+      {"a word split by a newline", "where\nis my\torder", K::reply, 1},
       {"empty message", "", K::handoff, std::nullopt},
       {"no words at all", "?!...", K::handoff, std::nullopt},
   };
@@ -134,6 +136,42 @@ TEST(ai_rules, a_text_fallback_is_sent_as_the_reply) {
   EXPECT_EQ(got.rule, std::nullopt);
   // A matching rule still wins over a text fallback.
   EXPECT_EQ(decide(cfg, "refund").what, outcome::kind::reply);
+}
+
+TEST(ai_rules, entries_are_matched_as_words_too) {
+  struct row {
+    const char* what;
+    words_t match;
+    std::string body;
+    bool matches;
+  };
+  const std::vector<row> rows{
+      {"punctuation around an entry is ignored", {"refund!"}, "a refund please", true},
+      {"an entry in capitals", {"REFUND"}, "refund", true},
+      {"a repeated entry", {"refund", "refund"}, "refund", true},
+      {"a phrase entry with extra spaces", {"  log   in "}, "log in", true},
+      {"an apostrophe entry", {"don't"}, "I don't know", true},
+      {"an apostrophe entry against a typographic apostrophe",
+       {"don't"},
+       "I don\xE2\x80\x99t know",
+       true},
+      {"an apostrophe entry against the joined word", {"don't"}, "dont", false},
+      {"a number", {"404"}, "error 404!", true},
+      {"a number inside a bigger one", {"404"}, "error 14040", false},
+  };
+  for (const auto& r : rows)
+    EXPECT_EQ(rule_matches(rule{r.match, "r"}, words(r.body)), r.matches)
+        << "case: " << r.what;
+}
+
+TEST(ai_rules, only_the_exact_word_handoff_hands_off) {
+  config cfg;
+  cfg.fallback = "Handoff";
+  EXPECT_EQ(decide(cfg, "hi").what, outcome::kind::fallback_reply);
+  cfg.fallback = " handoff";
+  EXPECT_EQ(decide(cfg, "hi").what, outcome::kind::fallback_reply);
+  cfg.fallback = "handoff";
+  EXPECT_EQ(decide(cfg, "hi").what, outcome::kind::handoff);
 }
 
 TEST(ai_rules, no_rules_means_the_fallback_always) {

@@ -709,6 +709,60 @@ TEST(support_rules, the_messaging_window) {
 }
 
 // ---------------------------------------------------------------------------
+// A whole story, as the conversation actor will live it
+// ---------------------------------------------------------------------------
+
+TEST(support_rules, a_conversation_from_first_message_to_wake_up) {
+  support_state s;
+  std::vector<std::string> events;
+  auto apply = [&](step st, const char* what) {
+    ASSERT_TRUE(st.ok()) << "case: " << what << ": " << st.error->message;
+    s = st.state;
+    if (st.event) events.push_back(std::string(to_string(st.event->what)));
+  };
+  auto refused = [&](step st, error_code code, const char* what) {
+    ASSERT_FALSE(st.ok()) << "case: " << what;
+    EXPECT_EQ(st.error->code, code) << "case: " << what;
+    EXPECT_TRUE(st.state == s) << "case: " << what << " (nothing changed)";
+  };
+
+  apply(contact_message(s, "carl", false, now), "the contact writes first");
+  EXPECT_TRUE(s.unreplied);
+  apply(assign(s, ann, org, "robo", &robo, "billing", &billing), "routed to the AI");
+  apply(ai_reply(s, "robo"), "the AI answers");
+  EXPECT_FALSE(s.unreplied);
+  apply(contact_message(s, "carl", false, now + 1000), "the contact is not happy");
+  apply(takeover(s, bob), "bob takes over");
+  refused(ai_reply(s, "robo"), error_code::conflict, "the AI's pending reply");
+  refused(handoff(s, "robo"), error_code::conflict, "the AI's pending handoff");
+  EXPECT_TRUE(s.unreplied) << "case: the refused AI reply answered nobody";
+  EXPECT_FALSE(check_window(24, s.last_contact_ts, now, now + 2000, false, false))
+      << "case: bob is inside the window";
+  apply(internal_comment(s), "bob asks a colleague");
+  EXPECT_TRUE(s.unreplied);
+  apply(agent_reply(s), "bob answers");
+  refused(close(s, bob, closing_notes::required, "  "), error_code::bad_request,
+          "closing without a note");
+  apply(close(s, bob, closing_notes::required, "refunded"), "bob closes");
+  EXPECT_EQ(s.state, status::closed);
+  EXPECT_TRUE(check_window(24, s.last_contact_ts, now, now + 2 * 24 * hour, false, false))
+      << "case: two days later the window is closed for bob";
+  apply(contact_message(s, "carl", false, now + 2 * 24 * hour), "carl writes again");
+  EXPECT_EQ(s.state, status::open);
+  EXPECT_EQ(s.assignee, std::optional<std::string>("bob")) << "case: still bob's";
+  apply(snooze(s, bob, false, now + 3 * 24 * hour, now + 2 * 24 * hour),
+        "bob snoozes it");
+  apply(wake(s, now + 2 * 24 * hour + 1), "a stale timer fires early");
+  EXPECT_EQ(s.state, status::snoozed);
+  apply(wake(s, now + 3 * 24 * hour), "the snooze ends");
+  EXPECT_EQ(s.state, status::open);
+  apply(wake(s, now + 3 * 24 * hour), "the wake-up is delivered twice");
+
+  EXPECT_EQ(events, (std::vector<std::string>{"assigned", "takeover", "closed",
+                                              "reopened", "snoozed", "unsnoozed"}));
+}
+
+// ---------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------
 
