@@ -1,11 +1,14 @@
 #include "net/ws_session.hpp"
 
+#include <array>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include "actors/session.hpp"
 #include "net/connection_set.hpp"
 #include "net/fail.hpp"
+#include "net/ws_frame.hpp"
 
 namespace parley::net {
 
@@ -103,9 +106,8 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::post_send(frame f) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(f)]() mutable {
-    self->enqueue(std::move(f));
-  });
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), f = std::move(f)] { self->enqueue(f); });
 }
 
 void ws_session::post_close(std::uint16_t code, std::string reason) {
@@ -124,48 +126,29 @@ void ws_session::notify_shutdown() {
   if (actor_) caf::anon_send(actor_, shutdown_atom_v);
 }
 
-void ws_session::enqueue(frame f) {
+void ws_session::enqueue(const frame& f) {
   if (close_pending_ || finished_) return;
-  // One frame is always accepted into an empty queue (a reply page may be larger
-  // than a small bound); beyond that the bound holds.
-  if (!queue_.empty() && queued_bytes_ + f.size() > ctx_->config.max_outbound_bytes) {
+  auto& out = ws_.next_layer();
+  // One frame is always accepted when nothing is waiting (a reply page may be
+  // larger than a small bound); beyond that the bound holds.
+  auto waiting = out.buffered_bytes();
+  if (waiting > 0 && waiting + f.size() > ctx_->config.max_outbound_bytes) {
     // The client does not read fast enough. Cutting it keeps every other
     // subscriber (and the conversation actors) unaffected; it resyncs with
     // conv.open {since} when it comes back.
     ctx_->svc.stats->slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
-    // Drop what is queued but not yet on the wire: the close must not wait for it.
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
-      queued_bytes_ -= queue_.back().size();
-      queue_.pop_back();
-    }
+    // Drop what is not yet on the wire: the close must not wait for it.
+    out.discard_pending();
     return start_close(close_policy, "slow consumer");
   }
-  queued_bytes_ += f.size();
-  queue_.push_back(std::move(f));
-  if (!writing_) do_write();
-}
-
-void ws_session::do_write() {
-  if (queue_.empty()) {
-    if (close_pending_) do_close();
-    return;
-  }
-  writing_ = true;
-  auto bytes = queue_.front().view();
-  ws_.async_write(asio::buffer(bytes.data(), bytes.size()),
-                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
-}
-
-void ws_session::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (finished_) return; // finish() already dropped the queue
-  queued_bytes_ -= queue_.front().size();
-  queue_.pop_front();
-  if (ec) {
-    fail(ec, "websocket write");
-    return finish();
-  }
-  do_write();
+  // Data frames are framed here rather than by Beast's write operation, which
+  // allows one frame in flight and so one socket write per frame. Beast's own
+  // control frames pass through the same buffer, each whole and in order.
+  auto bytes = f.view();
+  auto header = binary_frame_header(bytes.size());
+  std::array<asio::const_buffer, 2> parts{asio::buffer(header.bytes.data(), header.size),
+                                          asio::buffer(bytes.data(), bytes.size())};
+  out.append(parts);
 }
 
 void ws_session::start_close(std::uint16_t code, std::string reason) {
@@ -175,7 +158,7 @@ void ws_session::start_close(std::uint16_t code, std::string reason) {
   if (reason.size() > 120) reason.resize(120);
   close_reason_ =
       websocket::close_reason{static_cast<websocket::close_code>(code), reason};
-  if (!writing_) do_write(); // flushes what is queued, then closes
+  do_close(); // the close frame goes out behind every frame already accepted
 }
 
 void ws_session::do_close() {
@@ -201,8 +184,7 @@ void ws_session::finish() {
     connections_->remove(id_);
     id_ = 0;
   }
-  queue_.clear();
-  queued_bytes_ = 0;
+  ws_.next_layer().discard_pending();
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
                                                  ignored);

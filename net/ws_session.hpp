@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -11,6 +10,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/outbound.hpp"
+#include "net/coalescing_stream.hpp"
 #include "net/config.hpp"
 
 namespace parley::net {
@@ -18,8 +18,9 @@ namespace parley::net {
 class connection_set;
 
 /// One WebSocket connection. All its state lives on its strand: reads forward
-/// frames to the session actor; writes drain one bounded queue of shared frames,
-/// one write in flight at a time.
+/// frames to the session actor; outgoing frames are framed here and gathered in
+/// a bounded buffer beneath the WebSocket (coalescing_stream), so whatever the
+/// strand queued for this client in one turn leaves in one socket write.
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, std::shared_ptr<net_context> ctx,
@@ -41,25 +42,20 @@ private:
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void enqueue(frame f);
-  void do_write();
-  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void enqueue(const frame& f);
   void start_close(std::uint16_t code, std::string reason);
   void do_close();
   void on_close(boost::beast::error_code ec);
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<coalescing_stream<boost::beast::tcp_stream>> ws_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<net_context> ctx_;
   std::shared_ptr<connection_set> connections_;
   session_actor actor_;
   std::uint64_t id_ = 0; // in connections_
 
-  std::deque<frame> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool close_pending_ = false; // close once the queue is written
+  bool close_pending_ = false;
   bool close_sent_ = false;
   bool reading_stopped_ = false;
   bool finished_ = false;
