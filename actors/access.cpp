@@ -8,6 +8,8 @@ visibility::conversation_facts facts_of(const directory& dir,
   f.kind = conv.kind;
   f.org = conv.org;
   if (conv.company) f.company = *conv.company;
+  if (conv.peer_org) f.peer_org = *conv.peer_org;
+  f.ended = conv.ended_by.has_value();
   if (conv.kind == protocol::conv_kind::company) {
     for (const auto& p : conv.participants) {
       auto v = dir.viewer(p, f.company);

@@ -48,6 +48,17 @@ bool may_see(self_ptr self, const std::string& user, const protocol::message& m)
   return !m.internal || is_staff(self, user);
 }
 
+/// The system message conv.end writes.
+bool is_end(const protocol::message& m) {
+  return m.system && m.system->event == "ended";
+}
+
+/// Internal comments belong to one org's staff: a cross-org direct conversation,
+/// which two orgs' staff read, has none.
+bool may_write_internal(self_ptr self, const std::string& user) {
+  return is_staff(self, user) && !self->state.info.peer_org;
+}
+
 frame conv_reply(std::uint64_t rid, const protocol::conversation& c) {
   protocol::map_builder conv;
   protocol::put_conversation(conv, c);
@@ -205,8 +216,13 @@ frame around_reply(self_ptr self, const around_request& req,
   return reply_ok(req.rid, f);
 }
 
-void answer_committed(const protocol::message& m, std::vector<send_waiter>& waiters) {
+void answer_committed(const protocol::message& m, const protocol::conversation& info,
+                      std::vector<send_waiter>& waiters) {
   for (std::size_t i = 0; i < waiters.size(); ++i) {
+    if (waiters[i].conv_reply) {
+      waiters[i].promise.deliver(conv_reply(waiters[i].rid, info));
+      continue;
+    }
     protocol::map_builder f;
     f.uint("seq", m.seq).sint("ts", m.ts);
     if (i > 0) f.boolean("dup", true); // a retry that arrived while the original flew
@@ -408,7 +424,7 @@ frame change_typing(self_ptr self, typing_request& req) {
   if (!visibility::can_act(access))
     return reply_error(stats, req.rid, error_code::forbidden,
                        "you cannot write to this conversation");
-  if (req.internal && !is_staff(self, req.user))
+  if (req.internal && !may_write_internal(self, req.user))
     return reply_error(stats, req.rid, error_code::forbidden,
                        "internal comments are for staff only");
   auto source = req.session.address();
@@ -436,7 +452,8 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
     for (auto& e : st.ledger->commit(epoch)) {
       st.info.last_seq = e.msg.seq;
       st.info.last_ts = e.msg.ts;
-      answer_committed(e.msg, e.waiters);
+      if (is_end(e.msg)) st.info.ended_at = e.msg.ts; // as stored
+      answer_committed(e.msg, st.info, e.waiters);
       remember_recent(self, e.msg);
       // A message ends its author's typing.
       if (auto was = st.typing.stop(e.msg.author))
@@ -458,6 +475,11 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
         stored = &k;
       else if (k.seq == e.msg.seq)
         seq_taken = true;
+    }
+    if (!stored && is_end(e.msg)) {
+      // The end was not stored: the conversation goes on (conv.end may be retried).
+      st.info.ended_by.reset();
+      st.info.ended_at = 0;
     }
     if (stored) {
       // The message was committed earlier (a retry older than the key cache).
@@ -523,11 +545,23 @@ bool process_send(self_ptr self, queued_send& q) {
     return true;
   }
   if (!visibility::can_act(access)) {
-    w.promise.deliver(reply_error(stats, w.rid, error_code::forbidden,
-                                  "you cannot write to this conversation"));
+    // A retry of a message accepted before the conversation ended still gets the
+    // original answer: the end refuses new messages, not the ones it came after.
+    auto seen = st.ledger->find(req.user, req.cid);
+    if (st.info.ended_by && seen.kind == seq_ledger<send_waiter>::found::committed) {
+      protocol::map_builder f;
+      f.uint("seq", seen.seq).sint("ts", seen.ts).boolean("dup", true);
+      w.promise.deliver(reply_ok(w.rid, f));
+    } else if (st.info.ended_by &&
+               seen.kind == seq_ledger<send_waiter>::found::in_flight) {
+      st.ledger->wait_for(seen.seq, std::move(w));
+    } else {
+      w.promise.deliver(reply_error(stats, w.rid, error_code::forbidden,
+                                    "you cannot write to this conversation"));
+    }
     return true;
   }
-  if (req.internal && !is_staff(self, req.user)) {
+  if (req.internal && !may_write_internal(self, req.user)) {
     w.promise.deliver(reply_error(stats, w.rid, error_code::forbidden,
                                   "internal comments are for staff only"));
     return true;
@@ -689,6 +723,45 @@ void open_subscription(self_ptr self, open_request& req,
               failed.failed = true;
               finish(failed);
             });
+}
+
+/// conv.end: either participant of a cross-org direct conversation ends it. From
+/// this moment every send that has no seq yet is refused (`forbidden`); an `ended`
+/// system message is written behind the messages already assigned, and the reply
+/// `{conv}` comes once it is durable (the same statement stores the end).
+void end_conversation(self_ptr self, end_request& req,
+                      caf::typed_response_promise<frame> rp) {
+  auto& st = self->state;
+  auto& stats = *st.svc.stats;
+  if (!visibility::can_read(access_of(self, req.user))) {
+    rp.deliver(reply_not_found(stats, req.rid));
+    return;
+  }
+  if (st.info.kind != protocol::conv_kind::direct || !st.info.peer_org) {
+    rp.deliver(reply_error(stats, req.rid, error_code::bad_request,
+                           "only a cross-organisation direct conversation can be ended"));
+    return;
+  }
+  if (st.info.ended_by) {
+    // Already ended: nothing more is written. While the end is still being stored,
+    // this answer waits for it too.
+    auto seen = st.ledger->find(*st.info.ended_by, "");
+    if (seen.kind == seq_ledger<send_waiter>::found::in_flight)
+      st.ledger->wait_for(seen.seq, send_waiter{rp, req.rid, true});
+    else
+      rp.deliver(conv_reply(req.rid, st.info));
+    return;
+  }
+  st.info.ended_by = req.user;
+  st.info.ended_at = now_ms();
+  protocol::message m;
+  m.conv = st.id;
+  m.author = req.user;
+  // Clients' cids are 1..64 bytes, so the empty cid never collides with one.
+  m.cid = "";
+  m.system = protocol::system_event{"ended", req.user};
+  st.ledger->assign(std::move(m), send_waiter{rp, req.rid, true}, now_ms());
+  schedule_flush(self);
 }
 
 void run_membership_queue(self_ptr self) {
@@ -970,6 +1043,11 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
                                            error_code::unavailable,
                                            "storage unavailable"));
                   });
+        });
+      },
+      [=](end_atom, end_request& req) -> caf::result<frame> {
+        return when_loaded(self, req, [=](end_request& req, auto rp) {
+          end_conversation(self, req, rp);
         });
       },
       [=](members_atom, members_request& req) -> caf::result<frame> {

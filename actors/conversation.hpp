@@ -23,6 +23,8 @@ namespace parley {
 struct send_waiter {
   caf::typed_response_promise<frame> promise;
   std::uint64_t rid = 0;
+  /// conv.end waits for its `ended` system message and answers `{conv}`.
+  bool conv_reply = false;
 };
 
 /// One open subscription (a session that ran conv.open).

@@ -152,6 +152,8 @@ using conversation_api = caf::typed_actor<
     caf::replies_to<members_atom, members_request>::with<frame>,
     // conv.create: the first request a freshly spawned conversation gets.
     caf::replies_to<create_atom, create_request>::with<frame>,
+    // conv.end: a participant ends a cross-org direct conversation.
+    caf::replies_to<end_atom, end_request>::with<frame>,
     // Shutdown: answers once nothing is in flight.
     caf::replies_to<drain_atom>::with<bool>>;
 
@@ -211,6 +213,8 @@ using db_actor = caf::typed_actor<
     caf::replies_to<members_atom, members_write>::with<db_ack>,
     // conv.list.
     caf::replies_to<list_atom, list_request>::with<conversation_page>,
+    // Invitations and block lists (section 8).
+    caf::replies_to<invite_atom, invite_request>::with<invite_result>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 
@@ -410,18 +414,27 @@ typename Inspector::result_type inspect(Inspector& f, reply_ref& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, system_event& x) {
+  return f(caf::meta::type_name("system_event"), x.event, x.by);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message& x) {
   parley::optional_field<reply_ref> reply{x.reply_to};
+  parley::optional_field<system_event> system{x.system};
   return f(caf::meta::type_name("message"), x.conv, x.seq, x.ts, x.author, x.cid, x.body,
-           x.format, reply, x.mentions, x.internal);
+           x.format, reply, x.mentions, x.internal, system);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation& x) {
   parley::optional_field<std::string> company{x.company};
   parley::optional_field<std::string> subject{x.subject};
+  parley::optional_field<std::string> peer_org{x.peer_org};
+  parley::optional_field<std::string> ended_by{x.ended_by};
   return f(caf::meta::type_name("conversation"), x.id, x.kind, x.org, company, subject,
-           x.participants, x.created_by, x.created_at, x.last_seq, x.last_ts);
+           x.participants, x.created_by, x.created_at, x.last_seq, x.last_ts, peer_org,
+           ended_by, x.ended_at);
 }
 
 template <class Inspector>

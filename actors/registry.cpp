@@ -75,6 +75,9 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
       [=](members_atom a, members_request& r) -> caf::delegated<frame> {
         return forward(self, a, r);
       },
+      [=](end_atom a, end_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
       [=](recheck_atom) {
         // Rights may have changed for anyone: every live conversation re-checks its
         // subscriptions (those not live have none).

@@ -41,6 +41,15 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"favorites.remove", op_favorites_remove},
       {"conv.participants.add", op_conv_participants_add},
       {"conv.participants.remove", op_conv_participants_remove},
+      // Cross-organisation direct messages (section 8).
+      {"invite.send", op_invite_send},
+      {"invite.revoke", op_invite_revoke},
+      {"invite.accept", op_invite_accept},
+      {"invite.ignore", op_invite_ignore},
+      {"invite.list", op_invite_list},
+      {"blocks.list", op_blocks_list},
+      {"blocks.remove", op_blocks_remove},
+      {"conv.end", op_conv_end},
   };
   return table;
 }

@@ -109,5 +109,14 @@ void op_typing(session_self self, const protocol::request& req,
                std::optional<std::uint64_t> rid);
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid);
+// Cross-organisation direct messages (session_invites.cpp).
+void op_invite_send(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_revoke(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_accept(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_ignore(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_list(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_blocks_list(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_blocks_remove(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_end(session_self self, const protocol::request& req, std::uint64_t rid);
 
 } // namespace parley

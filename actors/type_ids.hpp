@@ -14,6 +14,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/frame.hpp"
+#include "actors/invite_messages.hpp"
 #include "actors/messages.hpp"
 #include "protocol/types.hpp"
 
@@ -68,6 +69,8 @@ CAF_ADD_TYPE_ID(parley, (parley::members_request))
 CAF_ADD_TYPE_ID(parley, (parley::members_write))
 CAF_ADD_TYPE_ID(parley, (parley::favorites_change))
 CAF_ADD_TYPE_ID(parley, (parley::favorites_result))
+CAF_ADD_TYPE_ID(parley, (parley::invite_request))
+CAF_ADD_TYPE_ID(parley, (parley::invite_result))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
@@ -101,5 +104,7 @@ CAF_ADD_ATOM(parley, parley, unread_atom, "unread")
 CAF_ADD_ATOM(parley, parley, attach_atom, "attach")
 CAF_ADD_ATOM(parley, parley, typing_atom, "typing")
 CAF_ADD_ATOM(parley, parley, typing_tick_atom, "typingtick")
+CAF_ADD_ATOM(parley, parley, invite_atom, "invite")
+CAF_ADD_ATOM(parley, parley, end_atom, "end")
 
 CAF_END_TYPE_ID_BLOCK(parley)

@@ -52,9 +52,12 @@ bool may_read(const viewer& who, const conversation_facts& conv) {
 access evaluate(const viewer& who, const conversation_facts& conv) {
   if (!who.user) return access::none;
   const auto& u = *who.user;
-  // Same-organisation kinds: a user moved to another org loses them at once.
-  // (Cross-org direct conversations come with invitations.)
-  if (u.org != conv.org) return access::none;
+  // A user moved to another org loses the conversation at once; the one exception
+  // is a cross-org direct conversation, which belongs to both orgs (still read by
+  // its participants only, below).
+  if (u.org != conv.org && !(conv.kind == conv_kind::direct && !conv.peer_org.empty() &&
+                             u.org == conv.peer_org))
+    return access::none;
   if (company_tied(conv)) {
     // A client sees only its own company's conversations, even as a participant
     // (a client re-put into another company loses them at once); contacts belong to

@@ -37,6 +37,9 @@ struct conversation_facts {
   protocol::conv_kind kind = protocol::conv_kind::private_;
   std::string_view org;
   std::string_view company; // empty: not tied to a company
+  /// A cross-organisation direct conversation (made by an accepted invitation,
+  /// PROTOCOL.md section 8): the invitee's org. Empty for every other conversation.
+  std::string_view peer_org;
   bool ended = false;
   /// For `company` conversations: at least one participant is a client of the
   /// company who has it in favourites (see is_favouring_client).

@@ -91,6 +91,11 @@ void put_message(map_builder& b, const message& m) {
   }
   if (!m.mentions.empty()) b.str_list("mentions", m.mentions);
   if (m.internal) b.boolean("internal", true);
+  if (m.system) {
+    map_builder sys;
+    sys.str("event", m.system->event).str("by", m.system->by);
+    b.map("system", sys);
+  }
 }
 
 std::string encode_message(const message& m) {
@@ -114,6 +119,9 @@ void put_conversation(map_builder& b, const conversation& c) {
       .str("created_by", c.created_by)
       .sint("created_at", c.created_at)
       .uint("last_seq", c.last_seq);
+  if (c.peer_org) b.str("peer_org", *c.peer_org);
+  if (c.ended_by)
+    b.boolean("ended", true).str("ended_by", *c.ended_by).sint("ended_at", c.ended_at);
 }
 
 void put_user(map_builder& b, const user_info& u) {

@@ -34,6 +34,12 @@ struct reply_ref {
   std::string preview;
 };
 
+/// What a server-written message records (`system: {event, by}`).
+struct system_event {
+  std::string event; // e.g. "ended"
+  std::string by;    // the user who caused it
+};
+
 /// A committed message as every reader sees it.
 struct message {
   std::string conv;
@@ -46,6 +52,7 @@ struct message {
   std::optional<reply_ref> reply_to;
   std::vector<std::string> mentions;
   bool internal = false;
+  std::optional<system_event> system; // server-written events only
 };
 
 /// A conversation's public description (the `<conv>` object of PROTOCOL.md §5).
@@ -60,6 +67,12 @@ struct conversation {
   std::int64_t created_at = 0;
   std::uint64_t last_seq = 0;
   std::int64_t last_ts = 0; // time of the newest message (or creation): list order
+  /// A cross-organisation direct conversation: the invitee's org (`org` is the
+  /// inviter's). Empty for every other conversation.
+  std::optional<std::string> peer_org;
+  /// Set once the conversation has ended (conv.end): who ended it, and when.
+  std::optional<std::string> ended_by;
+  std::int64_t ended_at = 0;
 };
 
 /// An organisation and its settings (PROTOCOL.md section 4), with the protocol's

@@ -26,17 +26,19 @@ namespace {
 constexpr pg::statement select_readable{
     "select_readable",
     "WITH"
-    // 1. Conversations the user takes part in (a client only in its own company's).
+    // 1. Conversations the user takes part in (a client only in its own company's),
+    //    of its org or, for cross-org direct conversations, its org as the peer.
     " mine AS MATERIALIZED ("
     "  SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
-    "   WHERE p.user_id = $1 AND c.org = $2"
+    "   WHERE p.user_id = $1 AND (c.org = $2 OR c.peer_org = $2)"
     "     AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
     "$4)" PARLEY_AFTER_CURSOR "     AND p.last_ts <= $5::bigint AND p.last_ts >= ("
     "      SELECT coalesce(min(w.coarse), 9223372036854775807) "
     "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
     "      FROM (SELECT p2.last_ts AS coarse FROM participants p2"
     "             JOIN conversations c2 ON c2.id = p2.conv"
-    "            WHERE p2.user_id = $1 AND p2.last_ts <= $5::bigint AND c2.org = $2"
+    "            WHERE p2.user_id = $1 AND p2.last_ts <= $5::bigint"
+    "              AND (c2.org = $2 OR c2.peer_org = $2)"
     "              AND ($4::text IS NULL OR c2.company IS NULL OR c2.company = $4)"
     "              AND (c2.last_ts, c2.id) < ($5::bigint, $6::text)"
     "            ORDER BY p2.last_ts DESC LIMIT $7) w)),"

@@ -34,19 +34,29 @@ constexpr pg::statement write_batch_stmt{
     " new_msgs AS ("
     "  INSERT INTO messages (conv, seq, ts, author, cid, body, format, reply_to, "
     "mentions,"
-    "                        internal)"
+    "                        internal, system_event, system_by)"
     "  SELECT conv, seq, ts, author, cid, body, format, reply_to,"
     "         CASE WHEN mentions = '' THEN NULL ELSE string_to_array(mentions, chr(31)) "
     "END,"
-    "         internal"
+    "         internal, system_event, system_by"
     "  FROM unnest($14::text[], $15::bigint[], $16::bigint[], $17::text[], $18::text[],"
-    "              $19::text[], $20::text[], $21::bigint[], $22::text[], $23::bool[])"
-    "       AS m(conv, seq, ts, author, cid, body, format, reply_to, mentions, internal)"
+    "              $19::text[], $20::text[], $21::bigint[], $22::text[], $23::bool[],"
+    "              $27::text[], $28::text[])"
+    "       AS m(conv, seq, ts, author, cid, body, format, reply_to, mentions, internal,"
+    "            system_event, system_by)"
     "  RETURNING 1),"
+    // A batch holding an `ended` system message (conv.end) also ends its
+    // conversation, in the same update (one row is updated once per statement).
     " bump AS ("
     "  UPDATE conversations c SET last_seq = greatest(c.last_seq, v.seq),"
-    "                             last_ts = greatest(c.last_ts, v.ts)"
-    "  FROM unnest($24::text[], $25::bigint[], $26::bigint[]) AS v(id, seq, ts)"
+    "                             last_ts = greatest(c.last_ts, v.ts),"
+    "                             ended_at = CASE WHEN c.ended_at IS NULL AND"
+    "                               v.ended_by IS NOT NULL THEN v.ts ELSE c.ended_at END,"
+    "                             ended_by = CASE WHEN c.ended_at IS NULL AND"
+    "                               v.ended_by IS NOT NULL THEN v.ended_by"
+    "                               ELSE c.ended_by END"
+    "  FROM unnest($24::text[], $25::bigint[], $26::bigint[], $29::text[])"
+    "       AS v(id, seq, ts, ended_by)"
     "  WHERE c.id = v.id"
     "  RETURNING 1),"
     // The coarse per-participant activity of conv.list (migration 003): raised only
@@ -66,10 +76,9 @@ constexpr pg::statement collisions_stmt{
                        "   ON m.conv = k.conv AND ((m.author = k.author AND m.cid = "
                        "k.cid) OR m.seq = k.seq)"};
 
-constexpr pg::statement select_conv{
-    "select_conv",
-    "SELECT id, kind, org, company, subject, created_by, created_at, last_seq, last_ts"
-    " FROM conversations WHERE id = $1"};
+constexpr pg::statement select_conv{"select_conv",
+                                    "SELECT " PARLEY_CONVERSATION_COLUMNS
+                                    " FROM conversations c WHERE c.id = $1"};
 
 constexpr pg::statement select_participants{
     "select_participants",
@@ -86,7 +95,7 @@ constexpr pg::statement select_created{
 
 #define PARLEY_MESSAGE_COLUMNS                                                           \
   "m.conv, m.seq, m.ts, m.author, m.cid, m.body, m.format, m.reply_to, m.mentions,"      \
-  " m.internal, r.author, r.body"
+  " m.internal, r.author, r.body, m.system_event, m.system_by"
 #define PARLEY_MESSAGE_FROM                                                              \
   " FROM messages m LEFT JOIN messages r ON r.conv = m.conv AND r.seq = m.reply_to"
 
@@ -132,6 +141,7 @@ protocol::message read_message(const pg::result& r, int i) {
   }
   m.mentions = r.str_array(i, 8);
   m.internal = r.boolean(i, 9);
+  if (!r.null(i, 12)) m.system = protocol::system_event{r.str(i, 12), r.str(i, 13)};
   return m;
 }
 
@@ -174,6 +184,8 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
   std::vector<std::int64_t> m_seq, m_ts;
   std::vector<pg::param> m_reply;
   std::vector<bool> m_internal;
+  std::vector<pg::param> m_system_event, m_system_by;
+  std::unordered_map<std::string, std::string> ended_by; // conv -> who ended it
   for (const auto& m : batch.messages) {
     m_conv.push_back(m.conv);
     m_seq.push_back(static_cast<std::int64_t>(m.seq));
@@ -190,6 +202,9 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
     }
     m_mentions.push_back(std::move(mentions));
     m_internal.push_back(m.internal);
+    m_system_event.push_back(m.system ? pg::param{m.system->event} : std::nullopt);
+    m_system_by.push_back(m.system ? pg::param{m.system->by} : std::nullopt);
+    if (m.system && m.system->event == "ended") ended_by[m.conv] = m.system->by;
     if (!is_new.count(m.conv)) {
       auto& n = newest[m.conv];
       n.first = std::max<std::int64_t>(n.first, static_cast<std::int64_t>(m.seq));
@@ -198,10 +213,13 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
   }
   std::vector<std::string> b_conv;
   std::vector<std::int64_t> b_seq, b_ts;
+  std::vector<pg::param> b_ended_by;
   for (const auto& [conv, n] : newest) {
     b_conv.push_back(conv);
     b_seq.push_back(n.first);
     b_ts.push_back(n.second);
+    auto e = ended_by.find(conv);
+    b_ended_by.push_back(e == ended_by.end() ? std::nullopt : pg::param{e->second});
   }
   auto r = db.exec(write_batch_stmt, {pg::text_array(c_id),
                                       pg::text_array(c_kind),
@@ -228,7 +246,10 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
                                       pg::bool_array(m_internal),
                                       pg::text_array(b_conv),
                                       pg::int_array(b_seq),
-                                      pg::int_array(b_ts)});
+                                      pg::int_array(b_ts),
+                                      pg::text_array_nullable(m_system_event),
+                                      pg::text_array_nullable(m_system_by),
+                                      pg::text_array_nullable(b_ended_by)});
   if (!r.ok()) return failed<bool>(r);
   return db_result<bool>::success(true);
 }

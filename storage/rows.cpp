@@ -14,6 +14,11 @@ protocol::conversation read_conversation(const pg::result& r, int i) {
   c.created_at = r.i64(i, 6);
   c.last_seq = static_cast<std::uint64_t>(r.i64(i, 7));
   c.last_ts = r.i64(i, 8);
+  c.peer_org = r.opt_str(i, 9);
+  if (!r.null(i, 10)) {
+    c.ended_at = r.i64(i, 10);
+    c.ended_by = r.str(i, 11);
+  }
   return c;
 }
 

@@ -11,7 +11,10 @@
 //   - staff guests see only what they take part in; favourites give them nothing;
 //   - support: its participants (the contact, the alias) and the org's staff other
 //     than guests; ai and bot users only as participants;
-//   - a user of another organisation reads nothing (cross-org direct comes later);
+//   - a user of another organisation reads nothing, except in a cross-org direct
+//     conversation (an accepted invitation, section 8): it belongs to both orgs and
+//     its participants of either org read and act; nobody else, not even staff of
+//     either org;
 //   - ended: whoever may read gets `read`, never `act`;
 //   - a client's favourites count only for its own company.
 #include <gtest/gtest.h>
@@ -479,7 +482,7 @@ const std::vector<named_row> named_rows{
    {conv_kind::direct, who::staff_member, true, false, false, true}, access::read},
   {"direct: owner who does not take part sees nothing",
    {conv_kind::direct, who::staff_owner, false, true, false, false}, access::none},
-  {"direct: staff of another org sees nothing (cross-org direct comes later)",
+  {"direct: staff of another org sees nothing (not a cross-org conversation)",
    {conv_kind::direct, who::staff_of_other_org, true, false, false, false},
    access::none},
 
@@ -560,6 +563,82 @@ TEST(visibility, client_of_another_org_sees_nothing) {
     EXPECT_EQ(name_of(visibility::evaluate(v, facts(kind, true, false))), "none")
         << "case: client of another org, participant and favouring, " << name_of(kind);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Cross-organisation direct conversations (PROTOCOL.md section 8)
+// ---------------------------------------------------------------------------
+
+/// A direct conversation of `org` (the inviter's) with `other_org` as its peer.
+visibility::conversation_facts cross_org_direct(bool ended,
+                                                conv_kind kind = conv_kind::direct) {
+  auto c = facts(kind, false, ended);
+  c.peer_org = other_org;
+  return c;
+}
+
+/// Across orgs the direct conversation is read by its participants of either org:
+/// participation decides, and the viewer must belong to one of the two orgs.
+access oracle_cross(who w, bool participant, bool ended) {
+  if (w == who::unknown || !participant) return access::none;
+  return ended ? access::read : access::act;
+}
+
+TEST(visibility, cross_org_direct_exhaustive) {
+  const population pop;
+  int rows = 0;
+  for (auto w : all_who)
+    for (bool participant : {false, true})
+      for (bool favours : {false, true})
+        for (bool ended : {false, true}) {
+          visibility::viewer v{pop.get(w), participant, favours};
+          auto got = visibility::evaluate(v, cross_org_direct(ended));
+          EXPECT_EQ(name_of(got), name_of(oracle_cross(w, participant, ended)))
+              << "case: cross-org direct / " << name_of(w)
+              << (participant ? " / participant" : " / not participant")
+              << (favours ? " / favours" : "") << (ended ? " / ended" : " / open");
+          ++rows;
+        }
+  EXPECT_EQ(rows, 11 * 2 * 2 * 2);
+}
+
+TEST(visibility, cross_org_direct_named) {
+  const population pop;
+  auto third = staff("third", staff_role::member, "initech");
+  auto peer_owner = staff("peer-owner", staff_role::owner, other_org);
+  struct row {
+    const char* name;
+    const user_info* user;
+    bool participant;
+    visibility::conversation_facts conv;
+    access expected;
+  };
+  const std::vector<row> rows{
+      {"the invitee (peer org) acts", &pop.foreigner, true, cross_org_direct(false),
+       access::act},
+      {"the inviter (conversation's org) acts", &pop.member, true,
+       cross_org_direct(false), access::act},
+      {"ended: the invitee reads only", &pop.foreigner, true, cross_org_direct(true),
+       access::read},
+      {"ended: the inviter reads only", &pop.member, true, cross_org_direct(true),
+       access::read},
+      {"an owner of the inviter's org who does not take part sees nothing", &pop.owner,
+       false, cross_org_direct(false), access::none},
+      {"an owner of the peer org who does not take part sees nothing", &peer_owner, false,
+       cross_org_direct(false), access::none},
+      {"a participant moved to a third org sees nothing", &third, true,
+       cross_org_direct(false), access::none},
+      {"a peer org never opens a private conversation to its users", &pop.foreigner, true,
+       cross_org_direct(false, conv_kind::private_), access::none},
+      {"a peer org never opens a support conversation to its staff", &pop.foreigner,
+       false, cross_org_direct(false, conv_kind::support), access::none},
+      {"a same-org direct conversation stays closed to another org", &pop.foreigner, true,
+       facts(conv_kind::direct, false, false), access::none},
+  };
+  for (const auto& r : rows)
+    EXPECT_EQ(name_of(visibility::evaluate({r.user, r.participant, false}, r.conv)),
+              name_of(r.expected))
+        << "case: " << r.name;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/db_result.hpp"
+#include "storage/pg.hpp"
+
+// SQL for cross-organisation invitations and block lists (PROTOCOL.md section 8).
+// Emails are compared lower-case; the callers lower-case what they pass.
+namespace parley::storage {
+
+/// An invitation as stored. Empty strings stand for absent values.
+struct invitation {
+  std::string id;
+  std::string from_user;
+  std::string from_org;
+  std::string from_email;
+  std::string from_name; // read for the invitee's list only
+  std::string to_email;
+  std::string to_user; // the invitee it was addressed to ("" : nobody)
+  std::string note;
+  bool delivered = false; // the invitee ever sees it
+  std::string status;     // pending | accepted | ignored | revoked
+  std::string conv;       // the direct conversation, once accepted
+  std::int64_t ts = 0;    // when it was sent
+};
+
+/// What invite.send stores; the invitee is looked up by email.
+struct new_invitation {
+  std::string id;
+  std::string from_user;
+  std::string from_org;
+  std::string from_email;
+  std::string to_email;
+  std::string note;
+  std::int64_t ts = 0;
+};
+
+/// Stores an invitation addressed to the staff user of another org with `to_email`
+/// (the smallest id when several share it), delivered unless nobody qualifies or
+/// that user blocked `from_email`. Returns the stored row.
+db_result<invitation> create_invitation(pg::connection& db, const new_invitation& n);
+
+/// How a state change of an invitation ended.
+enum class invite_outcome : std::uint8_t { done, not_found, conflict };
+
+struct invite_change {
+  invite_outcome outcome = invite_outcome::not_found;
+  invitation row;       // the invitation after the change (when found)
+  bool created = false; // accept: this call created the conversation
+};
+
+/// The inviter withdraws a pending invitation (for the inviter, an ignored or
+/// undelivered one is pending too). Revoking a revoked one is done; an accepted one
+/// is a conflict.
+db_result<invite_change> revoke_invitation(pg::connection& db, const std::string& id,
+                                           const std::string& from_user,
+                                           std::int64_t now);
+
+/// The invitee accepts: in one transaction the invitation becomes accepted and the
+/// direct conversation `conv` (org: the inviter's, peer_org: the invitee's) is
+/// created with both as participants. An accepted invitation answers its
+/// conversation again; an ignored or revoked one, or one not delivered to
+/// `to_user`, is not_found.
+db_result<invite_change> accept_invitation(pg::connection& db, const std::string& id,
+                                           const std::string& to_user,
+                                           const std::string& conv, std::int64_t now);
+
+/// The invitee ignores a pending invitation; with `block`, the inviter's email joins
+/// the invitee's block list and every pending invitation from it is ignored too.
+/// An accepted invitation is a conflict; a revoked one not_found.
+db_result<invite_change> ignore_invitation(pg::connection& db, const std::string& id,
+                                           const std::string& to_user, bool block,
+                                           std::int64_t now);
+
+/// The newest `limit` invitations `user` sent (every status), newest first.
+db_result<std::vector<invitation>>
+sent_invitations(pg::connection& db, const std::string& user, std::uint64_t limit);
+
+/// The newest `limit` pending invitations delivered to `user`, newest first.
+db_result<std::vector<invitation>>
+received_invitations(pg::connection& db, const std::string& user, std::uint64_t limit);
+
+/// `user`'s blocked emails, sorted.
+db_result<std::vector<std::string>> blocked_emails(pg::connection& db,
+                                                   const std::string& user);
+
+/// Removes `email` from `user`'s block list (absent: nothing happens).
+db_result<bool> unblock_email(pg::connection& db, const std::string& user,
+                              const std::string& email);
+
+} // namespace parley::storage
