@@ -231,6 +231,26 @@ TEST_F(invites, lifecycle_send_push_list_accept_talk) {
   EXPECT_EQ(alice->request("conv.create", direct).code(), "bad_request");
 }
 
+TEST_F(invites, two_devices_accepting_at_once_get_one_conversation) {
+  auto alice = connect_as("alice");
+  auto phone = connect_as("bob");
+  auto laptop = connect_as("bob");
+  auto id = invite_ok(*alice, "bob@globex.test");
+  protocol::map_builder a;
+  a.str("invitation", id);
+  protocol::map_builder b;
+  b.str("invitation", id);
+  auto r1 = phone->send_request("invite.accept", a);
+  auto r2 = laptop->send_request("invite.accept", b);
+  auto first = phone->wait_reply(r1);
+  auto second = laptop->wait_reply(r2);
+  ASSERT_TRUE(first.ok()) << first.str("message");
+  ASSERT_TRUE(second.ok()) << second.str("message");
+  EXPECT_EQ(first.sub("conv").str("id"), second.sub("conv").str("id"));
+  EXPECT_EQ(db->query("SELECT count(*) FROM conversations")[0], "1");
+  EXPECT_EQ(db->query("SELECT count(*) FROM participants")[0], "2");
+}
+
 TEST_F(invites, revoke_and_ignore) {
   auto alice = connect_as("alice");
   auto bob = connect_as("bob");
