@@ -42,9 +42,22 @@ void ws_client::connect(done_handler on_open) {
 
 void ws_client::on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
   if (ec) return fail(ec, "resolve " + target_.host_header());
-  beast::get_lowest_layer(ws_).expires_after(connect_timeout);
-  beast::get_lowest_layer(ws_).async_connect(
-      results, beast::bind_front_handler(&ws_client::on_connect, shared_from_this()));
+  auto& stream = beast::get_lowest_layer(ws_);
+  stream.expires_after(connect_timeout);
+  if (source_.is_unspecified()) {
+    stream.async_connect(
+        results, beast::bind_front_handler(&ws_client::on_connect, shared_from_this()));
+    return;
+  }
+  // A bound socket connects to one endpoint: the range overload would reopen it.
+  tcp::endpoint remote = *results.begin();
+  auto& socket = stream.socket();
+  socket.open(remote.protocol(), ec);
+  if (!ec) socket.bind(tcp::endpoint{source_, 0}, ec);
+  if (ec) return fail(ec, "bind to " + source_.to_string());
+  stream.async_connect(remote, [self = shared_from_this(), remote](beast::error_code e) {
+    self->on_connect(e, remote);
+  });
 }
 
 void ws_client::on_connect(beast::error_code ec,
@@ -97,7 +110,10 @@ void ws_client::dispatch(std::string_view bytes, clock::time_point received) {
   auto decoded = protocol::decode_request(bytes);
   if (!decoded.req) return fail("undecodable frame from server: " + decoded.error);
   const auto& frame = *decoded.req;
-  if (frame.op() != "reply") return; // a push: not an answer to anything we sent
+  if (frame.op() != "reply") { // a push: not an answer to anything we sent
+    if (on_push_) on_push_(frame, received);
+    return;
+  }
   auto rid = frame.rid();
   if (!rid) {
     return fail("reply without a usable rid: " + std::string{str_field(frame, "code")} +

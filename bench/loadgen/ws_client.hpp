@@ -24,8 +24,8 @@ namespace parley::bench {
 
 /// One client WebSocket connection speaking Parley's framing (PROTOCOL.md §1-2):
 /// binary frames of one MessagePack map each, requests matched to replies by `rid`,
-/// pushes (frames without a reply op) read and dropped. Requests are pipelined: any
-/// number may be in flight, and replies may come in any order.
+/// pushes (frames without a reply op) handed to a push handler or dropped. Requests are
+/// pipelined: any number may be in flight, and replies may come in any order.
 ///
 /// Every member runs on the thread of the io_context it was built with (the load
 /// generator runs each io_context on exactly one thread, so no strand is needed);
@@ -47,6 +47,9 @@ public:
   using reply_handler = std::function<void(const reply&)>;
   using fail_handler = std::function<void(const std::string& what)>;
   using done_handler = std::function<void()>;
+  /// A push (a frame whose op is not `reply`), valid only during the call.
+  using push_handler =
+      std::function<void(const protocol::request& frame, clock::time_point received)>;
 
   /// Frames queued behind the one being written. The load generator never queues
   /// more than its in-flight window (closed loop) or one connection's share of the
@@ -65,6 +68,14 @@ public:
 
   /// Resolves, connects (TCP_NODELAY), and does the WebSocket handshake.
   void connect(done_handler on_open);
+
+  /// Before connect(): bind the socket to this local address (port chosen by the
+  /// kernel), so that many connections to one server can come from several loopback
+  /// addresses instead of sharing one address's ephemeral ports. Empty: no bind.
+  void bind_source(boost::asio::ip::address source) { source_ = source; }
+
+  /// Pushes go to `h` instead of being dropped.
+  void on_push(push_handler h) { on_push_ = std::move(h); }
 
   /// Sends `{op, rid, ...fields}` with a fresh rid; `on_reply` gets its reply.
   void request(std::string_view op, const protocol::map_builder& fields,
@@ -103,6 +114,8 @@ private:
   fail_handler on_fail_;
   done_handler on_open_;
   done_handler on_closed_;
+  push_handler on_push_;
+  boost::asio::ip::address source_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer read_buffer_;

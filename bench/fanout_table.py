@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""bench/run-fanout's table (bench/README.md). Reads the JSON lines parley-fanout
+printed, one per rate step and one summary per run, each tagged by the script with
+server, shape, repetition and load average, and prints per shape, server and step the
+median over the repetitions; then each server's best figures and parley ÷ node-ws."""
+
+import argparse
+import json
+import math
+import statistics
+import sys
+from collections import defaultdict
+
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def best(runs_steps, bound_ms, pct="p99_ms"):
+    """Per run: the highest deliveries/s of a step with that percentile <= bound and
+    nothing missing or refused (0 when none)."""
+    out = []
+    for steps in runs_steps:
+        ok = [s["deliveries_per_s"] for s in steps
+              if s["drained"] and s["missing"] == 0 and s["send_errors"] == 0
+              and s[pct] <= bound_ms]
+        out.append(max(ok) if ok else 0.0)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("--slo-ms", type=float, default=10)
+    ap.add_argument("--machine", default="")
+    ap.add_argument("--markdown-to", default="", help="also write the table as markdown")
+    args = ap.parse_args()
+
+    steps = defaultdict(list)  # (shape, server, step) -> [line per run]
+    runs = defaultdict(lambda: defaultdict(list))  # (shape, server) -> rep -> [step]
+    failed = defaultdict(int)
+    loads, shapes, servers = [], [], []
+    with open(args.results) as f:
+        for raw in f:
+            raw = raw.strip()
+            if not raw:
+                continue
+            line = json.loads(raw)
+            shape, server = line["shape"], line["server"]
+            if shape not in shapes:
+                shapes.append(shape)
+            if server not in servers:
+                servers.append(server)
+            if line.get("summary"):
+                loads.append(line.get("loadavg", 0.0))
+                runs[(shape, server)].setdefault(line["rep"], [])
+                if line.get("failed"):
+                    failed[(shape, server)] += 1
+            else:
+                steps[(shape, server, line["step"])].append(line)
+                runs[(shape, server)][line["rep"]].append(line)
+
+    cols = ["shape", "server", "msgs/s", "offered/s", "dlv/s", "p50 ms", "p99 ms [min-max]",
+            "p99.9 ms", "max ms", "missing", "dlv/cpu-s", "runs"]
+    fmt = "%-9s %-8s %8s %10s %10s %7s %20s %9s %9s %8s %10s %5s"
+    rows = []
+    for shape in shapes:
+        for server in servers:
+            for step in range(100):
+                lines = steps.get((shape, server, step))
+                if not lines:
+                    continue
+                p99s = [r["p99_ms"] for r in lines]
+                cpu = []
+                for r in lines:
+                    s = r.get("cpu_server_s", 0) + r.get("cpu_postgres_s", 0)
+                    if s > 0:
+                        cpu.append(r["deliveries_all"] / s)
+                rows.append([
+                    shape, server, "%.0f" % lines[0]["rate"], "%.0f" % lines[0]["offered_per_s"],
+                    "%.0f" % median([r["deliveries_per_s"] for r in lines]),
+                    "%.2f" % median([r["p50_ms"] for r in lines]),
+                    "%.2f [%.2f-%.2f]" % (median(p99s), min(p99s), max(p99s)),
+                    "%.2f" % median([r["p999_ms"] for r in lines]),
+                    "%.1f" % median([r["max_ms"] for r in lines]),
+                    "%d" % max(r["missing"] for r in lines),
+                    "%.0f" % median(cpu) if cpu else "-",
+                    "%d" % len(lines),
+                ])
+    print("fan-out: deliveries/s and send->deliver latency per rate step, median of the "
+          "runs (dlv/cpu-s: all deliveries over the server's CPU seconds, with PostgreSQL's "
+          "for parley)")
+    print(fmt % tuple(cols))
+    for r in rows:
+        print(fmt % tuple(r))
+    if args.markdown_to:
+        with open(args.markdown_to, "w") as md:
+            md.write("| " + " | ".join(cols) + " |\n")
+            md.write("|" + "|".join(["---"] * 2 + ["---:"] * (len(cols) - 2)) + "|\n")
+            for r in rows:
+                md.write("| " + " | ".join(r) + " |\n")
+
+    print()
+    print("best deliveries/s per server (median of runs; each run in brackets):")
+    print("  %-9s %-8s %22s %26s" % ("shape", "server", "p99 <= %g ms" % args.slo_ms,
+                                       "sustained (p50 <= %g ms)" % args.slo_ms))
+    slo_ratios, sus_ratios = [], []
+    for shape in shapes:
+        fig = {}
+        for server in servers:
+            per_run = [runs[(shape, server)][k] for k in sorted(runs[(shape, server)])]
+            a, b = best(per_run, args.slo_ms), best(per_run, args.slo_ms, "p50_ms")
+            fig[server] = (median(a), median(b))
+            note = " (%d failed)" % failed[(shape, server)] if failed[(shape, server)] else ""
+            print("  %-9s %-8s %9.0f [%s] %9.0f [%s]%s" % (
+                shape, server, fig[server][0], " ".join("%.0f" % v for v in a),
+                fig[server][1], " ".join("%.0f" % v for v in b), note))
+        if "parley" in fig and "node-ws" in fig:
+            (pa, pb), (na, nb) = fig["parley"], fig["node-ws"]
+            ra = pa / na if na > 0 else float("nan")
+            rb = pb / nb if nb > 0 else float("nan")
+            slo_ratios.append(ra)
+            sus_ratios.append(rb)
+            print("  %-9s parley/node-ws: %.3f at p99 <= %g ms, %.3f sustained" % (
+                shape, ra, args.slo_ms, rb))
+    if args.machine:
+        print("machine: " + args.machine)
+    if loads:
+        print("load average at the end of each run: " + " ".join("%.2f" % v for v in loads))
+
+    def gmean(xs):
+        if not xs or any(not (x > 0) for x in xs):
+            return None
+        return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+    g = gmean(slo_ratios)
+    which = "deliveries/s at the highest step with p99 <= %g ms" % args.slo_ms
+    if g is None:
+        g = gmean(sus_ratios)
+        which = ("sustained deliveries/s (p50 <= %g ms, nothing missing): some server had "
+                 "no step with p99 <= %g ms" % (args.slo_ms, args.slo_ms))
+    if g is None:
+        print("ratio: no figure for both servers")
+        print("parley/node-ws = n/a")
+        return 1
+    print("ratio: %s%s" % (which, ", geometric mean over %d shapes" % len(slo_ratios)
+                           if len(slo_ratios) > 1 else ""))
+    print("parley/node-ws = %.3f" % g)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
