@@ -169,7 +169,7 @@ void print_step(const fanout_options& o, const fanout_step& s, bool json) {
                   sec);
     cpu += part;
   }
-  std::printf("%9.0f %11.0f %11.0f %8.2f %8.2f %8.2f %8.2f %8.2f %6llu %8llu %s\n",
+  std::printf("%9.4g %11.0f %11.0f %8.2f %8.2f %8.2f %8.2f %8.2f %6llu %8llu %s\n",
               s.rate, s.offered_deliveries_per_second(o.members),
               s.deliveries_per_second(), ms(h.percentile(50)), ms(h.percentile(99)),
               ms(h.percentile(99.9)), ms(h.max()), ms(s.max_send_lag_us),
