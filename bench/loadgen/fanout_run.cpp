@@ -549,8 +549,13 @@ void runner::collect_step(bool drained) {
           s.latency_us.merge(t.latency_us);
           last = std::max(last, t.last_delivery);
         }
-        if (last > plan_.t_warm)
-          s.measured_seconds = std::chrono::duration<double>(last - plan_.t_warm).count();
+        // Over the measured part of the schedule, or longer when deliveries lag
+        // behind it: a step of a few messages must not count one burst as a rate.
+        const auto scheduled_end =
+            plan_.t0 + secs(static_cast<double>(plan_.slots) / plan_.rate);
+        const auto end = std::max(last, scheduled_end);
+        if (end > plan_.t_warm)
+          s.measured_seconds = std::chrono::duration<double>(end - plan_.t_warm).count();
         s.cpu_seconds = cpu_.spent();
         if (on_step_) on_step_(s);
         result_.steps.push_back(std::move(s));

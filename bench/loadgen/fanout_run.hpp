@@ -49,7 +49,8 @@ struct fanout_step {
   std::uint64_t deliveries = 0;     // `message` pushes of measured messages
   std::uint64_t deliveries_all = 0; // `message` pushes, warm-up included
   std::uint64_t other_pushes = 0;   // any other push (notify, ...)
-  double measured_seconds = 0;      // end of warm-up to the last measured delivery
+  double measured_seconds = 0;      // end of warm-up to the end of the schedule or the
+                                    // last measured delivery, whichever is later
   histogram latency_us;             // scheduled send to delivery, measured only
   std::uint64_t max_send_lag_us = 0;
   bool drained = false; // every delivery of every acked message arrived in time
