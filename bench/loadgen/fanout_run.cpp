@@ -446,8 +446,10 @@ void runner::start_step(std::size_t index) {
 void runner::arm(worker& w) {
   if (w.next_slot >= plan_.slots) return;
   w.send_timer->expires_at(due(w.next_slot));
-  w.send_timer->async_wait([this, &w](boost::system::error_code ec) {
-    if (ec) return;
+  // A wait that completed just before the step was collected still runs, with no
+  // error: the step check keeps it from reading the next step's plan.
+  w.send_timer->async_wait([this, &w, step = w.step](boost::system::error_code ec) {
+    if (ec || w.step != step) return;
     const auto now = clock::now();
     while (w.next_slot < plan_.slots && due(w.next_slot) <= now) {
       if (sender_of(w.next_slot).home == &w) {
