@@ -647,6 +647,7 @@ bool process_send(self_ptr self, queued_send& q) {
   m.format = std::move(req.format);
   m.mentions = std::move(req.mentions);
   m.internal = req.internal;
+  m.attachments = std::move(req.attachments);
   st.ledger->assign(std::move(m), std::move(w), now_ms());
   schedule_flush(self);
   return true;

@@ -218,6 +218,26 @@ using db_actor = caf::typed_actor<
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 
+/// Attachment bytes in PostgreSQL, chunk by chunk (detached actors: libpq blocks).
+/// An upload waits for each chunk's answer before it reads more (backpressure).
+using blob_store_actor = caf::typed_actor<
+    // An upload starts: (blob, uploader, name); stored but not yet served.
+    caf::replies_to<blob_begin_atom, std::string, std::string, std::string>::with<bool>,
+    // Chunk (blob, index, bytes) of an upload.
+    caf::replies_to<blob_chunk_atom, std::string, std::uint64_t, std::string>::with<bool>,
+    // The upload is whole: (blob, size, type); served from now on.
+    caf::replies_to<blob_end_atom, std::string, std::uint64_t, std::string>::with<bool>,
+    // A refused or broken upload: remove what it stored.
+    caf::reacts_to<blob_abort_atom, std::string>,
+    // A download: (blob, user) -> what may be served, rights evaluated now.
+    caf::replies_to<blob_open_atom, std::string, std::string>::with<blob_grant>,
+    // Chunk (blob, index) of a granted download.
+    caf::replies_to<blob_read_atom, std::string, std::uint64_t>::with<blob_bytes>,
+    // msg.send: may the sender attach these blobs?
+    caf::replies_to<blob_claim_atom, blob_claim>::with<blob_claim_result>,
+    // Timer: delete unreferenced blobs older than the retention.
+    caf::reacts_to<blob_gc_atom>>;
+
 // -- inspect overloads (serialization for remote messages) -----------------------
 
 /// Lets an std::optional<T> member travel as a flag and a value (CAF 0.17 knows
@@ -258,7 +278,7 @@ typename Inspector::result_type inspect(Inspector& f, frame& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_request& x) {
   return f(caf::meta::type_name("send_request"), x.rid, x.conv, x.user, x.cid, x.body,
-           x.format, x.reply_to, x.mentions, x.internal);
+           x.format, x.reply_to, x.mentions, x.internal, x.attachments);
 }
 
 template <class Inspector>
@@ -423,7 +443,7 @@ typename Inspector::result_type inspect(Inspector& f, message& x) {
   parley::optional_field<reply_ref> reply{x.reply_to};
   parley::optional_field<system_event> system{x.system};
   return f(caf::meta::type_name("message"), x.conv, x.seq, x.ts, x.author, x.cid, x.body,
-           x.format, reply, x.mentions, x.internal, system);
+           x.format, reply, x.mentions, x.internal, system, x.attachments);
 }
 
 template <class Inspector>

@@ -23,6 +23,7 @@ struct send_request {
   std::uint64_t reply_to = 0; // 0: none (seqs start at 1)
   std::vector<std::string> mentions;
   bool internal = false;
+  std::vector<protocol::blob_ref> attachments; // checked by the blob store already
 };
 
 struct history_request {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/blob_store.hpp"
 #include "actors/directory.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
@@ -62,6 +63,7 @@ struct services {
   db_pool db;
   registry_actor registry;
   presence_actor presence;
+  blob_pool blobs; // attachments (actors/blob_store.hpp)
 };
 
 /// Milliseconds since the Unix epoch.

@@ -7,6 +7,7 @@
 #include "actors/conversation.hpp"
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
+#include "actors/session_attachments.hpp"
 #include "actors/visibility.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/utf8.hpp"
@@ -60,9 +61,6 @@ bool read_message_fields(session_self self, protocol::args& a, const msgpack::ob
   std::sort(mentions.begin(), mentions.end());
   mentions.erase(std::unique(mentions.begin(), mentions.end()), mentions.end());
   internal = a.opt_bool("internal").value_or(false);
-  if (auto att = protocol::find_in_map(map, "attachments");
-      att && a.ok() && !(att->type == msgpack::type::ARRAY && att->via.array.size == 0))
-    a.fail("attachments are not supported by this server yet");
   return true;
 }
 
@@ -171,6 +169,10 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
     if (fa.ok() && protocol::find_in_map(*first_map, "reply_to"))
       fa.fail("'first.reply_to' cannot name a message of a new conversation");
     if (fa.ok() && internal) fa.fail("'first' cannot be an internal comment");
+    if (auto att = protocol::find_in_map(*first_map, "attachments");
+        fa.ok() && att && att->type != msgpack::type::NIL &&
+        !(att->type == msgpack::type::ARRAY && att->via.array.size == 0))
+      fa.fail("'first' cannot carry attachments; send them with msg.send");
     for (const auto& who : m.mentions)
       if (fa.ok() && !visibility::can_read(access_for(dir, who, conv)))
         fa.fail("mentioned user cannot see this conversation: " + who);
@@ -342,6 +344,8 @@ void op_msg_send(session_self self, const protocol::request& req, std::uint64_t 
   auto conv = conv_arg(self, a, rid);
   if (!conv) return;
   s.conv = *conv;
+  if (!read_attachment_refs(self, req.root(), rid, s.attachments)) return;
+  if (!s.attachments.empty()) return send_with_attachments(self, std::move(s));
   ask_conversation(self, send_atom_v, std::move(s));
 }
 

@@ -13,6 +13,7 @@
 #include <caf/none.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/blob_messages.hpp"
 #include "actors/frame.hpp"
 #include "actors/invite_messages.hpp"
 #include "actors/messages.hpp"
@@ -71,6 +72,10 @@ CAF_ADD_TYPE_ID(parley, (parley::favorites_change))
 CAF_ADD_TYPE_ID(parley, (parley::favorites_result))
 CAF_ADD_TYPE_ID(parley, (parley::invite_request))
 CAF_ADD_TYPE_ID(parley, (parley::invite_result))
+CAF_ADD_TYPE_ID(parley, (parley::blob_grant))
+CAF_ADD_TYPE_ID(parley, (parley::blob_bytes))
+CAF_ADD_TYPE_ID(parley, (parley::blob_claim))
+CAF_ADD_TYPE_ID(parley, (parley::blob_claim_result))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
@@ -106,5 +111,13 @@ CAF_ADD_ATOM(parley, parley, typing_atom, "typing")
 CAF_ADD_ATOM(parley, parley, typing_tick_atom, "typingtick")
 CAF_ADD_ATOM(parley, parley, invite_atom, "invite")
 CAF_ADD_ATOM(parley, parley, end_atom, "end")
+CAF_ADD_ATOM(parley, parley, blob_begin_atom, "blobbegin")
+CAF_ADD_ATOM(parley, parley, blob_chunk_atom, "blobchunk")
+CAF_ADD_ATOM(parley, parley, blob_end_atom, "blobend")
+CAF_ADD_ATOM(parley, parley, blob_abort_atom, "blobabort")
+CAF_ADD_ATOM(parley, parley, blob_open_atom, "blobopen")
+CAF_ADD_ATOM(parley, parley, blob_read_atom, "blobread")
+CAF_ADD_ATOM(parley, parley, blob_claim_atom, "blobclaim")
+CAF_ADD_ATOM(parley, parley, blob_gc_atom, "blobgc")
 
 CAF_END_TYPE_ID_BLOCK(parley)

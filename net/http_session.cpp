@@ -1,7 +1,10 @@
 #include "net/http_session.hpp"
 
+#include <limits>
+
 #include <boost/beast/websocket.hpp>
 
+#include "net/blob_routes.hpp"
 #include "net/fail.hpp"
 #include "net/ws_session.hpp"
 
@@ -23,8 +26,29 @@ void http_session::run() {
 void http_session::do_read() {
   parser_.emplace();
   parser_->header_limit(8 * 1024);
-  parser_->body_limit(ctx_->config.max_http_body);
+  // The header first: an upload's Content-Length is judged by its own route. (Not
+  // boost::none: Boost 1.74 compares a length against an empty limit as exceeded.)
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   stream_.expires_after(std::chrono::seconds{30});
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec) return on_read(ec, bytes);
+  auto& req = parser_->get();
+  auto target = std::string_view{req.target().data(), req.target().size()};
+  if (req.method() == http::verb::post &&
+      is_blob_upload(target.substr(0, target.find('?'))) &&
+      !beast::websocket::is_upgrade(req)) {
+    serve_blob_upload(std::move(stream_), std::move(buffer_), std::move(*parser_), ctx_);
+    return;
+  }
+  if (auto length = parser_->content_length();
+      length && *length > ctx_->config.max_http_body)
+    return respond(http::status::payload_too_large, "text/plain", "too large\n");
+  parser_->body_limit(ctx_->config.max_http_body);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -54,6 +78,10 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                      "WebSocket endpoint is /v1\n");
     std::make_shared<ws_session>(std::move(stream_), ctx_, connections_)
         ->run(parser_->release());
+    return;
+  }
+  if (req.method() == http::verb::get && is_blob_download(path)) {
+    serve_blob_download(std::move(stream_), parser_->release(), ctx_);
     return;
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head)

@@ -13,7 +13,8 @@ namespace parley::net {
 class connection_set;
 
 /// One plain HTTP connection: answers GET /healthz and GET /metrics, and hands an
-/// upgrade to /v1 over to a ws_session. Keep-alive, one request at a time.
+/// upgrade to /v1 over to a ws_session and blob requests to net/blob_routes.
+/// Keep-alive, one request at a time.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<net_context> ctx,
@@ -23,6 +24,7 @@ public:
 
 private:
   void do_read();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void respond(boost::beast::http::status status, std::string content_type,
                std::string body);

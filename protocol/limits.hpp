@@ -38,6 +38,9 @@ inline constexpr std::size_t max_participants = 1000;
 /// Mentions in one message.
 inline constexpr std::size_t max_mentions = 100;
 
+/// Attachments of one message (PROTOCOL.md section 11).
+inline constexpr std::size_t max_attachments = 50;
+
 /// History pages.
 inline constexpr std::uint64_t default_history_limit = 50;
 inline constexpr std::uint64_t max_history_limit = 200;

@@ -90,6 +90,15 @@ void put_message(map_builder& b, const message& m) {
     b.map("reply_to", r);
   }
   if (!m.mentions.empty()) b.str_list("mentions", m.mentions);
+  if (!m.attachments.empty()) {
+    std::vector<std::string> items;
+    for (const auto& a : m.attachments) {
+      map_builder i;
+      i.str("blob", a.blob).str("name", a.name).uint("size", a.size).str("type", a.type);
+      items.push_back(i.finish());
+    }
+    b.raw_array("attachments", items);
+  }
   if (m.internal) b.boolean("internal", true);
   if (m.system) {
     map_builder sys;

@@ -40,6 +40,15 @@ struct system_event {
   std::string by;    // the user who caused it
 };
 
+/// An attachment of a message: an uploaded blob, the name it is shown under, and
+/// its size and sniffed Content-Type (PROTOCOL.md section 6, docs/protocol.md).
+struct blob_ref {
+  std::string blob;
+  std::string name;
+  std::uint64_t size = 0;
+  std::string type;
+};
+
 /// A committed message as every reader sees it.
 struct message {
   std::string conv;
@@ -53,6 +62,7 @@ struct message {
   std::vector<std::string> mentions;
   bool internal = false;
   std::optional<system_event> system; // server-written events only
+  std::vector<blob_ref> attachments;
 };
 
 /// A conversation's public description (the `<conv>` object of PROTOCOL.md §5).

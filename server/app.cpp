@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <caf/all.hpp>
 
+#include "actors/blob_store.hpp"
 #include "actors/db_worker.hpp"
 #include "actors/health.hpp"
 #include "actors/persistence.hpp"
@@ -143,6 +144,15 @@ int serve(const options& opts) {
   for (std::size_t i = 0; i < opts.db_workers; ++i)
     workers.push_back(sys.spawn<caf::detached>(db_worker, conninfo, config->cid_cache));
   svc.db = db_pool{workers};
+  // Attachment bytes: two detached stores (an upload waits on one chunk at a time,
+  // so two keep a second upload or a download moving); the first also collects.
+  std::vector<blob_store_actor> blob_stores;
+  for (std::size_t i = 0; i < 2; ++i)
+    blob_stores.push_back(sys.spawn<caf::detached>(
+        blob_store, conninfo, dir,
+        i == 0 ? std::chrono::milliseconds{opts.blob_gc_seconds * 1000}
+               : std::chrono::milliseconds{0}));
+  svc.blobs = blob_pool{blob_stores};
   svc.presence = sys.spawn(presence);
   svc.registry = sys.spawn(registry, svc);
   auto healthy = std::make_shared<std::atomic<bool>>(true);
@@ -155,6 +165,8 @@ int serve(const options& opts) {
     caf::anon_send_exit(svc.writer, caf::exit_reason::user_shutdown);
     for (auto& w : workers)
       caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    for (auto& b : blob_stores)
+      caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   }};
 
   // 4. The network front.

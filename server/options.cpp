@@ -12,6 +12,7 @@ const char* usage() {
          "                [--data-dir DIR] [--node-name N] [--io-threads N]\n"
          "                [--db-workers N] [--max-outbound-bytes N]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
+         "                [--blob-gc-interval SECONDS]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
          "                [--data-dir DIR]\n"
          "  parleyd migrate --db CONNINFO\n"
@@ -112,6 +113,12 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       (a == "--rate-limit" ? o.rate_limit : o.rate_burst) = n;
+    } else if (a == "--blob-gc-interval") {
+      if (!value(v)) return std::nullopt;
+      if (!parse_number(v, o.blob_gc_seconds)) {
+        error = "--blob-gc-interval needs a number of seconds (0: off)";
+        return std::nullopt;
+      }
     } else if (a == "--cluster" || a == "--cluster-listen") {
       error = "clustering (" + std::string{a} + ") is not available in this build yet";
       return std::nullopt;

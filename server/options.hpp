@@ -23,6 +23,7 @@ struct options {
   std::size_t max_outbound_bytes = 4 * 1024 * 1024;
   std::size_t rate_limit = 50; // requests per second per connection; 0: off
   std::size_t rate_burst = 200;
+  std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off
 
   // token
   std::string user;

@@ -68,6 +68,14 @@ constexpr pg::statement write_batch_stmt{
     "  RETURNING 1)"
     " SELECT (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump)"};
 
+// The attachments of a batch's messages (migration 007). Run in the group commit's
+// transaction, and only for a batch that has any, so the common write is unchanged.
+constexpr pg::statement insert_attachments_stmt{
+    "insert_attachments",
+    "INSERT INTO message_attachments (conv, seq, pos, blob, name, size, type)"
+    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::text[],"
+    "                      $6::bigint[], $7::text[])"};
+
 constexpr pg::statement collisions_stmt{
     "find_collisions", "SELECT m.conv, m.author, m.cid, m.seq, m.ts"
                        " FROM messages m"
@@ -93,9 +101,15 @@ constexpr pg::statement select_created{
     "select_created",
     "SELECT id FROM conversations WHERE created_by = $1 AND create_cid = $2"};
 
+// Columns 12-13: the system event (migration 006). Column 14: the message's
+// attachments flattened to [blob, name, size, type, ...] in order (migration 007);
+// an index probe that finds nothing for most messages.
 #define PARLEY_MESSAGE_COLUMNS                                                           \
   "m.conv, m.seq, m.ts, m.author, m.cid, m.body, m.format, m.reply_to, m.mentions,"      \
-  " m.internal, r.author, r.body, m.system_event, m.system_by"
+  " m.internal, r.author, r.body, m.system_event, m.system_by,"                          \
+  " ARRAY(SELECT u.e FROM message_attachments a,"                                        \
+  "       unnest(ARRAY[a.blob, a.name, a.size::text, a.type]) WITH ORDINALITY u(e, k)"   \
+  "       WHERE a.conv = m.conv AND a.seq = m.seq ORDER BY a.pos, u.k)"
 #define PARLEY_MESSAGE_FROM                                                              \
   " FROM messages m LEFT JOIN messages r ON r.conv = m.conv AND r.seq = m.reply_to"
 
@@ -142,6 +156,15 @@ protocol::message read_message(const pg::result& r, int i) {
   m.mentions = r.str_array(i, 8);
   m.internal = r.boolean(i, 9);
   if (!r.null(i, 12)) m.system = protocol::system_event{r.str(i, 12), r.str(i, 13)};
+  auto atts = r.str_array(i, 14);
+  for (std::size_t k = 0; k + 3 < atts.size(); k += 4) {
+    protocol::blob_ref a;
+    a.blob = std::move(atts[k]);
+    a.name = std::move(atts[k + 1]);
+    a.size = std::stoull(atts[k + 2]);
+    a.type = std::move(atts[k + 3]);
+    m.attachments.push_back(std::move(a));
+  }
   return m;
 }
 
@@ -221,6 +244,25 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
     auto e = ended_by.find(conv);
     b_ended_by.push_back(e == ended_by.end() ? std::nullopt : pg::param{e->second});
   }
+  std::vector<std::string> a_conv, a_blob, a_name, a_type;
+  std::vector<std::int64_t> a_seq, a_pos, a_size;
+  for (const auto& m : batch.messages) {
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+      const auto& a = m.attachments[i];
+      a_conv.push_back(m.conv);
+      a_seq.push_back(static_cast<std::int64_t>(m.seq));
+      a_pos.push_back(static_cast<std::int64_t>(i));
+      a_blob.push_back(a.blob);
+      a_name.push_back(a.name);
+      a_size.push_back(static_cast<std::int64_t>(a.size));
+      a_type.push_back(a.type);
+    }
+  }
+  std::optional<pg::transaction> tx;
+  if (!a_conv.empty()) {
+    tx.emplace(db);
+    if (!tx->begun()) return db_result<bool>::failure(db.error());
+  }
   auto r = db.exec(write_batch_stmt, {pg::text_array(c_id),
                                       pg::text_array(c_kind),
                                       pg::text_array(c_org),
@@ -251,6 +293,15 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
                                       pg::text_array_nullable(m_system_by),
                                       pg::text_array_nullable(b_ended_by)});
   if (!r.ok()) return failed<bool>(r);
+  if (tx) {
+    auto a = db.exec(insert_attachments_stmt,
+                     {pg::text_array(a_conv), pg::int_array(a_seq), pg::int_array(a_pos),
+                      pg::text_array(a_blob), pg::text_array(a_name),
+                      pg::int_array(a_size), pg::text_array(a_type)});
+    if (!a.ok()) return failed<bool>(a);
+    auto c = tx->commit();
+    if (!c.ok()) return failed<bool>(c);
+  }
   return db_result<bool>::success(true);
 }
 
