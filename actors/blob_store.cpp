@@ -10,6 +10,7 @@
 #include "protocol/sniff.hpp"
 #include "storage/blob_queries.hpp"
 #include "storage/message_queries.hpp"
+#include "storage/reconnect.hpp"
 
 namespace parley {
 
@@ -17,14 +18,10 @@ namespace {
 
 using self_ptr = blob_store_actor::stateful_pointer<blob_store_state>;
 
-/// Runs `query`, once more after re-connecting if the connection broke.
+/// Runs `query` on this worker's connection, healing a broken connection once.
 template <class F>
 auto with_retry(self_ptr self, F query) {
-  auto& db = *self->state.db;
-  if (!db.ok()) db.reset();
-  auto r = query(db);
-  if (!r.ok() && !db.ok() && db.reset()) r = query(db);
-  return r;
+  return storage::pg::with_reconnect(*self->state.db, std::move(query));
 }
 
 enum class verdict { yes, no, failed };

@@ -7,6 +7,7 @@
 #include "storage/directory_queries.hpp"
 #include "storage/message_queries.hpp"
 #include "storage/read_queries.hpp"
+#include "storage/reconnect.hpp"
 
 namespace parley {
 
@@ -14,15 +15,10 @@ namespace {
 
 using self_ptr = db_actor::stateful_pointer<db_worker_state>;
 
-/// Runs `query` once, and once more after re-connecting if the connection broke
-/// (PostgreSQL restarted): a read never fails for a connection that can be healed.
+/// Runs `query` on this worker's connection, healing a broken connection once.
 template <class F>
 auto with_retry(self_ptr self, F query) {
-  auto& db = *self->state.db;
-  if (!db.ok()) db.reset();
-  auto r = query(db);
-  if (!r.ok() && !db.ok() && db.reset()) r = query(db);
-  return r;
+  return storage::pg::with_reconnect(*self->state.db, std::move(query));
 }
 
 constexpr const char* sqlstate_foreign_key_violation = "23503";
