@@ -48,7 +48,7 @@ public:
 
   /// Drops what is accepted but not yet being written (whole frames only: every
   /// write lands in one piece). For a connection being cut.
-  void discard_pending() { core_->pending.clear(); }
+  void discard_pending() { release(core_->pending); }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -127,13 +127,24 @@ private:
     std::swap(c->pending, c->inflight);
     boost::asio::async_write(c->next, boost::asio::buffer(c->inflight),
                              [c](boost::beast::error_code ec, std::size_t) {
-                               c->inflight.clear();
+                               release(c->inflight);
                                if (ec) {
                                  c->error = ec;
                                  c->pending.clear();
                                }
                                start_write(c);
                              });
+  }
+
+  /// An idle connection keeps at most a small buffer: a burst (a history page of
+  /// 768 KiB) must not stay reserved on each of 100k idle connections.
+  static constexpr std::size_t retained_capacity = 16 * 1024;
+
+  static void release(std::vector<char>& buffer) {
+    if (buffer.capacity() > retained_capacity)
+      std::vector<char>{}.swap(buffer);
+    else
+      buffer.clear();
   }
 
   static void notify_flushed(const std::shared_ptr<core>& c) {
