@@ -8,7 +8,8 @@
 --    COLLATE "C" they are memcmp. Equality, and so every lookup, is unchanged; only
 --    the order of ids among themselves changes, which clients see only as the
 --    tie-break of conv.list's cursor, compared under the same collation.
---    Measured: 300,000 rows into the messages shape, 12-17% less backend CPU.
+--    Measured (bench/run-insert-cost, C.UTF-8 cluster): 2-6% less backend CPU
+--    per inserted message row.
 ALTER TABLE messages
   ALTER COLUMN conv TYPE text COLLATE "C",
   ALTER COLUMN author TYPE text COLLATE "C",
@@ -25,10 +26,10 @@ ALTER TABLE conversations
   ALTER COLUMN create_cid TYPE text COLLATE "C";
 
 -- 2. No foreign key from messages to conversations. The check is a query per
---    inserted row (measured: 30-40% of the backend CPU of the same 300,000-row
---    insert). The invariant it guarded holds by construction: a message row is
---    written only by its conversation's actor, which exists only for a conversation
---    whose row is already committed or is inserted by the same statement, and no
---    path deletes conversations. participants and read_markers keep theirs (they
+--    inserted row (measured with bench/run-insert-cost: 19% of the backend CPU per
+--    inserted message row). The invariant it guarded holds by construction: a
+--    message row is written only by its conversation's actor, which exists only
+--    for a conversation whose row is already committed or is inserted by the same
+--    statement, and no path deletes conversations. participants and read_markers keep theirs (they
 --    are written rarely).
 ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_conv_fkey;
