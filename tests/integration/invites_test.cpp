@@ -542,5 +542,27 @@ TEST_F(invites, outsiders_of_both_orgs_get_not_found_on_every_path) {
   EXPECT_EQ(conv_list(*bob).count(cid), 1u);
 }
 
+// Every op of §8 answers a missing or mistyped argument with bad_request, and the
+// connection goes on serving.
+TEST_F(invites, every_op_refuses_malformed_arguments_and_the_connection_lives_on) {
+  auto alice = connect_as("alice");
+  const std::vector<std::string> ops{"invite.send",   "invite.revoke", "invite.accept",
+                                     "invite.ignore", "invite.list",   "blocks.remove",
+                                     "conv.end"};
+  for (const auto& op : ops) {
+    EXPECT_EQ(alice->request(op).code(), "bad_request") << op << " with no arguments";
+    protocol::map_builder wrong;
+    wrong.uint("email", 7).uint("invitation", 7).uint("direction", 7).uint("conv", 7);
+    EXPECT_EQ(alice->request(op, wrong).code(), "bad_request") << op << " with integers";
+  }
+  protocol::map_builder too_long;
+  too_long.str("invitation", std::string(100000, 'x'));
+  EXPECT_EQ(alice->request("invite.accept", too_long).code(), "bad_request");
+  protocol::map_builder block;
+  block.str("invitation", "nope").str("block", "yes");
+  EXPECT_EQ(alice->request("invite.ignore", block).code(), "bad_request");
+  EXPECT_TRUE(alice->request("blocks.list").ok());
+}
+
 } // namespace
 } // namespace parley::test
