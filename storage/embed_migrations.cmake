@@ -4,6 +4,8 @@
 function(parley_embed_migrations out_file)
   file(GLOB files CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/migrations/*.sql")
   list(SORT files)
+  # Re-run configure when a migration's text changes, not only when one is added.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${files})
   set(body "// Generated from storage/migrations/*.sql by embed_migrations.cmake.\n")
   string(APPEND body "#include \"storage/migrate.hpp\"\n\nnamespace parley::storage {\n\n")
   string(APPEND body "const std::vector<migration>& all_migrations() {\n")
