@@ -15,7 +15,8 @@ send_verdict may_send(const protocol::user_info& user, const protocol::org_info*
     return send_verdict::policy;
   if (org->connect_policy != "all" && org->connect_policy != "admins")
     return send_verdict::policy; // an unknown policy allows nobody
-  if (!user.email || user.email->empty()) return send_verdict::no_email;
+  // An email stored before admin.user.put validated it may not normalise.
+  if (!user.email || !normalize_email(*user.email)) return send_verdict::no_email;
   return send_verdict::allowed;
 }
 

@@ -3,6 +3,8 @@
 
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
+
+#include "actors/invite_rules.hpp"
 #include "protocol/limits.hpp"
 
 namespace parley {
@@ -194,9 +196,13 @@ void user_put_now(session_self self, const protocol::request& req, std::uint64_t
   if (a.ok() && u.kind != protocol::user_kind::client && u.company)
     a.fail("'company' applies to client users only");
   if (a.ok() && u.email) {
-    // Stored lower-case: e-mail matching is case-insensitive (invitations, blocks).
-    for (auto& c : *u.email)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    // Stored in the one normal form invitations and blocks compare byte for byte
+    // (ASCII letters lower-cased); a string that is no address is refused here,
+    // so no stored email can fail to normalise later.
+    if (auto normal = invite_rules::normalize_email(*u.email))
+      u.email = std::move(*normal);
+    else
+      a.fail("'email' must be an address: one '@' with text on both sides, no spaces");
   }
   auto& dir = *self->state.svc.dir;
   if (a.ok() && !dir.org(u.org)) a.fail("unknown org '" + u.org + "'");

@@ -21,7 +21,7 @@ constexpr pg::statement insert_invitation{
     "insert_invitation",
     "WITH target AS ("
     "  SELECT u.id FROM users u"
-    "   WHERE u.email IS NOT NULL AND lower(u.email) = $5 AND u.org <> $3"
+    "   WHERE u.email IS NOT NULL AND u.email = $5 AND u.org <> $3"
     "     AND u.kind = 'staff'"
     "   ORDER BY u.id LIMIT 1),"
     " ins AS ("

@@ -9,8 +9,8 @@ CREATE TABLE invitations (
   id         text PRIMARY KEY,
   from_user  text NOT NULL REFERENCES users (id),
   from_org   text NOT NULL,
-  from_email text NOT NULL CHECK (from_email = lower(from_email)),
-  to_email   text NOT NULL CHECK (to_email = lower(to_email)),
+  from_email text NOT NULL,
+  to_email   text NOT NULL,
   to_user    text REFERENCES users (id),
   note       text,
   delivered  boolean NOT NULL,
@@ -24,16 +24,19 @@ CREATE INDEX invitations_sent ON invitations (from_user, created_at DESC, id DES
 CREATE INDEX invitations_received ON invitations (to_user, created_at DESC, id DESC)
   WHERE delivered;
 
--- Emails an invitee silenced, lower-cased: invitations from them are never delivered.
+-- Emails an invitee silenced: invitations from them are never delivered. Every
+-- email here, in invitations and in users is in the server's one normal form
+-- (invite_rules::normalize_email: ASCII letters lower-cased) and is compared byte
+-- for byte; no locale-dependent lower() takes part.
 CREATE TABLE blocks (
   user_id    text NOT NULL REFERENCES users (id),
-  email      text NOT NULL CHECK (email = lower(email)),
+  email      text NOT NULL,
   created_at bigint NOT NULL,
   PRIMARY KEY (user_id, email)
 );
 
--- The invitee is found by email (stored lower-case by admin.user.put).
-CREATE INDEX users_email ON users (lower(email)) WHERE email IS NOT NULL;
+-- The invitee is found by email (stored normalised by admin.user.put).
+CREATE INDEX users_email ON users (email) WHERE email IS NOT NULL;
 
 -- A cross-org direct conversation belongs to two orgs: `org` is the inviter's,
 -- `peer_org` the invitee's. conv.end records who ended it and when.

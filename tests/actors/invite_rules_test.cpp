@@ -109,6 +109,9 @@ TEST(invite_rules, may_send_needs_an_org_and_an_email) {
   auto empty_email = person(user_kind::staff, staff_role::member, "");
   EXPECT_STREQ(name_of(invite_rules::may_send(empty_email, &o)), "no_email")
       << "case: member with an empty email";
+  auto not_an_address = person(user_kind::staff, staff_role::member, "bob");
+  EXPECT_STREQ(name_of(invite_rules::may_send(not_an_address, &o)), "no_email")
+      << "case: a stored email that is no address (put before it was validated)";
   auto none = org_with("none");
   EXPECT_STREQ(name_of(invite_rules::may_send(no_email, &none)), "policy")
       << "case: the policy is told before the missing email";

@@ -562,6 +562,20 @@ TEST_F(invites, every_op_refuses_malformed_arguments_and_the_connection_lives_on
   block.str("invitation", "nope").str("block", "yes");
   EXPECT_EQ(alice->request("invite.ignore", block).code(), "bad_request");
   EXPECT_TRUE(alice->request("blocks.list").ok());
+
+  // A user's email is an address or nothing: one that is not is refused at
+  // admin.user.put, so no inviter's stored email can fail to normalise.
+  auto service = connect_as("ops", true);
+  for (const char* bad : {"bob", "a b@x.test", "@x.test", "a@b@c"}) {
+    protocol::map_builder u;
+    u.str("user", "alice").str("org", "acme").str("kind", "staff").str("name", "A");
+    u.str("email", bad);
+    EXPECT_EQ(service->request("admin.user.put", u).code(), "bad_request") << bad;
+  }
+  // Non-ASCII letters are kept as they are and compared byte for byte: an invite
+  // with them is delivered-or-silent like any other, never a storage error.
+  EXPECT_TRUE(invite(*alice, "J\xc3\x89R\xc3\x94ME@globex.test").ok());
+  EXPECT_TRUE(alice->request("blocks.list").ok());
 }
 
 } // namespace
