@@ -103,8 +103,10 @@ template <class Result, class Done, class... Ts>
 void ask_store(const net_context& ctx, const blob_store_actor& store, Done done,
                Ts... xs) {
   auto timeout = ctx.svc.config->request_timeout;
-  ctx.system->spawn([=](caf::event_based_actor* self) {
-    self->request(store, timeout, xs...)
+  // The arguments (an upload's 256 KiB chunk) move into the actor and on into the
+  // request: no copy of the chunk is made on the way.
+  ctx.system->spawn([=, ... xs = std::move(xs)](caf::event_based_actor* self) mutable {
+    self->request(store, timeout, std::move(xs)...)
         .then([=](Result r) { done(std::optional<Result>{std::move(r)}); },
               [=](const caf::error&) { done(std::optional<Result>{}); });
   });
@@ -122,6 +124,9 @@ void linger(std::shared_ptr<void> owner, beast::tcp_stream& stream, std::size_t 
   });
 }
 
+/// How long one write of a blob response may take.
+constexpr std::chrono::seconds write_timeout{30};
+
 /// A response with a short body, after which the connection closes.
 void answer_and_close(std::shared_ptr<void> owner, beast::tcp_stream& stream,
                       unsigned version, http::status status, std::string content_type,
@@ -134,6 +139,10 @@ void answer_and_close(std::shared_ptr<void> owner, beast::tcp_stream& stream,
   res->keep_alive(false);
   res->body() = std::move(body);
   res->prepare_payload();
+  // A fresh deadline: the one of the last read may have passed while the store
+  // worked (up to the request timeout), and Beast closes a stream whose deadline
+  // has passed instead of writing, so the answer (even a 201) would be lost.
+  stream.expires_after(write_timeout);
   http::async_write(stream, *res,
                     [owner, res, &stream, drain](beast::error_code ec, std::size_t) {
                       if (ec) return fail(ec, "blob response");
@@ -199,6 +208,7 @@ private:
     if (beast::iequals(parser_.get()[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(
           http::status::continue_, version_);
+      stream_.expires_after(write_timeout);
       http::async_write(
           stream_, *cont,
           [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
@@ -366,6 +376,7 @@ private:
     res_.body().data = nullptr;
     res_.body().more = true;
     serializer_.emplace(res_);
+    stream_.expires_after(write_timeout);
     http::async_write_header(
         stream_, *serializer_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) {
