@@ -760,7 +760,9 @@ void end_conversation(self_ptr self, end_request& req,
   m.author = req.user;
   // Clients' cids are 1..64 bytes, so the empty cid never collides with one.
   m.cid = "";
-  m.system = protocol::system_event{"ended", req.user};
+  m.system.emplace();
+  m.system->event = "ended";
+  m.system->by = req.user;
   st.ledger->assign(std::move(m), send_waiter{rp, req.rid, true}, now_ms());
   schedule_flush(self);
 }

@@ -101,8 +101,21 @@ void put_message(map_builder& b, const message& m) {
   }
   if (m.internal) b.boolean("internal", true);
   if (m.system) {
+    const auto& e = *m.system;
     map_builder sys;
-    sys.str("event", m.system->event).str("by", m.system->by);
+    sys.str("event", e.event);
+    if (e.by.empty())
+      sys.nil("by");
+    else
+      sys.str("by", e.by);
+    if (e.event == "assigned") {
+      e.assignee ? sys.str("assignee", *e.assignee) : sys.nil("assignee");
+      e.team ? sys.str("team", *e.team) : sys.nil("team");
+    }
+    if (e.handoff) sys.boolean("handoff", true);
+    if (e.from) sys.str("from", *e.from);
+    if (e.note) sys.str("note", *e.note);
+    if (e.until) sys.sint("until", *e.until);
     b.map("system", sys);
   }
 }
@@ -131,6 +144,15 @@ void put_conversation(map_builder& b, const conversation& c) {
   if (c.peer_org) b.str("peer_org", *c.peer_org);
   if (c.ended_by)
     b.boolean("ended", true).str("ended_by", *c.ended_by).sint("ended_at", c.ended_at);
+  if (c.support) {
+    const auto& s = *c.support;
+    b.str("status", s.status);
+    s.assignee ? b.str("assignee", *s.assignee) : b.nil("assignee");
+    s.team ? b.str("team", *s.team) : b.nil("team");
+    if (s.snoozed_until) b.sint("snoozed_until", *s.snoozed_until);
+    if (s.last_contact_ts) b.sint("last_contact_ts", *s.last_contact_ts);
+    b.boolean("unreplied", s.unreplied);
+  }
 }
 
 void put_user(map_builder& b, const user_info& u) {

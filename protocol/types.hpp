@@ -34,10 +34,18 @@ struct reply_ref {
   std::string preview;
 };
 
-/// What a server-written message records (`system: {event, by}`).
+/// What a server-written message records (`system: {event, by, ...}`).
 struct system_event {
-  std::string event; // e.g. "ended"
-  std::string by;    // the user who caused it
+  std::string event; // e.g. "ended", "assigned"
+  std::string by;    // the user who caused it; empty: the server itself (nil)
+  // Support events (PROTOCOL.md section 9) record what changed; absent optionals are
+  // not sent, except that `assigned` always sends assignee and team (nil: none).
+  std::optional<std::string> assignee;
+  std::optional<std::string> team;
+  std::optional<std::string> from;   // takeover: the ai user; reopened: the old status
+  std::optional<std::string> note;   // closed: the closing note
+  std::optional<std::int64_t> until; // snoozed
+  bool handoff = false;              // assigned by an AI agent handing over
 };
 
 /// An attachment of a message: an uploaded blob, the name it is shown under, and
@@ -65,6 +73,18 @@ struct message {
   std::vector<blob_ref> attachments;
 };
 
+/// What a support conversation carries beyond an ordinary one (section 9), as
+/// stored and sent.
+struct support_info {
+  std::string contact;         // the contact who writes to the org's alias
+  std::string status = "open"; // open | closed | snoozed
+  std::optional<std::string> assignee;
+  std::optional<std::string> team;
+  std::optional<std::int64_t> snoozed_until;
+  std::optional<std::int64_t> last_contact_ts;
+  bool unreplied = false;
+};
+
 /// A conversation's public description (the `<conv>` object of PROTOCOL.md §5).
 struct conversation {
   std::string id;
@@ -83,6 +103,8 @@ struct conversation {
   /// Set once the conversation has ended (conv.end): who ended it, and when.
   std::optional<std::string> ended_by;
   std::int64_t ended_at = 0;
+  /// Support conversations only (PROTOCOL.md section 9).
+  std::optional<support_info> support;
 };
 
 /// An organisation and its settings (PROTOCOL.md section 4), with the protocol's

@@ -155,7 +155,11 @@ protocol::message read_message(const pg::result& r, int i) {
   }
   m.mentions = r.str_array(i, 8);
   m.internal = r.boolean(i, 9);
-  if (!r.null(i, 12)) m.system = protocol::system_event{r.str(i, 12), r.str(i, 13)};
+  if (!r.null(i, 12)) {
+    m.system.emplace();
+    m.system->event = r.str(i, 12);
+    m.system->by = r.str(i, 13);
+  }
   auto atts = r.str_array(i, 14);
   for (std::size_t k = 0; k + 3 < atts.size(); k += 4) {
     protocol::blob_ref a;

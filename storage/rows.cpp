@@ -19,6 +19,17 @@ protocol::conversation read_conversation(const pg::result& r, int i) {
     c.ended_at = r.i64(i, 10);
     c.ended_by = r.str(i, 11);
   }
+  if (c.kind == protocol::conv_kind::support && !r.null(i, 12)) {
+    protocol::support_info s;
+    s.contact = r.str(i, 12);
+    if (!r.null(i, 13)) s.status = r.str(i, 13);
+    s.assignee = r.opt_str(i, 14);
+    s.team = r.opt_str(i, 15);
+    if (!r.null(i, 16)) s.snoozed_until = r.i64(i, 16);
+    if (!r.null(i, 17)) s.last_contact_ts = r.i64(i, 17);
+    s.unreplied = r.text(i, 18) == "t";
+    c.support = std::move(s);
+  }
   return c;
 }
 

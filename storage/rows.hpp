@@ -14,14 +14,19 @@ db_result<T> failed(const pg::result& r) {
 }
 
 /// Reads the conversation columns `id, kind, org, company, subject, created_by,
-/// created_at, last_seq, last_ts, peer_org, ended_at, ended_by` of row `i`
-/// (participants are read separately).
+/// created_at, last_seq, last_ts, peer_org, ended_at, ended_by` and the support
+/// columns `contact, status, assignee, team, snoozed_until, last_contact_ts,
+/// unreplied` (migration 008) of row `i` (participants are read separately).
 protocol::conversation read_conversation(const pg::result& r, int i);
 
 /// The column list read_conversation expects, for `c`.
 #define PARLEY_CONVERSATION_COLUMNS                                                      \
   "c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at, c.last_seq,"   \
-  " c.last_ts, c.peer_org, c.ended_at, c.ended_by"
+  " c.last_ts, c.peer_org, c.ended_at, c.ended_by, c.contact, c.status, c.assignee,"     \
+  " c.team, c.snoozed_until, c.last_contact_ts, c.unreplied"
+
+/// How many columns PARLEY_CONVERSATION_COLUMNS reads.
+inline constexpr int conversation_column_count = 19;
 
 /// How far participants.last_ts may lag behind conversations.last_ts (migration
 /// 003), as SQL text: the group commit raises it only beyond this, and conv.list
