@@ -14,6 +14,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/seq_ledger.hpp"
 #include "actors/services.hpp"
+#include "actors/support_rules.hpp"
 #include "actors/typing_board.hpp"
 #include "actors/visibility.hpp"
 
@@ -25,6 +26,9 @@ struct send_waiter {
   std::uint64_t rid = 0;
   /// conv.end waits for its `ended` system message and answers `{conv}`.
   bool conv_reply = false;
+  /// With conv_reply: the answer to a conv.create that found the contact's
+  /// existing support conversation (`existing: true`).
+  bool existing = false;
 };
 
 /// One open subscription (a session that ran conv.open).
@@ -76,6 +80,14 @@ struct conversation_state {
   std::unordered_set<caf::actor_addr> typing_watched;
   std::optional<seq_ledger<send_waiter>> ledger;
 
+  /// Support conversations (PROTOCOL.md section 9): the state with every assigned
+  /// message applied (info.support mirrors it), the state as last committed, and
+  /// the state each batch in flight carries. A failed batch fails everything after
+  /// it, so the state rolls back to the committed one.
+  std::optional<support_rules::support_state> support;
+  std::optional<support_rules::support_state> support_committed;
+  std::deque<std::optional<support_rules::support_state>> support_in_flight;
+
   /// Requests that arrived while the conversation was loading or being created.
   /// Each is called once: with true when the conversation is ready, false when it
   /// could not be loaded (the request is then answered unavailable / not_found).
@@ -116,5 +128,10 @@ bool valid_conversation_id(std::string_view id);
 
 /// A new random conversation id.
 std::string new_conversation_id();
+
+/// The id of `contact`'s support conversation in `org` (PROTOCOL.md section 9):
+/// derived from both, so every request for it, on any node, reaches one actor and
+/// a race of two creates makes one conversation.
+std::string support_conversation_id(std::string_view org, std::string_view contact);
 
 } // namespace parley

@@ -1,4 +1,5 @@
 #include "actors/db_worker.hpp"
+#include "storage/support_queries.hpp"
 
 #include "actors/services.hpp"
 #include "protocol/limits.hpp"
@@ -214,6 +215,39 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         auto r = run_invite_request(db, q);
         if (r.failed && !db.ok() && db.reset()) r = run_invite_request(db, q);
         return r;
+      },
+      [=](support_atom, const std::string& org, const std::string& contact) {
+        created_lookup out;
+        auto r = with_retry(self, [&](auto& db) {
+          return storage::find_support_conversation(db, org, contact);
+        });
+        out.failed = !r.ok();
+        if (r.ok() && *r.value) out.conv = **r.value;
+        return out;
+      },
+      [=](block_atom, const block_change& c) {
+        return ack_of(with_retry(self, [&](auto& db) {
+          return c.block ? storage::block_contact(db, {c.contact, c.org, c.by, c.at})
+                         : storage::unblock_contact(db, c.contact);
+        }));
+      },
+      [=](ai_atom, const ai_config_put& c) {
+        storage::ai_agent_row row;
+        row.user = c.user;
+        for (std::size_t i = 0; i < c.match.size() && i < c.reply.size(); ++i)
+          row.rules.push_back({c.match[i], c.reply[i]});
+        row.fallback = c.fallback;
+        row.delay_ms = c.delay_ms;
+        return ack_of(with_retry(
+            self, [&](auto& db) { return storage::put_ai_agent(db, row, now_ms()); }));
+      },
+      [=](wake_atom, std::int64_t now) {
+        due_snoozes out;
+        auto r = with_retry(self,
+                            [&](auto& db) { return storage::due_snoozes(db, now, 500); });
+        out.failed = !r.ok();
+        if (r.ok()) out.convs = std::move(*r.value);
+        return out;
       },
       [=](ping_atom) {
         auto r = with_retry(self, [&](auto& db) {

@@ -97,6 +97,40 @@ void directory::put_favorites(const std::string& user, std::vector<std::string> 
   e.version = version;
 }
 
+bool directory::contact_blocked(const std::string& contact) const {
+  std::shared_lock lock{mu_};
+  return blocked_contacts_.count(contact) != 0;
+}
+
+void directory::set_contact_blocked(const std::string& contact, bool blocked) {
+  std::unique_lock lock{mu_};
+  if (blocked)
+    blocked_contacts_.insert(contact);
+  else
+    blocked_contacts_.erase(contact);
+}
+
+directory::ai_ptr directory::ai_agent(const std::string& user) const {
+  std::shared_lock lock{mu_};
+  auto i = ai_agents_.find(user);
+  return i == ai_agents_.end() ? nullptr : i->second;
+}
+
+void directory::put_ai_agent(const std::string& user, ai_rules::config c) {
+  auto p = std::make_shared<const ai_rules::config>(std::move(c));
+  std::unique_lock lock{mu_};
+  ai_agents_[user] = std::move(p);
+}
+
+ai_rules::config to_config(storage::ai_agent_row row) {
+  ai_rules::config c;
+  for (auto& r : row.rules)
+    c.rules.push_back({std::move(r.match), std::move(r.reply)});
+  c.fallback = std::move(row.fallback);
+  c.delay_ms = row.delay_ms;
+  return c;
+}
+
 void directory::load(storage::directory_snapshot s) {
   std::unordered_map<std::string, org_ptr> orgs;
   std::unordered_map<std::string, user_ptr> users;
@@ -115,7 +149,15 @@ void directory::load(storage::directory_snapshot s) {
     std::sort(f.companies.begin(), f.companies.end());
     favorites[f.user] = favorite_entry{std::move(f.companies), f.version};
   }
+  std::unordered_set<std::string> blocked;
+  for (auto& b : s.blocked_contacts)
+    blocked.insert(std::move(b.contact));
+  std::unordered_map<std::string, ai_ptr> agents;
+  for (auto& a : s.ai_agents)
+    agents[a.user] = std::make_shared<const ai_rules::config>(to_config(std::move(a)));
   std::unique_lock lock{mu_};
+  blocked_contacts_.swap(blocked);
+  ai_agents_.swap(agents);
   orgs_.swap(orgs);
   users_.swap(users);
   companies_.swap(companies);

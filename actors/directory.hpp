@@ -6,8 +6,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "actors/ai_rules.hpp"
 #include "protocol/types.hpp"
 #include "storage/directory_queries.hpp"
 
@@ -24,6 +26,7 @@ public:
   using org_ptr = std::shared_ptr<const protocol::org_info>;
   using company_ptr = std::shared_ptr<const protocol::company_info>;
   using team_ptr = std::shared_ptr<const protocol::team_info>;
+  using ai_ptr = std::shared_ptr<const ai_rules::config>;
 
   user_ptr user(const std::string& id) const;
   org_ptr org(const std::string& id) const;
@@ -42,6 +45,14 @@ public:
     bool favours = false;
   };
   viewer_entry viewer(const std::string& user, std::string_view company) const;
+
+  /// True when a contact is blocked (contact.block, PROTOCOL.md section 9).
+  bool contact_blocked(const std::string& contact) const;
+  void set_contact_blocked(const std::string& contact, bool blocked);
+
+  /// An `ai` user's responder (admin.ai.put); nullptr when none is configured.
+  ai_ptr ai_agent(const std::string& user) const;
+  void put_ai_agent(const std::string& user, ai_rules::config c);
 
   void put_user(protocol::user_info u);
   void put_org(protocol::org_info o);
@@ -67,6 +78,11 @@ private:
   std::unordered_map<std::string, company_ptr> companies_;
   std::unordered_map<std::string, team_ptr> teams_;
   std::unordered_map<std::string, favorite_entry> favorites_;
+  std::unordered_set<std::string> blocked_contacts_;
+  std::unordered_map<std::string, ai_ptr> ai_agents_;
 };
+
+/// A stored agent configuration as the responder reads it.
+ai_rules::config to_config(storage::ai_agent_row row);
 
 } // namespace parley

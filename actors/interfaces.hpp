@@ -154,6 +154,12 @@ using conversation_api = caf::typed_actor<
     caf::replies_to<create_atom, create_request>::with<frame>,
     // conv.end: a participant ends a cross-org direct conversation.
     caf::replies_to<end_atom, end_request>::with<frame>,
+    // support.assign / takeover / close / snooze / unsnooze.
+    caf::replies_to<support_atom, support_request>::with<frame>,
+    // The snooze scheduler: wake the conversation if its snooze is due.
+    caf::replies_to<wake_atom, wake_request>::with<frame>,
+    // An AI agent's typing, reply or handoff.
+    caf::replies_to<ai_atom, ai_action>::with<frame>,
     // Shutdown: answers once nothing is in flight.
     caf::replies_to<drain_atom>::with<bool>>;
 
@@ -215,6 +221,12 @@ using db_actor = caf::typed_actor<
     caf::replies_to<list_atom, list_request>::with<conversation_page>,
     // Invitations and block lists (section 8).
     caf::replies_to<invite_atom, invite_request>::with<invite_result>,
+    // Support inbox (section 9): a contact's support conversation (org, contact),
+    // blocked contacts, AI agent configurations, due snoozes (now).
+    caf::replies_to<support_atom, std::string, std::string>::with<created_lookup>,
+    caf::replies_to<block_atom, block_change>::with<db_ack>,
+    caf::replies_to<ai_atom, ai_config_put>::with<db_ack>,
+    caf::replies_to<wake_atom, std::int64_t>::with<due_snoozes>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 
@@ -237,6 +249,23 @@ using blob_store_actor = caf::typed_actor<
     caf::replies_to<blob_claim_atom, blob_claim>::with<blob_claim_result>,
     // Timer: delete unreferenced blobs older than the retention.
     caf::reacts_to<blob_gc_atom>>;
+
+/// The built-in AI responder of one `ai` user (PROTOCOL.md section 9). It receives
+/// the contact messages of conversations assigned to it and answers through the
+/// conversation actor (ai_action), which alone decides whether an answer may still
+/// be stored. A model client could replace it behind the same interface.
+using ai_agent_actor = caf::typed_actor<
+    // A contact wrote to a conversation assigned to this agent.
+    caf::reacts_to<ai_prompt_atom, ai_prompt>,
+    // To itself: the delay of job `n` is over (or its typing needs refreshing).
+    caf::reacts_to<ai_due_atom, std::uint64_t>>;
+
+/// Finds (or starts) the agent actor of an `ai` user and hands it the prompt.
+using ai_hub_actor = caf::typed_actor<caf::reacts_to<ai_prompt_atom, ai_prompt>>;
+
+/// Wakes snoozed conversations when their time comes, reading PostgreSQL so that
+/// none is lost across restarts.
+using snooze_scheduler_actor = caf::typed_actor<caf::reacts_to<snooze_tick_atom>>;
 
 // -- inspect overloads (serialization for remote messages) -----------------------
 
@@ -337,7 +366,7 @@ typename Inspector::result_type inspect(Inspector& f, get_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_request& x) {
   return f(caf::meta::type_name("create_request"), x.rid, x.conv, x.create_cid,
-           x.has_first, x.first);
+           x.has_first, x.first, x.existing);
 }
 
 template <class Inspector>
@@ -381,8 +410,50 @@ typename Inspector::result_type inspect(Inspector& f, favorites_result& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_request& x) {
+  optional_field<protocol::support_info> support{x.support};
   return f(caf::meta::type_name("write_request"), x.conv, x.epoch, x.create,
-           x.conversation, x.create_cid, x.messages);
+           x.conversation, x.create_cid, x.messages, support);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, support_request& x) {
+  optional_field<std::string> assignee{x.assignee};
+  optional_field<std::string> team{x.team};
+  optional_field<std::string> note{x.note};
+  return f(caf::meta::type_name("support_request"), x.rid, x.conv, x.user, x.op, assignee,
+           team, note, x.until);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wake_request& x) {
+  return f(caf::meta::type_name("wake_request"), x.rid, x.conv);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ai_action& x) {
+  return f(caf::meta::type_name("ai_action"), x.rid, x.conv, x.agent, x.kind,
+           x.prompt_seq, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ai_prompt& x) {
+  return f(caf::meta::type_name("ai_prompt"), x.conv, x.agent, x.seq, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_change& x) {
+  return f(caf::meta::type_name("block_change"), x.block, x.contact, x.org, x.by, x.at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ai_config_put& x) {
+  return f(caf::meta::type_name("ai_config_put"), x.user, x.match, x.reply, x.fallback,
+           x.delay_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, due_snoozes& x) {
+  return f(caf::meta::type_name("due_snoozes"), x.failed, x.convs);
 }
 
 template <class Inspector>
@@ -435,7 +506,23 @@ typename Inspector::result_type inspect(Inspector& f, reply_ref& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, system_event& x) {
-  return f(caf::meta::type_name("system_event"), x.event, x.by);
+  parley::optional_field<std::string> assignee{x.assignee};
+  parley::optional_field<std::string> team{x.team};
+  parley::optional_field<std::string> from{x.from};
+  parley::optional_field<std::string> note{x.note};
+  parley::optional_field<std::int64_t> until{x.until};
+  return f(caf::meta::type_name("system_event"), x.event, x.by, assignee, team, from,
+           note, until, x.handoff);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, support_info& x) {
+  parley::optional_field<std::string> assignee{x.assignee};
+  parley::optional_field<std::string> team{x.team};
+  parley::optional_field<std::int64_t> snoozed_until{x.snoozed_until};
+  parley::optional_field<std::int64_t> last_contact_ts{x.last_contact_ts};
+  return f(caf::meta::type_name("support_info"), x.contact, x.status, assignee, team,
+           snoozed_until, last_contact_ts, x.unreplied);
 }
 
 template <class Inspector>
@@ -452,9 +539,10 @@ typename Inspector::result_type inspect(Inspector& f, conversation& x) {
   parley::optional_field<std::string> subject{x.subject};
   parley::optional_field<std::string> peer_org{x.peer_org};
   parley::optional_field<std::string> ended_by{x.ended_by};
+  parley::optional_field<support_info> support{x.support};
   return f(caf::meta::type_name("conversation"), x.id, x.kind, x.org, company, subject,
            x.participants, x.created_by, x.created_at, x.last_seq, x.last_ts, peer_org,
-           ended_by, x.ended_at);
+           ended_by, x.ended_at, support);
 }
 
 template <class Inspector>

@@ -126,6 +126,9 @@ struct create_request {
   std::string create_cid;      // empty: none
   bool has_first = false;
   protocol::message first; // seq 1 when has_first
+  /// A support conversation the database already holds: the registry loads it
+  /// rather than creating it (the answer is `existing: true`).
+  bool existing = false;
 };
 
 /// What the persistence actor is asked to make durable for one conversation.
@@ -136,6 +139,8 @@ struct write_request {
   protocol::conversation conversation; // when create
   std::string create_cid;
   std::vector<protocol::message> messages;
+  /// A support conversation's state after these messages (written with them).
+  std::optional<protocol::support_info> support;
 };
 
 enum class write_status : std::uint8_t {
@@ -170,6 +175,70 @@ struct reply_target {
   bool internal = false;
   std::string author;
   std::string preview;
+};
+
+/// support.* ops (PROTOCOL.md section 9) on one support conversation.
+struct support_request {
+  enum op_kind : std::uint8_t { assign, takeover, close, snooze, unsnooze };
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string user;
+  std::uint8_t op = assign;
+  std::optional<std::string> assignee; // assign (nullopt: none)
+  std::optional<std::string> team;     // assign (nullopt: none)
+  std::optional<std::string> note;     // close
+  std::int64_t until = 0;              // snooze
+};
+
+/// From the snooze scheduler: the conversation's snooze may be due.
+struct wake_request {
+  std::uint64_t rid = 0;
+  std::string conv;
+};
+
+/// What an AI agent asks of the support conversation it answers. The conversation
+/// decides: a reply or handoff from an agent that is no longer the assignee (a
+/// takeover, a reassignment) is refused and never stored.
+struct ai_action {
+  enum kind_t : std::uint8_t { typing_start, typing_stop, reply, handoff };
+  std::uint64_t rid = 0;
+  std::string conv;
+  std::string agent; // the ai user
+  std::uint8_t kind = typing_start;
+  std::uint64_t prompt_seq = 0; // the contact message answered (reply cid)
+  std::string body;             // reply only
+};
+
+/// To an AI agent: a contact's committed message in a conversation assigned to it.
+struct ai_prompt {
+  std::string conv;
+  std::string agent;
+  std::uint64_t seq = 0;
+  std::string body;
+};
+
+/// A blocked-contacts change (contact.block / contact.unblock) for the database.
+struct block_change {
+  bool block = true;
+  std::string contact;
+  std::string org;
+  std::string by;
+  std::int64_t at = 0;
+};
+
+/// An `ai` user's responder configuration to store (admin.ai.put).
+struct ai_config_put {
+  std::string user;
+  std::vector<std::vector<std::string>> match; // per rule
+  std::vector<std::string> reply;              // per rule
+  std::string fallback;
+  std::int64_t delay_ms = 0;
+};
+
+/// The snooze scheduler's walk: conversations due to wake.
+struct due_snoozes {
+  bool failed = false;
+  std::vector<std::string> convs;
 };
 
 } // namespace parley

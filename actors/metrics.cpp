@@ -71,6 +71,11 @@ std::string metrics::render() const {
   counter("parley_commits_total", "Group-commit transactions.", commits.load());
   counter("parley_commit_failures_total", "Group-commit transactions that failed.",
           commit_failures.load());
+  counter("parley_ai_replies_refused_total",
+          "AI agent replies refused after a takeover or reassignment (never stored).",
+          ai_refused.load());
+  counter("parley_snoozes_woken_total", "Snoozed conversations woken by the scheduler.",
+          snoozes_woken.load());
   counter("parley_fanout_deliveries_total",
           "Live message pushes queued to subscriptions.", fanout_deliveries.load());
   gauge("parley_conversations_active", "Conversation actors alive on this node.",

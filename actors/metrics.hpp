@@ -34,6 +34,11 @@ struct metrics {
   std::atomic<std::uint64_t> messages_committed{0};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commit_failures{0};
+  /// AI agent replies refused because the conversation was taken over or
+  /// reassigned meanwhile (never stored).
+  std::atomic<std::uint64_t> ai_refused{0};
+  /// Snoozed conversations woken by the scheduler.
+  std::atomic<std::uint64_t> snoozes_woken{0};
   std::atomic<std::uint64_t> fanout_deliveries{0};
   std::atomic<std::uint64_t> conversations_active{0};
   std::atomic<std::uint64_t> slow_consumer_closes{0};

@@ -48,6 +48,7 @@ storage::write_batch make_batch(std::vector<commit_policy<pending_write>::item>&
                                                    ? std::nullopt
                                                    : std::optional{r.create_cid}});
     std::move(r.messages.begin(), r.messages.end(), std::back_inserter(batch.messages));
+    if (r.support) batch.supports.push_back({r.conv, *r.support});
   }
   return batch;
 }

@@ -1,5 +1,6 @@
 #include "actors/registry.hpp"
 
+#include "actors/ai_agent.hpp"
 #include "actors/conversation.hpp"
 
 namespace parley {
@@ -32,6 +33,9 @@ registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
   self->state.svc = std::move(svc);
   self->state.svc.registry = caf::actor_cast<registry_actor>(self);
+  // The AI agents answer through the registry, and every conversation placed here
+  // hands prompts to them: the registry starts them (unless a test brought its own).
+  if (!self->state.svc.ai) self->state.svc.ai = self->spawn(ai_hub, self->state.svc);
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.by_addr.find(dm.source);
@@ -45,6 +49,7 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
     // registry down), so the registry stops them itself when it is stopped.
     for (auto& [id, e] : self->state.convs)
       self->send_exit(e.handle, msg.reason);
+    self->send_exit(self->state.svc.ai, msg.reason);
     self->quit(msg.reason);
   });
   return {
@@ -78,6 +83,15 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
       [=](end_atom a, end_request& r) -> caf::delegated<frame> {
         return forward(self, a, r);
       },
+      [=](support_atom a, support_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](wake_atom a, wake_request& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
+      [=](ai_atom a, ai_action& r) -> caf::delegated<frame> {
+        return forward(self, a, r);
+      },
       [=](recheck_atom) {
         // Rights may have changed for anyone: every live conversation re-checks its
         // subscriptions (those not live have none).
@@ -86,7 +100,7 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
       },
       [=](create_atom a, create_request& r) -> caf::delegated<frame> {
         auto conv = r.conv.id;
-        auto& e = place(self, conv, true);
+        auto& e = place(self, conv, !r.existing);
         ++e.delegated;
         return self->delegate(e.handle, a, std::move(r));
       },

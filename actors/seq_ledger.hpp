@@ -51,6 +51,8 @@ public:
 
   std::uint64_t last_committed() const { return last_committed_; }
   std::uint64_t next_seq() const { return next_seq_; }
+  /// The newest timestamp assigned (a new message gets at least this).
+  std::int64_t last_ts() const { return last_ts_; }
   std::uint64_t epoch() const { return epoch_; }
   bool idle() const { return in_flight_.empty(); }
   std::size_t in_flight() const { return in_flight_.size(); }

@@ -64,6 +64,7 @@ struct services {
   registry_actor registry;
   presence_actor presence;
   blob_pool blobs; // attachments (actors/blob_store.hpp)
+  ai_hub_actor ai; // the AI agents of support conversations (actors/ai_agent.hpp)
 };
 
 /// Milliseconds since the Unix epoch.

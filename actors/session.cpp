@@ -50,6 +50,14 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"blocks.list", op_blocks_list},
       {"blocks.remove", op_blocks_remove},
       {"conv.end", op_conv_end},
+      {"support.assign", op_support_assign},
+      {"support.takeover", op_support_takeover},
+      {"support.close", op_support_close},
+      {"support.snooze", op_support_snooze},
+      {"support.unsnooze", op_support_unsnooze},
+      {"contact.block", op_contact_block},
+      {"contact.unblock", op_contact_unblock},
+      {"admin.ai.put", op_admin_ai_put},
   };
   return table;
 }

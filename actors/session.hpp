@@ -70,6 +70,14 @@ void ask_conversation(session_self self, Atom atom, Request req) {
             });
 }
 
+/// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).
+bool require_user(session_self self, std::uint64_t rid);
+
+/// Reads the `conv` argument. A string that is no conversation id cannot name a
+/// readable conversation: `not_found`, like any conversation the caller cannot see.
+std::optional<std::string> conv_arg(session_self self, protocol::args& a,
+                                    std::uint64_t rid);
+
 /// Why `user` may not hold `companies` as favourites, if it may not.
 std::optional<std::string> favorites_problem(const directory& dir,
                                              const protocol::user_info& user,
@@ -118,5 +126,18 @@ void op_invite_list(session_self self, const protocol::request& req, std::uint64
 void op_blocks_list(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_blocks_remove(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_end(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_support_assign(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_support_takeover(session_self self, const protocol::request& req,
+                         std::uint64_t rid);
+void op_support_close(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_support_snooze(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_support_unsnooze(session_self self, const protocol::request& req,
+                         std::uint64_t rid);
+void op_contact_block(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_contact_unblock(session_self self, const protocol::request& req,
+                        std::uint64_t rid);
+void op_admin_ai_put(session_self self, const protocol::request& req, std::uint64_t rid);
 
 } // namespace parley

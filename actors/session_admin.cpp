@@ -4,6 +4,7 @@
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
 
+#include "actors/ai_rules.hpp"
 #include "actors/invite_rules.hpp"
 #include "protocol/limits.hpp"
 
@@ -290,6 +291,93 @@ void favorites_set_now(session_self self, const protocol::request& req,
   apply_favorites(self, rid, std::move(change), [self] { admin_done(self); });
 }
 
+/// Reads `rules: [{match: [str], reply: str}]` (shapes only; ai_rules::validate
+/// checks the contents).
+std::vector<ai_rules::rule> read_ai_rules(const msgpack::object* o, protocol::args& a) {
+  std::vector<ai_rules::rule> rules;
+  if (!o) return rules;
+  if (o->type != msgpack::type::ARRAY || o->via.array.size > ai_rules::max_rules) {
+    a.fail("'rules' must be a list of at most " + std::to_string(ai_rules::max_rules) +
+           " rules");
+    return rules;
+  }
+  auto text = [](const msgpack::object& x) {
+    return std::string{x.via.str.ptr, x.via.str.size};
+  };
+  for (std::uint32_t i = 0; i < o->via.array.size && a.ok(); ++i) {
+    const auto& r = o->via.array.ptr[i];
+    auto where = "rule " + std::to_string(i) + ": ";
+    auto match = protocol::find_in_map(r, "match");
+    auto reply = protocol::find_in_map(r, "reply");
+    if (r.type != msgpack::type::MAP || !match || match->type != msgpack::type::ARRAY ||
+        match->via.array.size > ai_rules::max_match_entries || !reply ||
+        reply->type != msgpack::type::STR) {
+      a.fail(where + "must be {match: [words] (at most " +
+             std::to_string(ai_rules::max_match_entries) + "), reply: text}");
+      break;
+    }
+    ai_rules::rule rule;
+    for (std::uint32_t k = 0; k < match->via.array.size; ++k) {
+      const auto& m = match->via.array.ptr[k];
+      if (m.type != msgpack::type::STR) {
+        a.fail(where + "match entries must be strings");
+        break;
+      }
+      rule.match.push_back(text(m));
+    }
+    rule.reply = text(*reply);
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+void ai_put_now(session_self self, const protocol::request& req, std::uint64_t rid) {
+  protocol::args a{req};
+  auto user = std::string{a.id("user")};
+  ai_rules::config cfg;
+  cfg.rules = read_ai_rules(req.find("rules"), a);
+  if (auto f = a.opt_str("fallback", 0, ai_rules::max_reply_bytes + 1))
+    cfg.fallback = std::string{*f};
+  cfg.delay_ms = a.opt_int("delay_ms").value_or(ai_rules::default_delay_ms);
+  auto dir = self->state.svc.dir;
+  if (a.ok()) {
+    auto u = dir->user(user);
+    if (!u || u->kind != protocol::user_kind::ai)
+      a.fail("unknown ai user '" + user + "'");
+    else if (auto problem = ai_rules::validate(cfg))
+      a.fail(*problem);
+  }
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return admin_done(self);
+  }
+  ai_config_put put;
+  put.user = user;
+  for (const auto& r : cfg.rules) {
+    put.match.push_back(r.match);
+    put.reply.push_back(r.reply);
+  }
+  put.fallback = cfg.fallback;
+  put.delay_ms = cfg.delay_ms;
+  auto& st = self->state;
+  self->request(st.svc.db.any(), st.svc.config->request_timeout, ai_atom_v,
+                std::move(put))
+      .then(
+          [=](const db_ack& ack) mutable {
+            if (ack.ok) {
+              dir->put_ai_agent(user, std::move(cfg));
+              send_frame(self, reply_ok(rid));
+            } else {
+              send_error(self, rid, error_code::unavailable, "storage unavailable");
+            }
+            admin_done(self);
+          },
+          [=](const caf::error&) {
+            send_error(self, rid, error_code::unavailable, "storage unavailable");
+            admin_done(self);
+          });
+}
+
 /// Queues an admin op behind the ones still running (the request copy shares the
 /// decoded frame).
 void enqueue_admin(session_self self, const protocol::request& req, std::uint64_t rid,
@@ -322,6 +410,10 @@ void op_admin_team_put(session_self self, const protocol::request& req,
 void op_admin_favorites_set(session_self self, const protocol::request& req,
                             std::uint64_t rid) {
   enqueue_admin(self, req, rid, favorites_set_now);
+}
+
+void op_admin_ai_put(session_self self, const protocol::request& req, std::uint64_t rid) {
+  enqueue_admin(self, req, rid, ai_put_now);
 }
 
 } // namespace parley

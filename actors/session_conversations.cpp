@@ -19,29 +19,6 @@ namespace {
 using protocol::error_code;
 namespace limits = protocol::limits;
 
-/// Conversation ops act as a provisioned user; a pure service token cannot.
-bool require_user(session_self self, std::uint64_t rid) {
-  if (self->state.is_user) return true;
-  send_error(self, rid, error_code::forbidden, "a service token cannot act as a user");
-  return false;
-}
-
-/// Reads the `conv` argument. A string that is no conversation id cannot name a
-/// readable conversation: `not_found`, like any conversation the caller cannot see.
-std::optional<std::string> conv_arg(session_self self, protocol::args& a,
-                                    std::uint64_t rid) {
-  auto conv = a.str("conv", 1, limits::max_id_bytes);
-  if (!a.ok()) {
-    send_error(self, rid, error_code::bad_request, a.error());
-    return std::nullopt;
-  }
-  if (!valid_conversation_id(conv)) {
-    send_frame(self, reply_not_found(*self->state.svc.stats, rid));
-    return std::nullopt;
-  }
-  return std::string{conv};
-}
-
 /// The fields shared by msg.send and conv.create's `first`. Returns false after
 /// answering when the body is too large (`too_large`, not `bad_request`).
 bool read_message_fields(session_self self, protocol::args& a, const msgpack::object& map,
@@ -86,7 +63,88 @@ bool reply_is_ok(const frame& f) {
   return ok && ok->type == msgpack::type::BOOLEAN && ok->via.boolean;
 }
 
+/// Why `me` may not open a support conversation with `participants` (the others
+/// named in conv.create), if it may not: contacts write to their org's alias, 1:1;
+/// the alias never opens one with itself (echo prevention).
+std::optional<protocol::failure>
+support_create_problem(const directory& dir, const protocol::user_info& me,
+                       const std::vector<std::string>& participants) {
+  auto org = dir.org(me.org);
+  if (!org || !org->alias)
+    return protocol::failure{error_code::bad_request,
+                             "this organisation has no support alias"};
+  if (me.id == *org->alias)
+    return protocol::failure{error_code::bad_request,
+                             "the alias cannot open a conversation with itself"};
+  if (me.kind != protocol::user_kind::contact)
+    return protocol::failure{error_code::forbidden,
+                             "only contacts open support conversations"};
+  bool only_alias = !participants.empty();
+  for (const auto& p : participants)
+    if (p != *org->alias && p != me.id) only_alias = false;
+  if (!only_alias)
+    return protocol::failure{error_code::bad_request,
+                             "a support conversation is between a contact and the "
+                             "org's alias: participants must be [\"" +
+                                 *org->alias + "\"]"};
+  return std::nullopt;
+}
+
+/// conv.create {kind: support}: the contact's one conversation, with an id derived
+/// from (org, contact). When the database holds it already, the registry loads it
+/// and the answer is `existing: true` (a `first` message is sent into it).
+void create_support(session_self self, create_request cr) {
+  auto& st = self->state;
+  auto& conv = cr.conv;
+  conv.id = support_conversation_id(conv.org, conv.created_by);
+  if (cr.has_first) cr.first.conv = conv.id;
+  protocol::support_info s;
+  s.contact = conv.created_by;
+  s.status = "open";
+  if (cr.has_first) s.last_contact_ts = conv.created_at;
+  s.unreplied = cr.has_first;
+  conv.support = std::move(s);
+  cr.create_cid.clear(); // the id itself makes a retried create find its conversation
+  auto rid = cr.rid;
+  if (cr.has_first && st.svc.dir->contact_blocked(conv.created_by))
+    return send_error(self, rid, error_code::blocked,
+                      "you cannot write to this organisation");
+  self->request(st.svc.db.any(), st.svc.config->request_timeout, support_atom_v, conv.org,
+                conv.created_by)
+      .then(
+          [=](const created_lookup& found) mutable {
+            if (found.failed)
+              return send_error(self, rid, error_code::unavailable,
+                                "storage unavailable");
+            cr.existing = !found.conv.empty();
+            ask_conversation(self, create_atom_v, std::move(cr));
+          },
+          [=](const caf::error&) {
+            send_error(self, rid, error_code::unavailable, "storage unavailable");
+          });
+}
+
 } // namespace
+
+bool require_user(session_self self, std::uint64_t rid) {
+  if (self->state.is_user) return true;
+  send_error(self, rid, error_code::forbidden, "a service token cannot act as a user");
+  return false;
+}
+
+std::optional<std::string> conv_arg(session_self self, protocol::args& a,
+                                    std::uint64_t rid) {
+  auto conv = a.str("conv", 1, limits::max_id_bytes);
+  if (!a.ok()) {
+    send_error(self, rid, error_code::bad_request, a.error());
+    return std::nullopt;
+  }
+  if (!valid_conversation_id(conv)) {
+    send_frame(self, reply_not_found(*self->state.svc.stats, rid));
+    return std::nullopt;
+  }
+  return std::string{conv};
+}
 
 void op_conv_create(session_self self, const protocol::request& req, std::uint64_t rid) {
   if (!require_user(self, rid)) return;
@@ -102,9 +160,6 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   auto kind = protocol::parse_conv_kind(kind_name);
   if (!kind)
     return send_error(self, rid, error_code::bad_request, "unknown conversation kind");
-  if (*kind == protocol::conv_kind::support)
-    return send_error(self, rid, error_code::bad_request,
-                      "support conversations are not available on this server yet");
   bool tied =
       *kind == protocol::conv_kind::company || *kind == protocol::conv_kind::confidential;
   if (tied && !company)
@@ -117,6 +172,10 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   auto me = dir.user(st.subject);
   if (!me)
     return send_error(self, rid, error_code::unauthenticated, "user no longer exists");
+  if (*kind == protocol::conv_kind::support) {
+    if (auto problem = support_create_problem(dir, *me, participants))
+      return send_error(self, rid, problem->code, problem->message);
+  }
   if (company) {
     auto c = dir.company(std::string{*company});
     if (!c || c->org != me->org)
@@ -142,6 +201,8 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
       conv.participants.push_back(std::move(p));
   for (const auto& p : conv.participants) {
     auto u = dir.user(p);
+    // The org's alias may be provisioned after its support conversations start.
+    if (!u && conv.kind == protocol::conv_kind::support) continue;
     auto verdict = u ? visibility::may_participate(*u, conv.kind, conv.org,
                                                    conv.company.value_or(""))
                      : visibility::membership::other_org;
@@ -183,8 +244,14 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
     m.ts = conv.created_at;
     m.author = me->id;
     m.cid = first_cid ? std::string{*first_cid} : (cid ? std::string{*cid} : conv.id);
+    // A contact's support conversation outlives one create: without a cid, each
+    // create's first message is a new message.
+    if (conv.kind == protocol::conv_kind::support && !first_cid && !cid)
+      m.cid = new_conversation_id();
     conv.last_seq = 1;
   }
+  if (conv.kind == protocol::conv_kind::support)
+    return create_support(self, std::move(cr));
   if (cr.create_cid.empty()) return ask_conversation(self, create_atom_v, std::move(cr));
   // A retried create (same creator, same cid) answers with the conversation the
   // first attempt made.

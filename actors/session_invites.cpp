@@ -23,12 +23,6 @@ constexpr std::uint64_t invite_list_limit = 200;
 /// Longest accepted email address (RFC 5321 path limit, generously).
 constexpr std::size_t max_email_bytes = 320;
 
-bool require_user(session_self self, std::uint64_t rid) {
-  if (self->state.is_user) return true;
-  send_error(self, rid, error_code::forbidden, "a service token cannot act as a user");
-  return false;
-}
-
 /// A new random invitation id: `i` + 26 characters of a-z2-7, like conversation ids.
 std::string new_invitation_id() {
   static thread_local std::mt19937_64 rng{std::random_device{}() ^

@@ -16,6 +16,7 @@
 #include "actors/persistence.hpp"
 #include "actors/presence.hpp"
 #include "actors/registry.hpp"
+#include "actors/snooze_scheduler.hpp"
 #include "net/server.hpp"
 #include "protocol/jwt.hpp"
 #include "server/embedded_postgres.hpp"
@@ -155,11 +156,13 @@ int serve(const options& opts) {
   svc.blobs = blob_pool{blob_stores};
   svc.presence = sys.spawn(presence);
   svc.registry = sys.spawn(registry, svc);
+  auto snoozes = sys.spawn(snooze_scheduler, svc);
   auto healthy = std::make_shared<std::atomic<bool>>(true);
   auto health =
       sys.spawn(health_monitor, svc.db, healthy, std::chrono::milliseconds{1000});
   defer stop_actors{[&] {
     caf::anon_send_exit(health, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(snoozes, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.registry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.presence, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc.writer, caf::exit_reason::user_shutdown);

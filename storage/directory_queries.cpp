@@ -207,6 +207,12 @@ db_result<directory_snapshot> load_directory(pg::connection& db) {
   s.companies = std::move(*companies.value);
   s.teams = std::move(*teams.value);
   s.favorites = std::move(*favorites.value);
+  auto blocks = load_contact_blocks(db);
+  if (!blocks.ok()) return db_result<directory_snapshot>::failure(blocks.error);
+  s.blocked_contacts = std::move(*blocks.value);
+  auto agents = load_ai_agents(db);
+  if (!agents.ok()) return db_result<directory_snapshot>::failure(agents.error);
+  s.ai_agents = std::move(*agents.value);
   return db_result<directory_snapshot>::success(std::move(s));
 }
 

@@ -6,6 +6,7 @@
 #include "protocol/types.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
+#include "storage/support_queries.hpp"
 
 // SQL for the directory: organisations, users, companies, teams and favourites
 // (PROTOCOL.md section 4).
@@ -42,6 +43,8 @@ struct directory_snapshot {
   std::vector<protocol::company_info> companies;
   std::vector<protocol::team_info> teams;
   std::vector<favorite_set> favorites;
+  std::vector<contact_block> blocked_contacts; // migration 008
+  std::vector<ai_agent_row> ai_agents;
 };
 
 /// Reads the whole directory (at start).

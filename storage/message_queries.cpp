@@ -103,15 +103,19 @@ constexpr pg::statement select_created{
 
 // Columns 12-13: the system event (migration 006). Column 14: the message's
 // attachments flattened to [blob, name, size, type, ...] in order (migration 007);
-// an index probe that finds nothing for most messages.
+// an index probe that finds nothing for most messages. Columns 15-20: a support
+// system message's details (migration 008).
 #define PARLEY_MESSAGE_COLUMNS                                                           \
   "m.conv, m.seq, m.ts, m.author, m.cid, m.body, m.format, m.reply_to, m.mentions,"      \
   " m.internal, r.author, r.body, m.system_event, m.system_by,"                          \
   " ARRAY(SELECT u.e FROM message_attachments a,"                                        \
   "       unnest(ARRAY[a.blob, a.name, a.size::text, a.type]) WITH ORDINALITY u(e, k)"   \
-  "       WHERE a.conv = m.conv AND a.seq = m.seq ORDER BY a.pos, u.k)"
+  "       WHERE a.conv = m.conv AND a.seq = m.seq ORDER BY a.pos, u.k),"                 \
+  " s.assignee, s.team, s.from_user, s.note, s.until, s.handoff"
 #define PARLEY_MESSAGE_FROM                                                              \
-  " FROM messages m LEFT JOIN messages r ON r.conv = m.conv AND r.seq = m.reply_to"
+  " FROM messages m LEFT JOIN messages r ON r.conv = m.conv AND r.seq = m.reply_to"      \
+  " LEFT JOIN support_events s ON m.system_event IS NOT NULL AND s.conv = m.conv"        \
+  "                           AND s.seq = m.seq"
 
 constexpr pg::statement select_before{
     "select_before", "SELECT " PARLEY_MESSAGE_COLUMNS PARLEY_MESSAGE_FROM
@@ -159,6 +163,15 @@ protocol::message read_message(const pg::result& r, int i) {
     m.system.emplace();
     m.system->event = r.str(i, 12);
     m.system->by = r.str(i, 13);
+    if (!r.null(i, 20)) {
+      auto& e = *m.system;
+      e.assignee = r.opt_str(i, 15);
+      e.team = r.opt_str(i, 16);
+      e.from = r.opt_str(i, 17);
+      e.note = r.opt_str(i, 18);
+      if (!r.null(i, 19)) e.until = r.i64(i, 19);
+      e.handoff = r.boolean(i, 20);
+    }
   }
   auto atts = r.str_array(i, 14);
   for (std::size_t k = 0; k + 3 < atts.size(); k += 4) {
@@ -262,8 +275,12 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
       a_type.push_back(a.type);
     }
   }
+  // Attachments and support state join the statement's transaction; the common
+  // batch (plain messages) stays one statement without BEGIN/COMMIT.
+  bool support_details =
+      std::any_of(batch.messages.begin(), batch.messages.end(), has_support_details);
   std::optional<pg::transaction> tx;
-  if (!a_conv.empty()) {
+  if (!a_conv.empty() || !batch.supports.empty() || support_details) {
     tx.emplace(db);
     if (!tx->begun()) return db_result<bool>::failure(db.error());
   }
@@ -298,11 +315,16 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
                                       pg::text_array_nullable(b_ended_by)});
   if (!r.ok()) return failed<bool>(r);
   if (tx) {
-    auto a = db.exec(insert_attachments_stmt,
-                     {pg::text_array(a_conv), pg::int_array(a_seq), pg::int_array(a_pos),
-                      pg::text_array(a_blob), pg::text_array(a_name),
-                      pg::int_array(a_size), pg::text_array(a_type)});
-    if (!a.ok()) return failed<bool>(a);
+    if (!a_conv.empty()) {
+      auto a =
+          db.exec(insert_attachments_stmt,
+                  {pg::text_array(a_conv), pg::int_array(a_seq), pg::int_array(a_pos),
+                   pg::text_array(a_blob), pg::text_array(a_name), pg::int_array(a_size),
+                   pg::text_array(a_type)});
+      if (!a.ok()) return failed<bool>(a);
+    }
+    auto s = write_support(db, batch.supports, batch.messages);
+    if (!s.ok()) return s;
     auto c = tx->commit();
     if (!c.ok()) return failed<bool>(c);
   }

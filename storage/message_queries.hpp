@@ -8,6 +8,7 @@
 #include "protocol/types.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
+#include "storage/support_queries.hpp"
 
 // SQL for conversations and messages: the group-commit write and the reads the
 // conversation actor and history need.
@@ -33,6 +34,8 @@ struct new_conversation {
 struct write_batch {
   std::vector<new_conversation> creates;
   std::vector<protocol::message> messages;
+  /// Support conversations' state after this batch (migration 008).
+  std::vector<support_update> supports;
   bool empty() const { return creates.empty() && messages.empty(); }
 };
 

@@ -69,6 +69,12 @@ db_actor::behavior_type scripted_db(db_actor::pointer, conversation_snapshot sna
       [](members_atom, const members_write&) { return db_ack{}; },
       [](list_atom, const list_request&) { return conversation_page{}; },
       [](invite_atom, const invite_request&) { return invite_result{}; },
+      [](support_atom, const std::string&, const std::string&) {
+        return created_lookup{};
+      },
+      [](block_atom, const block_change&) { return db_ack{}; },
+      [](ai_atom, const ai_config_put&) { return db_ack{}; },
+      [](wake_atom, std::int64_t) { return due_snoozes{}; },
       [](ping_atom) { return true; },
   };
 }
