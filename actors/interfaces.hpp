@@ -215,6 +215,8 @@ using db_actor = caf::typed_actor<
     caf::replies_to<list_atom, list_request>::with<conversation_page>,
     // Invitations and block lists (section 8).
     caf::replies_to<invite_atom, invite_request>::with<invite_result>,
+    // Full-text search (section 10).
+    caf::replies_to<search_atom, search_request>::with<search_result>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 

@@ -118,5 +118,7 @@ void op_invite_list(session_self self, const protocol::request& req, std::uint64
 void op_blocks_list(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_blocks_remove(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_end(session_self self, const protocol::request& req, std::uint64_t rid);
+// Full-text search (session_search.cpp).
+void op_search(session_self self, const protocol::request& req, std::uint64_t rid);
 
 } // namespace parley
