@@ -318,6 +318,19 @@ TEST_F(search, snippets_and_newest_first) {
   EXPECT_NE(longest.find(std::string{mark_start} + "invoice" + mark_stop),
             std::string::npos);
   EXPECT_LT(longest.size(), 400u);
+  // The markers in a snippet are the server's only: a body's own STX/ETX are left
+  // out.
+  auto forged =
+      say(*alice, two,
+          std::string{"forged "} + mark_start + "walrus" + mark_stop + " marker");
+  auto walrus = find(*alice, "walrus").list("hits");
+  ASSERT_EQ(walrus.size(), 1u);
+  EXPECT_EQ(walrus[0].uint("seq"), forged);
+  EXPECT_EQ(walrus[0].str("snippet"),
+            std::string{"forged "} + mark_start + "walrus" + mark_stop + " marker");
+  EXPECT_EQ(hits_of(find(*alice, "forged")).size(), 1u);
+  EXPECT_EQ(find(*alice, "forged").list("hits")[0].str("snippet"),
+            std::string{mark_start} + "forged" + mark_stop + " walrus marker");
   // Phrases and exclusions (websearch syntax), and several words (all must occur).
   EXPECT_EQ(hits_of(find(*alice, "\"invoice for march\"")), (hit_list{{one, 1}}));
   EXPECT_EQ(hits_of(find(*alice, "invoice -late -long")), (hit_list{{one, 1}}));
