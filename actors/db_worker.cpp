@@ -249,6 +249,14 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         if (r.ok()) out.convs = std::move(*r.value);
         return out;
       },
+      [=](search_atom, const search_request& q) {
+        // Read only: retried once on a connection that broke.
+        auto& db = *self->state.db;
+        if (!db.ok()) db.reset();
+        auto r = run_search_request(db, q);
+        if (r.failed && !db.ok() && db.reset()) r = run_search_request(db, q);
+        return r;
+      },
       [=](ping_atom) {
         auto r = with_retry(self, [&](auto& db) {
           auto res = db.exec("SELECT 1");

@@ -227,6 +227,8 @@ using db_actor = caf::typed_actor<
     caf::replies_to<block_atom, block_change>::with<db_ack>,
     caf::replies_to<ai_atom, ai_config_put>::with<db_ack>,
     caf::replies_to<wake_atom, std::int64_t>::with<due_snoozes>,
+    // Full-text search (section 10).
+    caf::replies_to<search_atom, search_request>::with<search_result>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 

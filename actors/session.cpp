@@ -58,6 +58,7 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"contact.block", op_contact_block},
       {"contact.unblock", op_contact_unblock},
       {"admin.ai.put", op_admin_ai_put},
+      {"search", op_search},
   };
   return table;
 }

@@ -139,5 +139,7 @@ void op_contact_block(session_self self, const protocol::request& req, std::uint
 void op_contact_unblock(session_self self, const protocol::request& req,
                         std::uint64_t rid);
 void op_admin_ai_put(session_self self, const protocol::request& req, std::uint64_t rid);
+// Full-text search (session_search.cpp).
+void op_search(session_self self, const protocol::request& req, std::uint64_t rid);
 
 } // namespace parley

@@ -17,6 +17,7 @@
 #include "actors/frame.hpp"
 #include "actors/invite_messages.hpp"
 #include "actors/messages.hpp"
+#include "actors/search_messages.hpp"
 #include "protocol/types.hpp"
 
 namespace parley {
@@ -76,6 +77,8 @@ CAF_ADD_TYPE_ID(parley, (parley::blob_grant))
 CAF_ADD_TYPE_ID(parley, (parley::blob_bytes))
 CAF_ADD_TYPE_ID(parley, (parley::blob_claim))
 CAF_ADD_TYPE_ID(parley, (parley::blob_claim_result))
+CAF_ADD_TYPE_ID(parley, (parley::search_request))
+CAF_ADD_TYPE_ID(parley, (parley::search_result))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
@@ -133,5 +136,6 @@ CAF_ADD_ATOM(parley, parley, ai_prompt_atom, "aiprompt")
 CAF_ADD_ATOM(parley, parley, ai_due_atom, "aidue")
 CAF_ADD_ATOM(parley, parley, block_atom, "block")
 CAF_ADD_ATOM(parley, parley, snooze_tick_atom, "snoozetick")
+CAF_ADD_ATOM(parley, parley, search_atom, "search")
 
 CAF_END_TYPE_ID_BLOCK(parley)

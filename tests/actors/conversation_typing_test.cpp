@@ -75,6 +75,7 @@ db_actor::behavior_type scripted_db(db_actor::pointer, conversation_snapshot sna
       [](block_atom, const block_change&) { return db_ack{}; },
       [](ai_atom, const ai_config_put&) { return db_ack{}; },
       [](wake_atom, std::int64_t) { return due_snoozes{}; },
+      [](search_atom, const search_request&) { return search_result{}; },
       [](ping_atom) { return true; },
   };
 }
