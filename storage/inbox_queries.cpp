@@ -1,0 +1,143 @@
+#include "storage/inbox_queries.hpp"
+
+#include <unordered_map>
+
+#include "storage/rows.hpp"
+
+namespace parley::storage {
+
+namespace {
+
+constexpr pg::statement select_inbox_participants{
+    "select_inbox_participants",
+    "SELECT conv, user_id FROM participants WHERE conv = ANY($1::text[])"
+    " ORDER BY added_at, user_id"};
+
+/// The statement of one query shape, assembled from fixed fragments; every value is
+/// a parameter. Not a prepared statement: each call is planned with its values, so
+/// the planner sees the view's selectivity and the cursor's bounds (a generic plan
+/// would turn the optional conditions into filters over a whole walk).
+class builder {
+public:
+  std::string sql;
+  std::vector<pg::param> params;
+
+  /// Adds a parameter; returns its placeholder.
+  std::string param(std::string value, const char* cast) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size()) + "::" + cast;
+  }
+};
+
+/// The sort key of one walk: a column and its direction.
+struct walk {
+  const char* key;   // "c.last_ts", "c.last_contact_ts" or nullptr (id only)
+  bool descending;   // key descending (ids always ascending)
+  const char* which; // the part's own condition ("" : none)
+  int part;          // the part's place in the order
+};
+
+/// The conditions every walk shares: org, kind, view and filters.
+std::string common_conditions(builder& b, const inbox_query& q, const std::string& org) {
+  std::string w = " WHERE c.org = " + org + " AND c.kind = 'support'";
+  switch (q.view) {
+  case inbox_view::all:
+  case inbox_view::blocked:
+    break;
+  case inbox_view::mine:
+    w += " AND c.assignee = " + b.param(q.viewer, "text");
+    break;
+  case inbox_view::unassigned:
+    w += " AND c.assignee IS NULL";
+    break;
+  case inbox_view::team:
+    w += " AND c.team = " + b.param(q.team, "text");
+    break;
+  }
+  w += q.view == inbox_view::blocked ? " AND EXISTS" : " AND NOT EXISTS";
+  w += " (SELECT 1 FROM contact_blocks k WHERE k.contact = c.contact)";
+  if (q.status) w += " AND c.status = " + b.param(*q.status, "text");
+  if (q.unreplied) w += " AND c.unreplied = " + b.param(*q.unreplied ? "t" : "f", "bool");
+  return w;
+}
+
+/// One index walk: the part's rows after the cursor, in order, at most `limit`.
+std::string walk_sql(builder& b, const walk& wk, const std::string& common,
+                     const std::optional<inbox_position>& after, const std::string& lim) {
+  std::string s = "(SELECT c.id, " + std::to_string(wk.part) + " AS part, ";
+  s += wk.key ? std::string{wk.key} : "NULL::bigint";
+  s += " AS key FROM conversations c" + common + wk.which;
+  if (after) {
+    auto id = b.param(after->id, "text");
+    if (!wk.key) {
+      s += " AND c.id > " + id;
+    } else {
+      auto key = b.param(std::to_string(*after->key), "bigint");
+      std::string k{wk.key};
+      // A row comparison is one index bound; descending keys with ascending ids are
+      // bounded by the key and the rows of the cursor's own key filtered by id.
+      if (wk.descending)
+        s += " AND " + k + " <= " + key + " AND (" + k + " < " + key + " OR c.id > " +
+             id + ")";
+      else
+        s += " AND (" + k + ", c.id) > (" + key + ", " + id + ")";
+    }
+  }
+  s += " ORDER BY ";
+  if (wk.key) s += std::string{wk.key} + (wk.descending ? " DESC, " : ", ");
+  s += "c.id LIMIT " + lim + ")";
+  return s;
+}
+
+constexpr const char* waiting_part = " AND c.unreplied AND c.last_contact_ts IS NOT NULL";
+constexpr const char* idle_part = " AND (NOT c.unreplied OR c.last_contact_ts IS NULL)";
+
+} // namespace
+
+db_result<inbox_page> list_inbox(pg::connection& db, const inbox_query& q) {
+  builder b;
+  auto org = b.param(q.org, "text");
+  auto lim = b.param(std::to_string(q.limit + 1), "bigint");
+  auto common = common_conditions(b, q, org);
+  bool descending = q.sort == inbox_sort::newest || q.sort == inbox_sort::shortest;
+  std::string walks;
+  if (q.sort == inbox_sort::newest || q.sort == inbox_sort::oldest) {
+    walks = walk_sql(b, {"c.last_ts", descending, "", 0}, common, q.after, lim);
+  } else {
+    // Waiting conversations first, then the others by id. A cursor without a key
+    // lies among the others: the waiting part is behind it.
+    bool in_idle = q.after && !q.after->key;
+    if (!in_idle)
+      walks = walk_sql(b, {"c.last_contact_ts", descending, waiting_part, 0}, common,
+                       q.after, lim) +
+              " UNION ALL ";
+    std::optional<inbox_position> idle_after;
+    if (in_idle) idle_after = q.after;
+    walks += walk_sql(b, {nullptr, false, idle_part, 1}, common, idle_after, lim);
+  }
+  b.sql = "SELECT " PARLEY_CONVERSATION_COLUMNS " FROM (" + walks +
+          ") p JOIN conversations c ON c.id = p.id ORDER BY p.part, p.key" +
+          (descending ? " DESC" : "") + ", p.id LIMIT " + lim;
+  auto r = db.exec(b.sql, b.params);
+  if (!r.ok()) return failed<inbox_page>(r);
+  inbox_page page;
+  int rows = r.rows();
+  page.more = static_cast<std::uint64_t>(rows) > q.limit;
+  int take = page.more ? static_cast<int>(q.limit) : rows;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, std::size_t> index;
+  for (int i = 0; i < take; ++i) {
+    page.items.push_back(read_conversation(r, i));
+    index[page.items.back().id] = page.items.size() - 1;
+    ids.push_back(page.items.back().id);
+  }
+  if (!ids.empty()) {
+    auto p = db.exec(select_inbox_participants, {pg::text_array(ids)});
+    if (!p.ok()) return failed<inbox_page>(p);
+    for (int i = 0; i < p.rows(); ++i)
+      page.items[index[p.str(i, 0)]].participants.push_back(p.str(i, 1));
+  }
+  return db_result<inbox_page>::success(std::move(page));
+}
+
+} // namespace parley::storage
