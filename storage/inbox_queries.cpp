@@ -35,6 +35,7 @@ struct walk {
   bool descending;   // key descending (ids always ascending)
   const char* which; // the part's own condition ("" : none)
   int part;          // the part's place in the order
+  bool blocked;      // walk blocked_convs instead of conversations
 };
 
 /// The conditions every walk shares: org, kind, view and filters.
@@ -54,10 +55,13 @@ std::string common_conditions(builder& b, const inbox_query& q, const std::strin
     w += " AND c.team = " + b.param(q.team, "text");
     break;
   }
-  w += q.view == inbox_view::blocked ? " AND EXISTS" : " AND NOT EXISTS";
-  w += " (SELECT 1 FROM contact_blocks k WHERE k.contact = c.contact)";
+  // The blocked view reads blocked_convs (see inbox_sql); the others leave blocked
+  // contacts out.
+  if (q.view != inbox_view::blocked)
+    w += " AND NOT EXISTS (SELECT 1 FROM contact_blocks k WHERE k.contact = c.contact)";
   if (q.status) w += " AND c.status = " + b.param(*q.status, "text");
-  if (q.unreplied) w += " AND c.unreplied = " + b.param(*q.unreplied ? "t" : "f", "bool");
+  // Literal, so that the planner matches the partial indexes' predicates.
+  if (q.unreplied) w += *q.unreplied ? " AND c.unreplied" : " AND NOT c.unreplied";
   return w;
 }
 
@@ -66,7 +70,9 @@ std::string walk_sql(builder& b, const walk& wk, const std::string& common,
                      const std::optional<inbox_position>& after, const std::string& lim) {
   std::string s = "(SELECT c.id, " + std::to_string(wk.part) + " AS part, ";
   s += wk.key ? std::string{wk.key} : "NULL::bigint";
-  s += " AS key FROM conversations c" + common + wk.which;
+  s += " AS key FROM ";
+  s += wk.blocked ? "blocked_convs c" : "conversations c";
+  s += common + wk.which;
   if (after) {
     auto id = b.param(after->id, "text");
     if (!wk.key) {
@@ -91,34 +97,59 @@ std::string walk_sql(builder& b, const walk& wk, const std::string& common,
 
 constexpr const char* waiting_part = " AND c.unreplied AND c.last_contact_ts IS NOT NULL";
 constexpr const char* idle_part = " AND (NOT c.unreplied OR c.last_contact_ts IS NULL)";
+// The idle part of an `unreplied: true` query: (almost) never a row, read through
+// its own (almost) empty index instead of a filter over every idle conversation.
+constexpr const char* idle_unreplied_part = " AND c.last_contact_ts IS NULL";
 
 } // namespace
 
-db_result<inbox_page> list_inbox(pg::connection& db, const inbox_query& q) {
+inbox_statement inbox_sql(const inbox_query& q) {
   builder b;
   auto org = b.param(q.org, "text");
   auto lim = b.param(std::to_string(q.limit + 1), "bigint");
   auto common = common_conditions(b, q, org);
   bool descending = q.sort == inbox_sort::newest || q.sort == inbox_sort::shortest;
   std::string walks;
+  bool blocked = q.view == inbox_view::blocked;
   if (q.sort == inbox_sort::newest || q.sort == inbox_sort::oldest) {
-    walks = walk_sql(b, {"c.last_ts", descending, "", 0}, common, q.after, lim);
+    walks = walk_sql(b, {"c.last_ts", descending, "", 0, blocked}, common, q.after, lim);
   } else {
     // Waiting conversations first, then the others by id. A cursor without a key
-    // lies among the others: the waiting part is behind it.
+    // lies among the others: the waiting part is behind it. `unreplied: false` has
+    // no waiting part.
     bool in_idle = q.after && !q.after->key;
-    if (!in_idle)
-      walks = walk_sql(b, {"c.last_contact_ts", descending, waiting_part, 0}, common,
-                       q.after, lim) +
+    if (!in_idle && q.unreplied != false)
+      walks = walk_sql(b, {"c.last_contact_ts", descending, waiting_part, 0, blocked},
+                       common, q.after, lim) +
               " UNION ALL ";
     std::optional<inbox_position> idle_after;
     if (in_idle) idle_after = q.after;
-    walks += walk_sql(b, {nullptr, false, idle_part, 1}, common, idle_after, lim);
+    walks += walk_sql(b,
+                      {nullptr, false,
+                       q.unreplied == true ? idle_unreplied_part : idle_part, 1, blocked},
+                      common, idle_after, lim);
   }
-  b.sql = "SELECT " PARLEY_CONVERSATION_COLUMNS " FROM (" + walks +
-          ") p JOIN conversations c ON c.id = p.id ORDER BY p.part, p.key" +
-          (descending ? " DESC" : "") + ", p.id LIMIT " + lim;
-  auto r = db.exec(b.sql, b.params);
+  // The blocked view: an org blocks few contacts, so its conversations are read
+  // from the org's blocks (one index lookup each) and sorted, instead of walking
+  // every conversation in order to find the few blocked ones.
+  if (blocked)
+    // LATERAL ... LIMIT 1 keeps the lookups (a join would hash every conversation).
+    b.sql = "WITH blocked_convs AS MATERIALIZED (SELECT c.id, c.org, c.kind, c.assignee,"
+            " c.team, c.status, c.unreplied, c.last_ts, c.last_contact_ts, c.contact"
+            " FROM contact_blocks k"
+            " CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.org = k.org"
+            " AND c.contact = k.contact AND c.kind = 'support' LIMIT 1) c"
+            " WHERE k.org = " +
+            org + ") ";
+  b.sql += "SELECT " PARLEY_CONVERSATION_COLUMNS " FROM (" + walks +
+           ") p JOIN conversations c ON c.id = p.id ORDER BY p.part, p.key" +
+           (descending ? " DESC" : "") + ", p.id LIMIT " + lim;
+  return {std::move(b.sql), std::move(b.params)};
+}
+
+db_result<inbox_page> list_inbox(pg::connection& db, const inbox_query& q) {
+  auto st = inbox_sql(q);
+  auto r = db.exec(st.sql, st.params);
   if (!r.ok()) return failed<inbox_page>(r);
   inbox_page page;
   int rows = r.rows();

@@ -44,6 +44,13 @@ struct inbox_page {
   bool more = false;
 };
 
+/// The statement list_inbox runs for `q` (for EXPLAIN in bench/inbox_list).
+struct inbox_statement {
+  std::string sql;
+  std::vector<pg::param> params;
+};
+inbox_statement inbox_sql(const inbox_query& q);
+
 /// Reads one page: for each part of the order (one for newest/oldest; the waiting
 /// and then the other conversations for longest/shortest) one index walk from the
 /// cursor that stops after limit + 1 matching rows.

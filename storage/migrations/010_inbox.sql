@@ -44,3 +44,8 @@ CREATE INDEX inbox_idle_assignee
 CREATE INDEX inbox_idle_team
   ON conversations (org, team, id)
   WHERE kind = 'support' AND (NOT unreplied OR last_contact_ts IS NULL);
+-- The idle part of `unreplied: true` (unreplied without a contact's message: not a
+-- state the server makes, so this stays about empty).
+CREATE INDEX inbox_idle_unreplied
+  ON conversations (org, id)
+  WHERE kind = 'support' AND unreplied AND last_contact_ts IS NULL;
