@@ -215,6 +215,8 @@ using db_actor = caf::typed_actor<
     caf::replies_to<list_atom, list_request>::with<conversation_page>,
     // Invitations and block lists (section 8).
     caf::replies_to<invite_atom, invite_request>::with<invite_result>,
+    // inbox.list: a page of the support inbox and the caller's unread counts.
+    caf::replies_to<inbox_atom, inbox_request>::with<inbox_result>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 

@@ -50,6 +50,7 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"blocks.list", op_blocks_list},
       {"blocks.remove", op_blocks_remove},
       {"conv.end", op_conv_end},
+      {"inbox.list", op_inbox_list},
   };
   return table;
 }

@@ -15,6 +15,7 @@
 
 #include "actors/blob_messages.hpp"
 #include "actors/frame.hpp"
+#include "actors/inbox_messages.hpp"
 #include "actors/invite_messages.hpp"
 #include "actors/messages.hpp"
 #include "protocol/types.hpp"
@@ -76,6 +77,8 @@ CAF_ADD_TYPE_ID(parley, (parley::blob_grant))
 CAF_ADD_TYPE_ID(parley, (parley::blob_bytes))
 CAF_ADD_TYPE_ID(parley, (parley::blob_claim))
 CAF_ADD_TYPE_ID(parley, (parley::blob_claim_result))
+CAF_ADD_TYPE_ID(parley, (parley::inbox_request))
+CAF_ADD_TYPE_ID(parley, (parley::inbox_result))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
@@ -119,5 +122,6 @@ CAF_ADD_ATOM(parley, parley, blob_open_atom, "blobopen")
 CAF_ADD_ATOM(parley, parley, blob_read_atom, "blobread")
 CAF_ADD_ATOM(parley, parley, blob_claim_atom, "blobclaim")
 CAF_ADD_ATOM(parley, parley, blob_gc_atom, "blobgc")
+CAF_ADD_ATOM(parley, parley, inbox_atom, "inbox")
 
 CAF_END_TYPE_ID_BLOCK(parley)

@@ -69,6 +69,7 @@ db_actor::behavior_type scripted_db(db_actor::pointer, conversation_snapshot sna
       [](members_atom, const members_write&) { return db_ack{}; },
       [](list_atom, const list_request&) { return conversation_page{}; },
       [](invite_atom, const invite_request&) { return invite_result{}; },
+      [](inbox_atom, const inbox_request&) { return inbox_result{}; },
       [](ping_atom) { return true; },
   };
 }
