@@ -1,5 +1,6 @@
 #include "storage/inbox_queries.hpp"
 
+#include <limits>
 #include <unordered_map>
 
 #include "storage/rows.hpp"
@@ -78,7 +79,12 @@ std::string walk_sql(builder& b, const walk& wk, const std::string& common,
     if (!wk.key) {
       s += " AND c.id > " + id;
     } else {
-      auto key = b.param(std::to_string(*after->key), "bigint");
+      // A keyless cursor has no place in a keyed part (the rules never make one):
+      // it reads as the start of the part rather than as undefined.
+      auto key = b.param(std::to_string(after->key.value_or(
+                             wk.descending ? std::numeric_limits<std::int64_t>::max()
+                                           : std::numeric_limits<std::int64_t>::min())),
+                         "bigint");
       std::string k{wk.key};
       // A row comparison is one index bound; descending keys with ascending ids are
       // bounded by the key and the rows of the cursor's own key filtered by id.
@@ -132,8 +138,8 @@ inbox_statement inbox_sql(const inbox_query& q) {
   // The blocked view: an org blocks few contacts, so its conversations are read
   // from the org's blocks (one index lookup each) and sorted, instead of walking
   // every conversation in order to find the few blocked ones.
-  if (blocked)
-    // LATERAL ... LIMIT 1 keeps the lookups (a join would hash every conversation).
+  // LATERAL ... LIMIT 1 keeps the lookups (a join would hash every conversation).
+  if (blocked) {
     b.sql = "WITH blocked_convs AS MATERIALIZED (SELECT c.id, c.org, c.kind, c.assignee,"
             " c.team, c.status, c.unreplied, c.last_ts, c.last_contact_ts, c.contact"
             " FROM contact_blocks k"
@@ -141,6 +147,7 @@ inbox_statement inbox_sql(const inbox_query& q) {
             " AND c.contact = k.contact AND c.kind = 'support' LIMIT 1) c"
             " WHERE k.org = " +
             org + ") ";
+  }
   b.sql += "SELECT " PARLEY_CONVERSATION_COLUMNS " FROM (" + walks +
            ") p JOIN conversations c ON c.id = p.id ORDER BY p.part, p.key" +
            (descending ? " DESC" : "") + ", p.id LIMIT " + lim;

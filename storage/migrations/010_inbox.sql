@@ -5,13 +5,15 @@
 -- are ordered by id with an Incremental Sort over the walk (only the rows sharing
 -- the last key are sorted), so one index per key serves both directions:
 --
---   newest/oldest, views all/unassigned/blocked: conversations_kind_activity
---     (org, kind, last_ts, id) of migration 002, backwards for newest.
+--   newest/oldest, views all/unassigned: the org's activity indexes of migrations
+--     001/002 (conversations_org_activity, conversations_kind_activity).
 --   newest/oldest, view mine:      inbox_activity_assignee below.
 --   newest/oldest, view team:<id>: inbox_activity_team below.
 --   longest/shortest: the waiting conversations (unreplied with a contact's message)
 --     first, by last_contact_ts: inbox_waiting*; then the others by id:
 --     inbox_idle*. Each has an assignee and a team variant like the above.
+--   view blocked: no walk; the org's blocked contacts, each looked up through
+--     conversations_support_contact (migration 008), then sorted.
 --
 -- The status and unreplied filters and the blocked-contact check are filters on the
 -- walk (status: three values, mostly one; blocked contacts: few), so a page reads
