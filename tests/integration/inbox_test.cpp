@@ -212,6 +212,12 @@ TEST_F(inbox, only_staff_other_than_guests_may_list) {
     // Refused, not disconnected.
     EXPECT_TRUE(c->request("conv.list").ok()) << who;
   }
+  // Refused before its arguments are looked at.
+  auto guest = connect_as("aguest");
+  EXPECT_EQ(list(*guest, {"bogus", "", "random"}).code(), "forbidden");
+  // A service token acts as no user.
+  auto service = connect_as("provisioner", true);
+  EXPECT_EQ(list(*service, {"all"}).code(), "forbidden");
   auto carol = connect_as("carol");
   EXPECT_TRUE(list(*carol, {"all"}).ok());
 }
