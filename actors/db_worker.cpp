@@ -257,6 +257,14 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         if (r.failed && !db.ok() && db.reset()) r = run_search_request(db, q);
         return r;
       },
+      [=](inbox_atom, const inbox_request& q) {
+        // Retried once on a connection that broke (PostgreSQL restarted).
+        auto& db = *self->state.db;
+        if (!db.ok()) db.reset();
+        auto r = run_inbox_request(db, q);
+        if (r.failed && !db.ok() && db.reset()) r = run_inbox_request(db, q);
+        return r;
+      },
       [=](ping_atom) {
         auto r = with_retry(self, [&](auto& db) {
           auto res = db.exec("SELECT 1");

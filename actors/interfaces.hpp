@@ -229,6 +229,8 @@ using db_actor = caf::typed_actor<
     caf::replies_to<wake_atom, std::int64_t>::with<due_snoozes>,
     // Full-text search (section 10).
     caf::replies_to<search_atom, search_request>::with<search_result>,
+    // inbox.list: a page of the support inbox and the caller's unread counts.
+    caf::replies_to<inbox_atom, inbox_request>::with<inbox_result>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 

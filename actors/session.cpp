@@ -59,6 +59,7 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"contact.unblock", op_contact_unblock},
       {"admin.ai.put", op_admin_ai_put},
       {"search", op_search},
+      {"inbox.list", op_inbox_list},
   };
   return table;
 }

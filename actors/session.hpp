@@ -123,6 +123,9 @@ void op_invite_revoke(session_self self, const protocol::request& req, std::uint
 void op_invite_accept(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_invite_ignore(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_invite_list(session_self self, const protocol::request& req, std::uint64_t rid);
+
+// The support inbox (session_inbox.cpp).
+void op_inbox_list(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_blocks_list(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_blocks_remove(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_conv_end(session_self self, const protocol::request& req, std::uint64_t rid);

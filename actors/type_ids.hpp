@@ -15,6 +15,7 @@
 
 #include "actors/blob_messages.hpp"
 #include "actors/frame.hpp"
+#include "actors/inbox_messages.hpp"
 #include "actors/invite_messages.hpp"
 #include "actors/messages.hpp"
 #include "actors/search_messages.hpp"
@@ -79,6 +80,8 @@ CAF_ADD_TYPE_ID(parley, (parley::blob_claim))
 CAF_ADD_TYPE_ID(parley, (parley::blob_claim_result))
 CAF_ADD_TYPE_ID(parley, (parley::search_request))
 CAF_ADD_TYPE_ID(parley, (parley::search_result))
+CAF_ADD_TYPE_ID(parley, (parley::inbox_request))
+CAF_ADD_TYPE_ID(parley, (parley::inbox_result))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
@@ -137,5 +140,6 @@ CAF_ADD_ATOM(parley, parley, ai_due_atom, "aidue")
 CAF_ADD_ATOM(parley, parley, block_atom, "block")
 CAF_ADD_ATOM(parley, parley, snooze_tick_atom, "snoozetick")
 CAF_ADD_ATOM(parley, parley, search_atom, "search")
+CAF_ADD_ATOM(parley, parley, inbox_atom, "inbox")
 
 CAF_END_TYPE_ID_BLOCK(parley)

@@ -76,6 +76,7 @@ db_actor::behavior_type scripted_db(db_actor::pointer, conversation_snapshot sna
       [](ai_atom, const ai_config_put&) { return db_ack{}; },
       [](wake_atom, std::int64_t) { return due_snoozes{}; },
       [](search_atom, const search_request&) { return search_result{}; },
+      [](inbox_atom, const inbox_request&) { return inbox_result{}; },
       [](ping_atom) { return true; },
   };
 }
