@@ -500,3 +500,92 @@ TEST_F(support, a_contact_sees_agents_typing_as_the_alias) {
 
 } // namespace
 } // namespace parley::test
+
+namespace parley::test {
+namespace {
+
+/// The conversation ids of an inbox.list page.
+std::vector<std::string> inbox_ids(ws_client& c, protocol::map_builder f) {
+  auto r = c.request("inbox.list", f);
+  EXPECT_TRUE(r.ok()) << r.str("message");
+  std::vector<std::string> ids;
+  for (const auto& item : r.list("items"))
+    ids.push_back(item.str("id"));
+  return ids;
+}
+
+protocol::map_builder view(const std::string& v) {
+  protocol::map_builder f;
+  f.str("view", v);
+  return f;
+}
+
+TEST_F(support, the_inbox_lists_what_the_wire_made) {
+  auto cathy = connect_as("cathy");
+  auto dave = connect_as("dave");
+  auto c1 = open_support(*cathy, "Hi from Cathy").sub("conv").str("id");
+  auto c2 = open_support(*dave, "Hi from Dave").sub("conv").str("id");
+  auto alice = connect_as("alice");
+  protocol::map_builder a;
+  a.str("assignee", "alice");
+  ASSERT_TRUE(op(*alice, "support.assign", c1, std::move(a)).ok());
+  ASSERT_TRUE(send(*alice, c1, "a1", "On it").ok());
+
+  EXPECT_EQ(inbox_ids(*alice, view("mine")), std::vector<std::string>{c1});
+  EXPECT_EQ(inbox_ids(*alice, view("unassigned")), std::vector<std::string>{c2});
+  auto waiting = view("all");
+  waiting.boolean("unreplied", true);
+  EXPECT_EQ(inbox_ids(*alice, std::move(waiting)), std::vector<std::string>{c2});
+  auto newest = inbox_ids(*alice, view("all"));
+  EXPECT_EQ(newest, (std::vector<std::string>{c1, c2})); // c1 had the latest activity
+
+  // A blocked contact leaves every view but `blocked`.
+  protocol::map_builder block;
+  block.str("contact", "dave");
+  ASSERT_TRUE(alice->request("contact.block", block).ok());
+  EXPECT_EQ(inbox_ids(*alice, view("all")), std::vector<std::string>{c1});
+  EXPECT_EQ(inbox_ids(*alice, view("blocked")), std::vector<std::string>{c2});
+
+  // Closed and snoozed conversations are filtered by status.
+  protocol::map_builder sn;
+  sn.sint("until", wall_ms() + 3'600'000);
+  ASSERT_TRUE(op(*alice, "support.snooze", c1, std::move(sn)).ok());
+  auto snoozed = view("all");
+  snoozed.str("status", "snoozed");
+  EXPECT_EQ(inbox_ids(*alice, std::move(snoozed)), std::vector<std::string>{c1});
+  auto open = view("all");
+  open.str("status", "open");
+  EXPECT_TRUE(inbox_ids(*alice, std::move(open)).empty());
+}
+
+TEST_F(support, search_finds_support_messages_but_never_shows_the_contact_comments) {
+  auto cathy = connect_as("cathy");
+  auto id = open_support(*cathy, "My invoice is wrong").sub("conv").str("id");
+  auto alice = connect_as("alice");
+  ASSERT_TRUE(send(*alice, id, "a1", "invoice dispute: customer is upset", true).ok());
+  ASSERT_TRUE(send(*alice, id, "a2", "Sorry about the invoice").ok());
+  auto hits = [](ws_client& c, const std::string& q, const std::string& scope) {
+    protocol::map_builder f;
+    f.str("q", q).str("scope", scope);
+    auto r = c.request("search", f);
+    EXPECT_TRUE(r.ok()) << r.str("message");
+    std::vector<std::uint64_t> seqs;
+    for (const auto& h : r.list("hits"))
+      seqs.push_back(h.uint("seq"));
+    return seqs;
+  };
+  EXPECT_EQ(hits(*cathy, "invoice", "messages"), (std::vector<std::uint64_t>{3, 1}));
+  EXPECT_EQ(hits(*alice, "invoice", "messages"), (std::vector<std::uint64_t>{3, 1}));
+  EXPECT_EQ(hits(*alice, "dispute", "comments"), std::vector<std::uint64_t>{2});
+  protocol::map_builder f;
+  f.str("q", "dispute").str("scope", "comments");
+  EXPECT_EQ(cathy->request("search", f).code(), "forbidden");
+  // Other staff orgs and guests find nothing of it.
+  auto gina = connect_as("gina");
+  EXPECT_TRUE(hits(*gina, "invoice", "messages").empty());
+  auto dave = connect_as("dave");
+  EXPECT_TRUE(hits(*dave, "invoice", "messages").empty());
+}
+
+} // namespace
+} // namespace parley::test
