@@ -1596,6 +1596,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
                   if (first) {
                     st.ledger->remember(first->author, first->cid, first->seq, first->ts);
                     remember_recent(self, *first);
+                    prompt_agent(self, *first); // an AI default assignee answers it
                   }
                   rp.deliver(conv_reply(rid, st.info));
                   become_ready(self);

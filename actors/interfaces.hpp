@@ -552,9 +552,10 @@ typename Inspector::result_type inspect(Inspector& f, conversation& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, org_info& x) {
   parley::optional_field<std::string> alias{x.alias};
+  parley::optional_field<std::string> support_assignee{x.support_assignee};
   return f(caf::meta::type_name("org_info"), x.id, x.name, x.connect_policy,
            x.closing_notes, x.window_hours, alias, x.max_attachment_bytes,
-           x.attachment_types, x.display_as_alias);
+           x.attachment_types, x.display_as_alias, support_assignee);
 }
 
 template <class Inspector>

@@ -90,6 +90,15 @@ void read_settings(const msgpack::object& s, protocol::org_info& org, protocol::
       }
     }
   }
+  if (auto v = text("support_assignee")) {
+    // "" clears it.
+    if (v->size() > protocol::limits::max_id_bytes)
+      a.fail("settings.support_assignee must be a user id");
+    if (v->empty())
+      org.support_assignee.reset();
+    else
+      org.support_assignee = std::string{*v};
+  }
   if (auto o = protocol::find_in_map(s, "display_as_alias")) {
     if (o->type != msgpack::type::BOOLEAN)
       a.fail("settings.display_as_alias must be a boolean");

@@ -8,6 +8,7 @@
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
 #include "actors/session_attachments.hpp"
+#include "actors/support_rules.hpp"
 #include "actors/visibility.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/utf8.hpp"
@@ -103,6 +104,15 @@ void create_support(session_self self, create_request cr) {
   s.status = "open";
   if (cr.has_first) s.last_contact_ts = conv.created_at;
   s.unreplied = cr.has_first;
+  // The org's default assignee (an addition), when it can take the conversation
+  // now: an `ai` user or staff other than guests of the org.
+  auto org = st.svc.dir->org(conv.org);
+  if (org && org->support_assignee) {
+    auto u = st.svc.dir->user(*org->support_assignee);
+    if (u && u->org == conv.org &&
+        (u->kind == protocol::user_kind::ai || support_rules::works_the_inbox(*u)))
+      s.assignee = u->id;
+  }
   conv.support = std::move(s);
   cr.create_cid.clear(); // the id itself makes a retried create find its conversation
   auto rid = cr.rid;

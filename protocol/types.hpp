@@ -119,6 +119,9 @@ struct org_info {
   std::int64_t max_attachment_bytes = 20 * 1024 * 1024;
   std::vector<std::string> attachment_types{"pdf", "png", "jpeg", "jpg", "gif", "txt"};
   bool display_as_alias = false;
+  /// An addition: the user a new support conversation starts assigned to (an `ai`
+  /// user answers the contact's first message).
+  std::optional<std::string> support_assignee;
 };
 
 /// A provisioned user (PROTOCOL.md section 4).

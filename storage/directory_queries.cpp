@@ -8,7 +8,8 @@ namespace {
 
 constexpr pg::statement select_orgs{
     "select_orgs", "SELECT id, name, connect_policy, closing_notes, window_hours, alias,"
-                   " max_attachment_bytes, attachment_types, display_as_alias FROM orgs"};
+                   " max_attachment_bytes, attachment_types, display_as_alias,"
+                   " support_assignee FROM orgs"};
 
 constexpr pg::statement select_users{
     "select_users", "SELECT id, org, kind, role, name, email, company FROM users"};
@@ -16,14 +17,16 @@ constexpr pg::statement select_users{
 constexpr pg::statement upsert_org{
     "upsert_org",
     "INSERT INTO orgs (id, name, connect_policy, closing_notes, window_hours, alias,"
-    " max_attachment_bytes, attachment_types, display_as_alias, updated_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10)"
+    " max_attachment_bytes, attachment_types, display_as_alias, updated_at,"
+    " support_assignee)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11)"
     " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
     " connect_policy = EXCLUDED.connect_policy, closing_notes = EXCLUDED.closing_notes,"
     " window_hours = EXCLUDED.window_hours, alias = EXCLUDED.alias,"
     " max_attachment_bytes = EXCLUDED.max_attachment_bytes,"
     " attachment_types = EXCLUDED.attachment_types,"
-    " display_as_alias = EXCLUDED.display_as_alias, updated_at = EXCLUDED.updated_at"};
+    " display_as_alias = EXCLUDED.display_as_alias, updated_at = EXCLUDED.updated_at,"
+    " support_assignee = EXCLUDED.support_assignee"};
 
 constexpr pg::statement upsert_user{
     "upsert_user",
@@ -115,6 +118,7 @@ db_result<std::vector<protocol::org_info>> load_orgs(pg::connection& db) {
     o.max_attachment_bytes = r.i64(i, 6);
     o.attachment_types = r.str_array(i, 7);
     o.display_as_alias = r.boolean(i, 8);
+    o.support_assignee = r.opt_str(i, 9);
     out.push_back(std::move(o));
   }
   return db_result<std::vector<protocol::org_info>>::success(std::move(out));
@@ -141,11 +145,12 @@ db_result<std::vector<protocol::user_info>> load_users(pg::connection& db) {
 
 db_result<bool> put_org(pg::connection& db, const protocol::org_info& o,
                         std::int64_t now) {
-  auto r = db.exec(upsert_org, {o.id, o.name, o.connect_policy, o.closing_notes,
-                                std::to_string(o.window_hours), o.alias,
-                                std::to_string(o.max_attachment_bytes),
-                                pg::text_array(o.attachment_types),
-                                o.display_as_alias ? "t" : "f", std::to_string(now)});
+  auto r =
+      db.exec(upsert_org,
+              {o.id, o.name, o.connect_policy, o.closing_notes,
+               std::to_string(o.window_hours), o.alias,
+               std::to_string(o.max_attachment_bytes), pg::text_array(o.attachment_types),
+               o.display_as_alias ? "t" : "f", std::to_string(now), o.support_assignee});
   if (!r.ok()) return db_result<bool>::failure(r.error(), r.sqlstate());
   return db_result<bool>::success(true);
 }

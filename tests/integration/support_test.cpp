@@ -589,3 +589,42 @@ TEST_F(support, search_finds_support_messages_but_never_shows_the_contact_commen
 
 } // namespace
 } // namespace parley::test
+
+namespace parley::test {
+namespace {
+
+TEST_F(support, the_default_assignee_ai_answers_the_first_message) {
+  put_ai("handoff", 50);
+  protocol::map_builder s;
+  s.str("support_assignee", "robo");
+  protocol::map_builder o;
+  o.str("org", "acme").str("name", "Acme").map("settings", s);
+  admin("admin.org.put", o);
+  auto cathy = connect_as("cathy");
+  auto r = open_support(*cathy, "I want a refund");
+  ASSERT_TRUE(r.ok()) << r.str("message");
+  auto id = r.sub("conv").str("id");
+  EXPECT_EQ(r.sub("conv").str("assignee"), "robo");
+  auto alice = connect_as("alice");
+  bool answered = false;
+  for (int i = 0; i < 100 && !answered; ++i) {
+    for (const auto& m : history(*alice, id))
+      if (m.str("author") == "robo") answered = true;
+    if (!answered) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(answered) << "the AI did not answer the first message";
+
+  // "" clears the setting: the next contact's conversation starts unassigned.
+  protocol::map_builder clear;
+  clear.str("support_assignee", "");
+  protocol::map_builder o2;
+  o2.str("org", "acme").str("name", "Acme").map("settings", clear);
+  admin("admin.org.put", o2);
+  auto dave = connect_as("dave");
+  auto d = open_support(*dave, "Hello");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d.sub("conv").has("assignee"));
+}
+
+} // namespace
+} // namespace parley::test
