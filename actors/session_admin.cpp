@@ -124,11 +124,11 @@ void admin_done(session_self self) {
 
 /// Stores `value` through the database, then updates the directory cache and
 /// replies; the cache never holds what the database refused.
-template <class Value, class Apply>
+template <class Value, class Apply, class Atom = put_atom>
 void store(session_self self, std::uint64_t rid, Value value, Apply apply,
-           std::string missing_reference_message) {
+           std::string missing_reference_message, Atom atom = Atom{}) {
   auto& st = self->state;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, put_atom_v, value)
+  self->request(st.svc.db.any(), st.svc.config->request_timeout, atom, value)
       .then(
           [=](const db_ack& ack) mutable {
             if (ack.ok) {
@@ -368,23 +368,12 @@ void ai_put_now(session_self self, const protocol::request& req, std::uint64_t r
   }
   put.fallback = cfg.fallback;
   put.delay_ms = cfg.delay_ms;
-  auto& st = self->state;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, ai_atom_v,
-                std::move(put))
-      .then(
-          [=](const db_ack& ack) mutable {
-            if (ack.ok) {
-              dir->put_ai_agent(user, std::move(cfg));
-              send_frame(self, reply_ok(rid));
-            } else {
-              send_error(self, rid, error_code::unavailable, "storage unavailable");
-            }
-            admin_done(self);
-          },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-            admin_done(self);
-          });
+  store(
+      self, rid, std::move(put),
+      [dir, user, cfg](ai_config_put) mutable {
+        dir->put_ai_agent(user, std::move(cfg));
+      },
+      "unknown ai user '" + user + "'", ai_atom_v);
 }
 
 /// Queues an admin op behind the ones still running (the request copy shares the

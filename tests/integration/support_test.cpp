@@ -91,6 +91,15 @@ protected:
     return c.request("msg.send", f);
   }
 
+  /// `by` assigns the conversation to `assignee` (and the test stops if it cannot).
+  static void assign(ws_client& by, const std::string& conv,
+                     const std::string& assignee) {
+    protocol::map_builder f;
+    f.str("assignee", assignee);
+    auto r = op(by, "support.assign", conv, std::move(f));
+    ASSERT_TRUE(r.ok()) << r.str("message");
+  }
+
   static void subscribe(ws_client& c, const std::string& conv) {
     auto r = op(c, "conv.open", conv);
     ASSERT_TRUE(r.ok()) << r.str("message");
@@ -240,9 +249,7 @@ TEST_F(support, the_ai_agent_answers_by_its_rules_and_hands_off) {
   auto cathy = connect_as("cathy");
   auto id = open_support(*cathy, "Hi").sub("conv").str("id");
   auto alice = connect_as("alice");
-  protocol::map_builder a;
-  a.str("assignee", "robo");
-  ASSERT_TRUE(op(*alice, "support.assign", id, std::move(a)).ok());
+  assign(*alice, id, "robo");
   subscribe(*cathy, id);
 
   ASSERT_TRUE(send(*cathy, id, "c1", "I would like a REFUND please").ok());
@@ -297,9 +304,7 @@ TEST_F(support, a_takeover_during_the_delay_leaves_no_ai_reply) {
   auto cathy = connect_as("cathy");
   auto id = open_support(*cathy, "Hi").sub("conv").str("id");
   auto alice = connect_as("alice");
-  protocol::map_builder a;
-  a.str("assignee", "robo");
-  ASSERT_TRUE(op(*alice, "support.assign", id, std::move(a)).ok());
+  assign(*alice, id, "robo");
   // Only humans may take over, and only from an AI.
   EXPECT_EQ(op(*cathy, "support.takeover", id).code(), "forbidden");
   subscribe(*cathy, id);
@@ -399,9 +404,7 @@ TEST_F(support, a_snooze_wakes_after_kill_9_and_restart) {
   auto cathy = connect_as("cathy");
   auto id = open_support(*cathy, "Hi").sub("conv").str("id");
   auto alice = connect_as("alice");
-  protocol::map_builder a;
-  a.str("assignee", "alice");
-  ASSERT_TRUE(op(*alice, "support.assign", id, std::move(a)).ok());
+  assign(*alice, id, "alice");
   protocol::map_builder past;
   past.sint("until", wall_ms() - 1);
   EXPECT_EQ(op(*alice, "support.snooze", id, std::move(past)).code(), "bad_request");
@@ -526,9 +529,7 @@ TEST_F(support, the_inbox_lists_what_the_wire_made) {
   auto c1 = open_support(*cathy, "Hi from Cathy").sub("conv").str("id");
   auto c2 = open_support(*dave, "Hi from Dave").sub("conv").str("id");
   auto alice = connect_as("alice");
-  protocol::map_builder a;
-  a.str("assignee", "alice");
-  ASSERT_TRUE(op(*alice, "support.assign", c1, std::move(a)).ok());
+  assign(*alice, c1, "alice");
   ASSERT_TRUE(send(*alice, c1, "a1", "On it").ok());
 
   EXPECT_EQ(inbox_ids(*alice, view("mine")), std::vector<std::string>{c1});
