@@ -37,8 +37,6 @@ public:
   const blob_store_actor& for_key(std::string_view blob) const {
     return workers_[std::hash<std::string_view>{}(blob) % workers_.size()];
   }
-  bool empty() const { return workers_.empty(); }
-  const std::vector<blob_store_actor>& all() const { return workers_; }
 
 private:
   std::vector<blob_store_actor> workers_;

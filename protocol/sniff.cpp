@@ -15,10 +15,6 @@ constexpr std::string_view gif87_magic{"GIF87a"};
 constexpr std::string_view gif89_magic{"GIF89a"};
 constexpr std::size_t head_bytes = 8; // the longest magic
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 } // namespace
 
 std::string extension_of(std::string_view name) {
@@ -38,11 +34,6 @@ bool valid_file_name(std::string_view name) {
     auto c = static_cast<unsigned char>(ch);
     return c < 0x20 || c == 0x7F || c == '/' || c == '\\';
   });
-}
-
-bool has_content_rule(std::string_view ext) {
-  return ext == "pdf" || ext == "png" || ext == "jpeg" || ext == "jpg" || ext == "gif" ||
-         ext == "txt";
 }
 
 std::string_view content_type_of(std::string_view ext) {
@@ -138,13 +129,13 @@ bool content_sniffer::finish() const {
   case rule::text:
     return need_ == 0;
   case rule::pdf:
-    return starts_with(head_, pdf_magic);
+    return head_.starts_with(pdf_magic);
   case rule::png:
-    return starts_with(head_, png_magic);
+    return head_.starts_with(png_magic);
   case rule::jpeg:
-    return starts_with(head_, jpeg_magic);
+    return head_.starts_with(jpeg_magic);
   case rule::gif:
-    return starts_with(head_, gif87_magic) || starts_with(head_, gif89_magic);
+    return head_.starts_with(gif87_magic) || head_.starts_with(gif89_magic);
   }
   return false;
 }

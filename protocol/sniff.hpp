@@ -16,9 +16,6 @@ std::string extension_of(std::string_view name);
 /// characters, '/' or '\\', and not "." or "..".
 bool valid_file_name(std::string_view name);
 
-/// Whether `ext` has a content rule (pdf, png, jpeg, jpg, gif, txt).
-bool has_content_rule(std::string_view ext);
-
 /// The Content-Type of an extension: the sniffed type of a ruled one,
 /// application/octet-stream for any other.
 std::string_view content_type_of(std::string_view ext);
