@@ -243,6 +243,12 @@ protected:
   template <class Pending>
   frame answer(Pending& pending) {
     frame out;
+    // Everything has run: an answer that is not here will never come (a broken
+    // race would otherwise hang the test instead of failing it).
+    if (client->mailbox().empty()) {
+      ADD_FAILURE() << "no answer";
+      return out;
+    }
     pending.receive([&](frame& f) { out = std::move(f); },
                     [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
     return out;
@@ -390,28 +396,114 @@ TEST_F(support_takeover, the_agent_is_not_prompted_after_a_takeover_until_reassi
   EXPECT_TRUE(reply_ok(ask(support_atom_v, takeover_by("ann"))));
   EXPECT_TRUE(reply_ok(ask(send_atom_v, message_of("carl", "are you there"))));
   EXPECT_EQ(described_all(*prompts), lines{}) << "taken over: the agent stays silent";
-  // A message assigned before the takeover, committed with it, is not prompted
-  // either: the takeover came first in the mailbox.
-  writes->hold = true;
-  auto sent = post(send_atom_v, message_of("carl", "still there?"));
-  sched.run();
-  writes->hold = false;
-  release_write(writer);
-  sched.run();
-  EXPECT_TRUE(reply_ok(answer(sent)));
-  EXPECT_EQ(described_all(*prompts), lines{});
   // Reassigned to the agent: it answers again.
   auto back = ask(support_atom_v, assign_to("ann", "robo"));
   EXPECT_TRUE(reply_ok(back));
   EXPECT_EQ(assignee_in(back), "robo");
   ask(send_atom_v, message_of("carl", "refund"));
-  EXPECT_EQ(described_all(*prompts), lines{"robo 6 refund"});
+  EXPECT_EQ(described_all(*prompts), lines{"robo 5 refund"});
   EXPECT_TRUE(
-      reply_ok(ask(ai_atom_v, agent(ai_action::reply, 6, "Refunds take five days."))));
+      reply_ok(ask(ai_atom_v, agent(ai_action::reply, 5, "Refunds take five days."))));
+  EXPECT_EQ(
+      described_all(writes->stored),
+      (lines{"1 carl: hello", "2 ann takeover", "3 carl: are you there", "4 ann assigned",
+             "5 carl: refund", "6 robo: Refunds take five days."}));
+}
+
+TEST_F(support_takeover, a_contact_message_committed_with_the_takeover_is_not_prompted) {
+  start_scripted();
+  // The message and the takeover in the same instant: one batch.
+  auto sent = post(send_atom_v, message_of("carl", "I want a refund"));
+  auto takeover = post(support_atom_v, takeover_by("ann"));
+  sched.run();
+  EXPECT_TRUE(reply_ok(answer(sent)));
+  EXPECT_TRUE(reply_ok(answer(takeover)));
+  EXPECT_EQ(writes->received.size(), 1u);
+  EXPECT_EQ(described_all(*prompts), lines{}) << "durably taken over with the message";
+}
+
+TEST_F(support_takeover, a_message_durable_before_the_takeover_is_answered_by_nobody) {
+  // The contact's message is in flight when the takeover lands; it becomes durable
+  // first, while the agent still holds the conversation durably. Whatever the agent
+  // does about it from now on is refused: the takeover stands.
+  start_scripted();
+  auto bob = open("bob");
+  writes->hold = true;
+  auto sent = post(send_atom_v, message_of("carl", "I want a refund"));
+  sched.run();
+  auto takeover = post(support_atom_v, takeover_by("ann"));
+  sched.run();
+  ASSERT_EQ(writes->held.size(), 2u) << "two batches in flight";
+  writes->hold = false;
+  release_write(writer);
+  sched.run();
+  EXPECT_TRUE(reply_ok(answer(sent)));
+  release_write(writer);
+  sched.run();
+  EXPECT_TRUE(reply_ok(answer(takeover)));
+  described(bob.pushes);
+  // The agent was prompted (the takeover might have failed, see below), but is
+  // refused.
+  EXPECT_EQ(described_all(*prompts), lines{"robo 1 I want a refund"});
+  EXPECT_EQ(reply_code(ask(ai_atom_v, agent(ai_action::typing_start, 1))), "conflict");
+  EXPECT_EQ(reply_code(ask(ai_atom_v, agent(ai_action::reply, 1, "Refunds"))),
+            "conflict");
+  EXPECT_EQ(described(bob.pushes), lines{});
   EXPECT_EQ(described_all(writes->stored),
-            (lines{"1 carl: hello", "2 ann takeover", "3 carl: are you there",
-                   "4 carl: still there?", "5 ann assigned", "6 carl: refund",
-                   "7 robo: Refunds take five days."}));
+            (lines{"1 carl: I want a refund", "2 ann takeover"}));
+  EXPECT_FALSE(agent_ever_written());
+}
+
+TEST_F(support_takeover, a_failed_takeover_leaves_the_agent_the_message_durable_before) {
+  // As above, but the takeover's write fails: the conversation is the agent's again,
+  // and the contact's message, durable while it was, must still reach it.
+  start_scripted();
+  writes->hold = true;
+  auto sent = post(send_atom_v, message_of("carl", "I want a refund"));
+  sched.run();
+  auto takeover = post(support_atom_v, takeover_by("ann"));
+  sched.run();
+  writes->hold = false;
+  release_write(writer);
+  sched.run();
+  EXPECT_TRUE(reply_ok(answer(sent)));
+  writes->fail = [](const write_request&) { return true; };
+  release_write(writer);
+  sched.run();
+  writes->fail = nullptr;
+  EXPECT_EQ(reply_code(answer(takeover)), "unavailable");
+  EXPECT_EQ(assignee(), "robo");
+  EXPECT_EQ(described_all(*prompts), lines{"robo 1 I want a refund"})
+      << "the agent assigned again has the contact's message to answer";
+  EXPECT_TRUE(
+      reply_ok(ask(ai_atom_v, agent(ai_action::reply, 1, "Refunds take five days."))));
+  EXPECT_EQ(described_all(writes->stored),
+            (lines{"1 carl: I want a refund", "2 robo: Refunds take five days."}));
+}
+
+TEST_F(support_takeover, an_assignment_to_the_agent_in_flight_still_prompts_it) {
+  // ann holds the conversation; the contact's message becomes durable while ann's
+  // assignment back to the agent is still being written: the agent gets it.
+  start_scripted();
+  ask(support_atom_v, takeover_by("ann"));
+  writes->hold = true;
+  auto sent = post(send_atom_v, message_of("carl", "I want a refund"));
+  sched.run();
+  auto back = post(support_atom_v, assign_to("ann", "robo"));
+  sched.run();
+  writes->hold = false;
+  release_write(writer);
+  sched.run();
+  EXPECT_TRUE(reply_ok(answer(sent)));
+  EXPECT_EQ(described_all(*prompts), lines{"robo 2 I want a refund"});
+  release_write(writer);
+  sched.run();
+  EXPECT_TRUE(reply_ok(answer(back)));
+  EXPECT_TRUE(
+      reply_ok(ask(ai_atom_v, agent(ai_action::reply, 2, "Refunds take five days."))));
+  EXPECT_EQ(described_all(writes->stored),
+            (lines{"1 ann takeover", "2 carl: I want a refund", "3 ann assigned",
+                   "4 robo: Refunds take five days."}));
 }
 
 // -- 4. a handoff from an agent that no longer holds the conversation -------------
