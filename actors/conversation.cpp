@@ -701,15 +701,25 @@ support_for_message(self_ptr self, const std::string& author, bool internal) {
 }
 
 /// Hands a committed contact message to the AI agent the conversation is assigned
-/// to (the tentative state: a takeover since the message was assigned wins).
+/// to: as committed with the message (the state after its batch), and, when it
+/// differs, as it stands now (an assignment still in flight). Either may hold the
+/// conversation when the agent answers, since a takeover or reassignment in flight
+/// may yet fail and roll back; whichever does not hold it then is refused
+/// (apply_ai_action judges by the tentative state), so it stays silent.
 void prompt_agent(self_ptr self, const protocol::message& m) {
   auto& st = self->state;
-  if (!st.support || !st.svc.ai || m.internal || m.system ||
+  if (!st.support || !st.support_committed || !st.svc.ai || m.internal || m.system ||
       m.author != st.info.support->contact)
     return;
-  auto s = current_support(self);
-  if (!s.assignee || !s.assignee_is_ai) return;
-  self->send(st.svc.ai, ai_prompt_atom_v, ai_prompt{st.id, *s.assignee, m.seq, m.body});
+  auto prompt = [&](const std::optional<std::string>& assignee) {
+    if (!assignee) return;
+    auto u = st.svc.dir->user(*assignee);
+    if (!u || u->kind != protocol::user_kind::ai) return;
+    self->send(st.svc.ai, ai_prompt_atom_v, ai_prompt{st.id, *assignee, m.seq, m.body});
+  };
+  prompt(st.support_committed->assignee);
+  if (st.support->assignee != st.support_committed->assignee)
+    prompt(st.support->assignee);
 }
 
 /// support.assign / takeover / close / snooze / unsnooze.

@@ -3,13 +3,10 @@
 // only when the test calls advance_time, so expiry and races are exact and no test
 // sleeps.
 //
-// The conversation actor reaches other actors only through the typed handles in
-// `services`. Here those peers are small scripted actors implementing the same
-// typed interfaces: the db actor answers `load` with a fixed snapshot, the writer
-// answers every write `committed`, presence records what it is asked to push, and
-// each "connection" is a session_actor that records its pushes. They are scripted
-// peers at an actor interface for a sequencing test, not a database stand-in:
-// storage is tested against PostgreSQL (tests/storage, tests/integration).
+// The conversation's peers are the scripted actors of tests/actors/scripted_peers.hpp
+// (a db actor answering `load` with a fixed snapshot, a committing writer, recording
+// presence and connections): scripted peers at an actor interface, not a database
+// stand-in.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,6 +19,7 @@
 
 #include "actors/conversation.hpp"
 #include "protocol/codec.hpp"
+#include "tests/actors/scripted_peers.hpp"
 
 namespace parley {
 namespace {
@@ -30,143 +28,9 @@ using namespace std::chrono_literals;
 using protocol::conv_kind;
 using protocol::user_kind;
 
-// -- scripted peers -----------------------------------------------------------------
-
-using frame_log = std::shared_ptr<std::vector<frame>>;
-
-/// A connection: records every push; a `disconnect` ends it (the socket closed).
-session_actor::behavior_type recording_session(session_actor::pointer self,
-                                               frame_log pushes) {
-  return {
-      [](frame_atom, const std::string&) {},
-      [=](disconnect_atom) { self->quit(); },
-      [=](push_atom, const frame& f) { pushes->push_back(f); },
-      [](revoked_atom, const std::string&) {},
-      [](hello_timeout_atom) {},
-      [](shutdown_atom) {},
-  };
-}
-
-/// The read pool: `load` answers `snapshot`; the other reads find nothing.
-db_actor::behavior_type scripted_db(db_actor::pointer, conversation_snapshot snapshot) {
-  return {
-      [=](load_atom, const std::string&) { return snapshot; },
-      [](history_atom, const history_request&) { return message_page{}; },
-      [](open_atom, const std::string&, std::uint64_t, std::uint64_t) {
-        return message_page{};
-      },
-      [](reply_atom, const std::string&, std::uint64_t) { return reply_target{}; },
-      [](created_atom, const std::string&, const std::string&) {
-        return created_lookup{};
-      },
-      [](put_atom, const protocol::org_info&) { return db_ack{}; },
-      [](put_atom, const protocol::user_info&) { return db_ack{}; },
-      [](put_atom, const protocol::company_info&) { return db_ack{}; },
-      [](put_atom, const protocol::team_info&) { return db_ack{}; },
-      [](favorites_atom, const favorites_change&) { return favorites_result{}; },
-      [](read_atom, const read_write&) { return read_stored{}; },
-      [](unread_atom, const unread_query&) { return unread_result{}; },
-      [](members_atom, const members_write&) { return db_ack{}; },
-      [](list_atom, const list_request&) { return conversation_page{}; },
-      [](invite_atom, const invite_request&) { return invite_result{}; },
-      [](support_atom, const std::string&, const std::string&) {
-        return created_lookup{};
-      },
-      [](block_atom, const block_change&) { return db_ack{}; },
-      [](ai_atom, const ai_config_put&) { return db_ack{}; },
-      [](wake_atom, std::int64_t) { return due_snoozes{}; },
-      [](search_atom, const search_request&) { return search_result{}; },
-      [](inbox_atom, const inbox_request&) { return inbox_result{}; },
-      [](ping_atom) { return true; },
-  };
-}
-
-/// The writer: every write commits.
-persistence_actor::behavior_type committing_writer(persistence_actor::pointer) {
-  return {
-      [](write_atom, const write_request&) {
-        write_outcome out;
-        out.status = write_status::committed;
-        return out;
-      },
-      [](flush_atom) {},
-  };
-}
-
-/// Presence: records the pushes for users (notifications).
-presence_actor::behavior_type recording_presence(presence_actor::pointer,
-                                                 frame_log pushes) {
-  return {
-      [](attach_atom, const attachment&) {},
-      [=](push_atom, const std::string&, const frame& f) { pushes->push_back(f); },
-      [](passivate_atom, const std::string&, std::uint64_t) { return true; },
-  };
-}
-
-// -- reading frames ---------------------------------------------------------------
-
-std::string field(const msgpack::object& map, std::string_view key) {
-  auto o = protocol::find_in_map(map, key);
-  if (!o) return {};
-  if (o->type == msgpack::type::STR) return std::string{o->via.str.ptr, o->via.str.size};
-  if (o->type == msgpack::type::BOOLEAN) return o->via.boolean ? "true" : "false";
-  return "?";
-}
-
-/// A push in a few words: "typing ann human start", "typing ann human stop
-/// internal", "message ann".
-std::string describe(const frame& f) {
-  auto handle = msgpack::unpack(f.view().data(), f.size());
-  const auto& m = handle.get();
-  auto op = field(m, "op");
-  if (op == "message") return "message " + field(m, "author");
-  if (op != "typing") return op;
-  auto out =
-      "typing " + field(m, "user") + " " + field(m, "kind") + " " + field(m, "state");
-  if (field(m, "internal") == "true") out += " internal";
-  return out;
-}
-
-std::vector<std::string> described(const frame_log& log) {
-  std::vector<std::string> out;
-  for (const auto& f : *log)
-    out.push_back(describe(f));
-  log->clear();
-  return out;
-}
-
-bool reply_ok(const frame& f) {
-  auto handle = msgpack::unpack(f.view().data(), f.size());
-  return field(handle.get(), "ok") == "true";
-}
-
-using lines = std::vector<std::string>;
+using namespace scripted;
 
 // -- the fixture ------------------------------------------------------------------
-
-caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
-  cfg.add_message_types<caf::id_block::parley>();
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  return cfg;
-}
-
-protocol::user_info user(std::string id, user_kind kind) {
-  protocol::user_info u;
-  u.id = std::move(id);
-  u.org = "o1";
-  u.kind = kind;
-  u.name = u.id;
-  if (kind == user_kind::staff) u.role = protocol::staff_role::member;
-  if (kind == user_kind::client) u.company = "acme";
-  return u;
-}
-
-/// One connection of a user.
-struct connection {
-  std::string user;
-  session_actor handle;
-  frame_log pushes;
-};
 
 class conversation_typing : public ::testing::Test {
 protected:
