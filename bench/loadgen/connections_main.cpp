@@ -50,6 +50,9 @@ hello reply, the difference per connection, and the time to connect them all.
   --users U               users to provision and spread the connections over  [N]
   --no-provision          skip admin.org.put / admin.user.put (a peer that checks
                           no user)
+  --no-hello              stop after the WebSocket handshake (no hello, no session
+                          actor): the transport's share of the figure. parleyd
+                          closes such connections after 10 s, so settle less
   --org NAME              org to provision                                   [conns]
   --user-prefix P         user ids are P<i>                                      [c]
   --source-base A.B.C.D   first source address                         [127.0.0.2]
@@ -66,13 +69,21 @@ limit). exit status: 0 done; 1 failed or timed out; 2 usage.
 )";
 
 constexpr option_spec specs[] = {
-    {"url", true},          {"secret", true},
-    {"server-pid", true},   {"connections", true},
-    {"users", true},        {"no-provision", false},
-    {"org", true},          {"user-prefix", true},
-    {"source-base", true},  {"source-addresses", true},
-    {"setup-window", true}, {"settle-seconds", true},
-    {"timeout", true},      {"json", false},
+    {"url", true},
+    {"secret", true},
+    {"server-pid", true},
+    {"connections", true},
+    {"users", true},
+    {"no-provision", false},
+    {"no-hello", false},
+    {"org", true},
+    {"user-prefix", true},
+    {"source-base", true},
+    {"source-addresses", true},
+    {"setup-window", true},
+    {"settle-seconds", true},
+    {"timeout", true},
+    {"json", false},
     {"help", false},
 };
 
@@ -106,6 +117,7 @@ struct options {
   std::size_t connections = 0;
   std::size_t users = 0;
   bool provision = true;
+  bool hello = true;
   std::string org;
   std::string user_prefix;
   std::uint32_t source_base = 0;
@@ -242,6 +254,7 @@ private:
           c->bind_source(asio::ip::address_v4{o_.source_base + k});
           clients_[i] = c;
           c->connect([this, i, done = std::move(done)] {
+            if (!o_.hello) return done();
             hello(*clients_[i],
                   tokens_.empty() ? admin_token_ : tokens_[i % tokens_.size()],
                   std::move(done));
@@ -329,8 +342,9 @@ private:
     const double per_conn = static_cast<double>(rss_after_ - rss_before_) * 1024.0 / n;
     const double self_per_conn =
         static_cast<double>(self_after_ - self_before_) * 1024.0 / n;
-    std::printf("connections             %zu (users %zu, %zu source addresses)\n",
-                o_.connections, o_.users, o_.source_addresses);
+    std::printf("connections             %zu (users %zu, %zu source addresses%s)\n",
+                o_.connections, o_.users, o_.source_addresses,
+                o_.hello ? "" : ", no hello");
     std::printf("time to connect         %.2f s (%.0f connections/s)\n", connect_seconds_,
                 n / connect_seconds_);
     std::printf("server VmRSS            %ld KiB before, %ld KiB after\n", rss_before_,
@@ -344,6 +358,7 @@ private:
       json_line j;
       j.uint("connections", o_.connections)
           .uint("users", o_.users)
+          .boolean("hello", o_.hello)
           .real("connect_s", connect_seconds_, 3)
           .uint("rss_before_kib", static_cast<std::uint64_t>(rss_before_))
           .uint("rss_after_kib", static_cast<std::uint64_t>(rss_after_))
@@ -387,6 +402,7 @@ options parse(int argc, char** argv) {
   if (!m.has("server-pid")) throw usage_error("--server-pid is required");
   o.connections = m.uint("connections", 10000, 1, 1'000'000);
   o.provision = !m.has("no-provision");
+  o.hello = !m.has("no-hello");
   o.users = o.provision ? m.uint("users", o.connections, 1, o.connections) : 0;
   o.org = m.str("org", "conns");
   o.user_prefix = m.str("user-prefix", "c");
