@@ -260,6 +260,7 @@ void wake(self_ptr self, wake_request& req, caf::typed_response_promise<frame> r
   }
   auto event = *step.event;
   set_support(self, std::move(step.state));
+  st.svc.stats->snoozes_woken.fetch_add(1, std::memory_order_relaxed);
   assign_event(self, event, send_waiter{rp, req.rid, true});
 }
 

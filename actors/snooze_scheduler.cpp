@@ -19,7 +19,6 @@ snooze_scheduler(snooze_scheduler_actor::stateful_pointer<snooze_scheduler_state
                 [=](const due_snoozes& due) {
                   auto& st = self->state;
                   for (const auto& conv : due.convs) {
-                    st.svc.stats->snoozes_woken.fetch_add(1, std::memory_order_relaxed);
                     self->request(st.svc.registry, std::chrono::seconds{30}, wake_atom_v,
                                   wake_request{0, conv})
                         .then([](const frame&) {}, [](const caf::error&) {});
