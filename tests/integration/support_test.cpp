@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/http_client.hpp"
 
 namespace parley::test {
 namespace {
@@ -338,6 +339,10 @@ TEST_F(support, a_takeover_during_the_delay_leaves_no_ai_reply) {
   auto events = history(*alice, id);
   EXPECT_EQ(event_of(events.back()), "takeover");
   EXPECT_EQ(events.back().sub("system").str("from"), "robo");
+  // The refused answer is counted.
+  auto metrics = http_call(server->port(), "GET", "/metrics", "").body;
+  EXPECT_NE(metrics.find("parley_ai_replies_refused_total 1"), std::string::npos)
+      << metrics;
 }
 
 TEST_F(support, internal_comments_and_typing_never_reach_the_contact) {
@@ -429,6 +434,8 @@ TEST_F(support, a_snooze_wakes_after_kill_9_and_restart) {
   auto last = history(*back, id).back();
   EXPECT_EQ(event_of(last), "unsnoozed");
   EXPECT_TRUE(last.sub("system").find("by") == nullptr); // nil: the server
+  auto metrics = http_call(server->port(), "GET", "/metrics", "").body;
+  EXPECT_NE(metrics.find("parley_snoozes_woken_total 1"), std::string::npos) << metrics;
 }
 
 TEST_F(support, blocked_contacts_cannot_write_or_be_snoozed) {
@@ -625,6 +632,80 @@ TEST_F(support, the_default_assignee_ai_answers_the_first_message) {
   auto d = open_support(*dave, "Hello");
   ASSERT_TRUE(d.ok());
   EXPECT_FALSE(d.sub("conv").has("assignee"));
+}
+
+} // namespace
+} // namespace parley::test
+
+namespace parley::test {
+namespace {
+
+TEST_F(support,
+       bad_arguments_to_every_support_op_are_bad_requests_on_a_living_connection) {
+  auto cathy = connect_as("cathy");
+  auto id = open_support(*cathy, "Hi").sub("conv").str("id");
+  auto alice = connect_as("alice");
+  auto expect_bad = [&](ws_client& c, const std::string& name, protocol::map_builder f) {
+    auto r = c.request(name, f);
+    EXPECT_EQ(r.code(), "bad_request") << name << ": " << r.str("message");
+    EXPECT_FALSE(r.str("message").empty()) << name;
+  };
+  protocol::map_builder no_until;
+  no_until.str("conv", id);
+  expect_bad(*alice, "support.snooze", std::move(no_until));
+  protocol::map_builder text_until;
+  text_until.str("conv", id).str("until", "tomorrow");
+  expect_bad(*alice, "support.snooze", std::move(text_until));
+  protocol::map_builder numeric_assignee;
+  numeric_assignee.str("conv", id).uint("assignee", 42);
+  expect_bad(*alice, "support.assign", std::move(numeric_assignee));
+  protocol::map_builder numeric_note;
+  numeric_note.str("conv", id).uint("note", 7);
+  expect_bad(*alice, "support.close", std::move(numeric_note));
+  protocol::map_builder no_conv;
+  expect_bad(*alice, "support.takeover", std::move(no_conv));
+  protocol::map_builder no_contact;
+  expect_bad(*alice, "contact.block", std::move(no_contact));
+  protocol::map_builder unknown_contact;
+  unknown_contact.str("contact", "nobody");
+  expect_bad(*alice, "contact.unblock", std::move(unknown_contact));
+
+  // admin.ai.put: shapes first, then the rules' own validation.
+  auto admin_c = connect_as("provisioner", true);
+  auto ai = [](const std::string& user) {
+    protocol::map_builder f;
+    f.str("user", user);
+    return f;
+  };
+  auto rules_text = ai("robo");
+  rules_text.str("rules", "refund");
+  expect_bad(*admin_c, "admin.ai.put", std::move(rules_text));
+  protocol::map_builder empty_match;
+  empty_match.str_list("match", {}).str("reply", "x");
+  auto with_empty = ai("robo");
+  with_empty.raw_array("rules", {empty_match.finish()});
+  expect_bad(*admin_c, "admin.ai.put", std::move(with_empty));
+  protocol::map_builder number_match;
+  number_match.uint("match", 1).str("reply", "x");
+  auto with_number = ai("robo");
+  with_number.raw_array("rules", {number_match.finish()});
+  expect_bad(*admin_c, "admin.ai.put", std::move(with_number));
+  auto slow = ai("robo");
+  slow.sint("delay_ms", 3'600'000);
+  expect_bad(*admin_c, "admin.ai.put", std::move(slow));
+  auto numeric_fallback = ai("robo");
+  numeric_fallback.uint("fallback", 1);
+  expect_bad(*admin_c, "admin.ai.put", std::move(numeric_fallback));
+  expect_bad(*admin_c, "admin.ai.put", ai("alice")); // not an ai user
+  // Only an admin token configures agents.
+  auto not_admin = ai("robo");
+  EXPECT_EQ(alice->request("admin.ai.put", not_admin).code(), "forbidden");
+
+  // Every connection lives on and works.
+  auto valid = ai("robo");
+  EXPECT_TRUE(admin_c->request("admin.ai.put", valid).ok());
+  EXPECT_TRUE(op(*alice, "conv.get", id).ok());
+  EXPECT_TRUE(send(*cathy, id, "c2", "still here").ok());
 }
 
 } // namespace
