@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <random>
+#include <vector>
 
 #include "actors/replies.hpp"
 #include "actors/typing_display.hpp"
@@ -237,6 +238,7 @@ void notify_participants(self_ptr self, const protocol::message& m,
                          const visibility::conversation_facts& facts) {
   auto& st = self->state;
   auto preview = protocol::cut_preview(m.body);
+  std::vector<user_frame> batch;
   for (const auto& p : st.info.participants) {
     if (p == m.author || !visibility::can_read(access_of(self, p, facts)) ||
         !may_see(self, p, m))
@@ -250,8 +252,10 @@ void notify_participants(self_ptr self, const protocol::message& m,
         .str("author", m.author)
         .str("preview", preview)
         .uint("unread", r.unread);
-    self->send(st.svc.presence, push_atom_v, p, frame{b.finish()});
+    batch.push_back(user_frame{p, frame{b.finish()}});
   }
+  // One message to the presence actor for all of them, not one per participant.
+  if (!batch.empty()) self->send(st.svc.presence, push_atom_v, std::move(batch));
 }
 
 /// Messages with seq in (after, last] that `user` may see and did not write, as far

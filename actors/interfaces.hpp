@@ -38,23 +38,22 @@ struct attachment {
   session_actor session;
 };
 
-/// Everyone connected as one user: fans pushes out to each of its connections
-/// (several devices).
-using user_actor = caf::typed_actor<
-    // A connection of this user.
-    caf::reacts_to<attach_atom, attachment>,
-    // A frame for every connection of this user.
-    caf::reacts_to<push_atom, frame>>;
+/// A frame for every connection of one user: a conversation hands the presence
+/// actor all the notifications of one message in a single message.
+struct user_frame {
+  std::string user;
+  frame bytes;
+};
 
-/// Finds the user actor of an online user, starting it with its first connection.
+/// Knows every connection of every online user of this node: conversations push
+/// notifications and read markers to a user id without knowing its connections.
 using presence_actor = caf::typed_actor<
     // A session authenticated as a user.
     caf::reacts_to<attach_atom, attachment>,
     // A frame for every connection of `user` (dropped when it is offline).
     caf::reacts_to<push_atom, std::string, frame>,
-    // A user actor that has seen `n` attachments and has no connection left asks to
-    // stop; granted when no attachment is in transit to it.
-    caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>>;
+    // Each frame for every connection of its user, in order.
+    caf::reacts_to<push_atom, std::vector<user_frame>>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
@@ -306,6 +305,11 @@ typename Inspector::result_type inspect(Inspector& f, frame& x) {
     return caf::none;
   });
   return f(caf::meta::type_name("frame"), bytes, apply);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_frame& x) {
+  return f(caf::meta::type_name("user_frame"), x.user, x.bytes);
 }
 
 template <class Inspector>

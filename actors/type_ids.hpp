@@ -32,6 +32,7 @@ struct message_page;
 struct conversation_page;
 struct created_lookup;
 struct db_ack;
+struct user_frame;
 
 } // namespace parley
 
@@ -82,6 +83,8 @@ CAF_ADD_TYPE_ID(parley, (parley::search_request))
 CAF_ADD_TYPE_ID(parley, (parley::search_result))
 CAF_ADD_TYPE_ID(parley, (parley::inbox_request))
 CAF_ADD_TYPE_ID(parley, (parley::inbox_result))
+CAF_ADD_TYPE_ID(parley, (parley::user_frame))
+CAF_ADD_TYPE_ID(parley, (std::vector<parley::user_frame>))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")

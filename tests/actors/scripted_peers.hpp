@@ -147,7 +147,10 @@ inline presence_actor::behavior_type recording_presence(presence_actor::pointer,
   return {
       [](attach_atom, const attachment&) {},
       [=](push_atom, const std::string&, const frame& f) { pushes->push_back(f); },
-      [](passivate_atom, const std::string&, std::uint64_t) { return true; },
+      [=](push_atom, const std::vector<user_frame>& batch) {
+        for (const auto& uf : batch)
+          pushes->push_back(uf.bytes);
+      },
   };
 }
 

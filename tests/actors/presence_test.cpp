@@ -1,0 +1,136 @@
+// The presence actor (actors/presence.cpp) under CAF's deterministic test scheduler:
+// which connections a push to a user id reaches, the batched form conversations use
+// for a message's notifications, and connections that go away. The connections are
+// the recording sessions of tests/actors/scripted_peers.hpp.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/presence.hpp"
+#include "protocol/codec.hpp"
+#include "tests/actors/scripted_peers.hpp"
+
+namespace parley {
+namespace {
+
+using namespace scripted;
+
+class presence_actor_test : public ::testing::Test {
+protected:
+  presence_actor_test()
+      : sys{testing_config(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
+                                      sys.scheduler())} {
+    sys.await_actors_before_shutdown(false);
+    node = sys.spawn(presence);
+    sched.run();
+  }
+
+  ~presence_actor_test() override {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// A connection of `user` that said hello (attached to the presence actor).
+  connection attach(const std::string& user) {
+    auto log = std::make_shared<std::vector<frame>>();
+    connection c{user, sys.spawn(recording_session, log), log};
+    caf::anon_send(node, attach_atom_v, attachment{user, c.handle});
+    sched.run();
+    return c;
+  }
+
+  /// The connection's socket closed: its session actor ends.
+  void disconnect(const connection& c) {
+    caf::anon_send(c.handle, disconnect_atom_v);
+    sched.run();
+  }
+
+  void push(const std::string& user, const std::string& text) {
+    caf::anon_send(node, push_atom_v, user, note(text));
+    sched.run();
+  }
+
+  void push_batch(std::vector<user_frame> batch) {
+    caf::anon_send(node, push_atom_v, std::move(batch));
+    sched.run();
+  }
+
+  /// A small push frame whose text `described` shows.
+  static frame note(const std::string& text) {
+    protocol::map_builder b;
+    b.str("op", "message").str("author", text);
+    return frame{b.finish()};
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  presence_actor node;
+};
+
+TEST_F(presence_actor_test, a_push_reaches_every_connection_of_its_user_and_no_other) {
+  auto ann_phone = attach("ann");
+  auto ann_laptop = attach("ann");
+  auto bob = attach("bob");
+  push("ann", "n1");
+  EXPECT_EQ(described(ann_phone.pushes), lines{"message n1"});
+  EXPECT_EQ(described(ann_laptop.pushes), lines{"message n1"});
+  EXPECT_EQ(described(bob.pushes), lines{});
+}
+
+TEST_F(presence_actor_test, a_push_to_an_offline_user_is_dropped) {
+  auto ann = attach("ann");
+  push("zed", "n1");
+  EXPECT_EQ(described(ann.pushes), lines{});
+}
+
+TEST_F(presence_actor_test, a_batch_sends_each_frame_to_its_users_connections_in_order) {
+  auto ann = attach("ann");
+  auto bob_phone = attach("bob");
+  auto bob_laptop = attach("bob");
+  auto cleo = attach("cleo");
+  push_batch({{"bob", note("b1")},
+              {"ann", note("a1")},
+              {"zed", note("z1")},
+              {"bob", note("b2")}});
+  EXPECT_EQ(described(ann.pushes), lines{"message a1"});
+  EXPECT_EQ(described(bob_phone.pushes), (lines{"message b1", "message b2"}));
+  EXPECT_EQ(described(bob_laptop.pushes), (lines{"message b1", "message b2"}));
+  EXPECT_EQ(described(cleo.pushes), lines{});
+}
+
+TEST_F(presence_actor_test, a_closed_connection_is_forgotten_and_the_others_stay) {
+  auto ann_phone = attach("ann");
+  auto ann_laptop = attach("ann");
+  disconnect(ann_phone);
+  push("ann", "n1");
+  EXPECT_EQ(described(ann_phone.pushes), lines{});
+  EXPECT_EQ(described(ann_laptop.pushes), lines{"message n1"});
+}
+
+TEST_F(presence_actor_test,
+       a_user_whose_last_connection_closed_is_reached_again_after_reconnecting) {
+  auto first = attach("ann");
+  disconnect(first);
+  push("ann", "lost");
+  auto second = attach("ann");
+  push("ann", "n2");
+  EXPECT_EQ(described(first.pushes), lines{});
+  EXPECT_EQ(described(second.pushes), lines{"message n2"});
+}
+
+TEST_F(presence_actor_test, attaching_the_same_connection_twice_delivers_once) {
+  auto ann = attach("ann");
+  caf::anon_send(node, attach_atom_v, attachment{"ann", ann.handle});
+  sched.run();
+  push("ann", "n1");
+  EXPECT_EQ(described(ann.pushes), lines{"message n1"});
+}
+
+} // namespace
+} // namespace parley
