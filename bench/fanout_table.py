@@ -168,9 +168,12 @@ def main():
         slo_ratios.append((ratio(pa, fig[best_slo][0]), best_slo))
         sus_ratios.append((ratio(pb, fig[best_sus][1]), best_sus))
         if len(peers) > 1:
+            def which(name, figure):
+                return name if figure > 0 else "none"
             print("  %-9s best peer: %s at p99 <= %g ms (parley/%s %s), %s sustained "
-                  "(parley/%s %s)" % (shape, best_slo, args.slo_ms, best_slo,
-                                      fmt_ratio(pa, fig[best_slo][0]), best_sus, best_sus,
+                  "(parley/%s %s)" % (shape, which(best_slo, fig[best_slo][0]), args.slo_ms,
+                                      best_slo, fmt_ratio(pa, fig[best_slo][0]),
+                                      which(best_sus, fig[best_sus][1]), best_sus,
                                       fmt_ratio(pb, fig[best_sus][1])))
     if args.machine:
         print("machine: " + args.machine)
