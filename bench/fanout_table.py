@@ -2,7 +2,9 @@
 """bench/run-fanout's table (bench/README.md). Reads the JSON lines parley-fanout
 printed, one per rate step and one summary per run, each tagged by the script with
 server, shape, repetition and load average, and prints per shape, server and step the
-median over the repetitions; then each server's best figures and parley ÷ node-ws."""
+median over the repetitions; then each server's best figures and parley ÷ each peer,
+and last `parley/<best peer> = <ratio>`: per shape against the peer with the higher
+figure (node-ws, nats-ws, whichever ran), geometric mean over the shapes."""
 
 import argparse
 import json
@@ -11,6 +13,14 @@ import statistics
 import sys
 from collections import defaultdict
 
+
+
+def ratio(a, b):
+    return a / b if b > 0 else float("nan")
+
+
+def fmt_ratio(a, b):
+    return "%.3f" % ratio(a, b) if b > 0 else "n/a"
 
 
 def median(values):
@@ -125,10 +135,14 @@ def main():
     print("  %-9s %-8s %22s %26s %22s" % ("shape", "server", "p99 <= %g ms" % args.slo_ms,
                                             "sustained (p50 <= %g ms)" % args.sustained_p50_ms,
                                             "dlv/server-cpu-s there"))
-    slo_ratios, sus_ratios = [], []
+    # Per shape: (ratio, best peer) at p99 <= slo and sustained; a peer is every
+    # server but parley, and the best one is the peer with the higher figure.
+    slo_ratios, sus_ratios, shapes_with_ratio = [], [], []
     for shape in shapes:
         fig = {}
         for server in servers:
+            if (shape, server) not in runs:
+                continue
             per_run = [runs[(shape, server)][k] for k in sorted(runs[(shape, server)])]
             a = best(per_run, args.slo_ms)
             b = best(per_run, args.sustained_p50_ms, "p50_ms")
@@ -139,41 +153,62 @@ def main():
                 shape, server, fig[server][0], " ".join("%.0f" % v for v in a),
                 fig[server][1], " ".join("%.0f" % v for v in b),
                 fig[server][2], " ".join("%.0f" % v for v in c), note))
-        if "parley" in fig and "node-ws" in fig:
-            (pa, pb, pc), (na, nb, nc) = fig["parley"], fig["node-ws"]
-            ra = pa / na if na > 0 else float("nan")
-            rb = pb / nb if nb > 0 else float("nan")
-            rc = pc / nc if nc > 0 else float("nan")
-            slo_ratios.append(ra)
-            sus_ratios.append(rb)
-            print("  %-9s parley/node-ws: %.3f at p99 <= %g ms, %.3f sustained, %.3f per "
-                  "server CPU-second there" % (shape, ra, args.slo_ms, rb, rc))
+        peers = [s for s in servers if s != "parley" and s in fig]
+        if "parley" not in fig or not peers:
+            continue
+        pa, pb, pc = fig["parley"]
+        for peer in peers:
+            na, nb, nc = fig[peer]
+            print("  %-9s parley/%s: %s at p99 <= %g ms, %s sustained, %s per server "
+                  "CPU-second there" % (shape, peer, fmt_ratio(pa, na), args.slo_ms,
+                                        fmt_ratio(pb, nb), fmt_ratio(pc, nc)))
+        best_slo = max(peers, key=lambda s: fig[s][0])
+        best_sus = max(peers, key=lambda s: fig[s][1])
+        shapes_with_ratio.append(shape)
+        slo_ratios.append((ratio(pa, fig[best_slo][0]), best_slo))
+        sus_ratios.append((ratio(pb, fig[best_sus][1]), best_sus))
+        if len(peers) > 1:
+            def which(name, figure):
+                return name if figure > 0 else "none"
+            print("  %-9s best peer: %s at p99 <= %g ms (parley/%s %s), %s sustained "
+                  "(parley/%s %s)" % (shape, which(best_slo, fig[best_slo][0]), args.slo_ms,
+                                      best_slo, fmt_ratio(pa, fig[best_slo][0]),
+                                      which(best_sus, fig[best_sus][1]), best_sus,
+                                      fmt_ratio(pb, fig[best_sus][1])))
     if args.machine:
         print("machine: " + args.machine)
     if loads:
         print("load average at the end of each run: " + " ".join("%.2f" % v for v in loads))
 
-    def gmean(pairs):
-        """Geometric mean of the ratios both servers have a figure for."""
-        xs = [(s, x) for s, x in pairs if x > 0]
+    def gmean(per_shape):
+        """Geometric mean of the ratios where parley and the best peer have a figure;
+        the shapes used and the peers they were taken against."""
+        xs = [(shape, x, peer) for shape, (x, peer) in per_shape if x > 0]
         if not xs:
-            return None, []
-        return math.exp(sum(math.log(x) for _, x in xs) / len(xs)), [s for s, _ in xs]
+            return None, [], []
+        g = math.exp(sum(math.log(x) for _, x, _ in xs) / len(xs))
+        return g, [s for s, _, _ in xs], sorted({p for _, _, p in xs})
 
-    g, used = gmean(zip(shapes, slo_ratios))
+    chosen = slo_ratios
+    g, used, against = gmean(zip(shapes_with_ratio, chosen))
     which = "deliveries/s at the highest step with p99 <= %g ms" % args.slo_ms
     if g is None:
-        g, used = gmean(zip(shapes, sus_ratios))
-        which = ("no shape had a step with p99 <= %g ms on both servers; sustained "
+        chosen = sus_ratios
+        g, used, against = gmean(zip(shapes_with_ratio, chosen))
+        which = ("no shape had a step with p99 <= %g ms on parley and a peer; sustained "
                  "deliveries/s instead (nothing missing, p50 <= %g ms)" % (
                      args.slo_ms, args.sustained_p50_ms))
     if g is None:
-        print("ratio: no shape has a figure for both servers")
-        print("parley/node-ws = n/a")
+        print("ratio: no shape has a figure for parley and a peer")
+        print("parley/peer = n/a")
         return 1
-    print("ratio: %s; %s" % (which, "shape " + used[0] if len(used) == 1 else
-                              "geometric mean over " + ", ".join(used)))
-    print("parley/node-ws = %.3f" % g)
+    peer_of = ", ".join("%s %s" % (s, p) for s, (_, p) in zip(shapes_with_ratio, chosen)
+                        if s in used)
+    print("ratio: %s, against the best peer of each shape (%s); %s" % (
+        which, peer_of,
+        "shape " + used[0] if len(used) == 1 else "geometric mean over " + ", ".join(used)))
+    name = against[0] if len(against) == 1 else "best(" + ",".join(against) + ")"
+    print("parley/%s = %.3f" % (name, g))
     return 0
 
 
