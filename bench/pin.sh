@@ -7,6 +7,14 @@
 #
 # Each becomes a command prefix, empty when unset, so that `"${pin_server[@]}" cmd &`
 # keeps `$!` the server's own pid (taskset execs the command in place).
+# A list taskset refuses ends the script that sources this (through its `die`).
+for pin_var in PARLEY_BENCH_PIN_SERVER PARLEY_BENCH_PIN_CLIENT; do
+  if [[ -n ${!pin_var:-} ]]; then
+    command -v taskset >/dev/null || die "$pin_var is set, and pinning needs taskset (util-linux)"
+    taskset -c "${!pin_var}" true 2>/dev/null || die "$pin_var=${!pin_var} is not a cpu list taskset accepts here"
+  fi
+done
+unset pin_var
 pin_server=()
 pin_client=()
 if [[ -n ${PARLEY_BENCH_PIN_SERVER:-} ]]; then
