@@ -123,7 +123,6 @@ private:
 
   // Setup, in order.
   void start_admin();
-  void put_users();
   void connect_members();
   void create_rooms();
   void add_participants(std::size_t room, std::size_t from, std::function<void()> done);
@@ -235,40 +234,14 @@ fanout_result runner::run() {
 void runner::start_admin() {
   admin_ = std::make_shared<ws_client>(workers_[0]->ioc, o_.target, "admin connection",
                                        abort_handler());
-  admin_->connect([this] {
-    setup_.hello(*admin_, admin_token_, std::string{admin_subject} + " (admin token)",
-                 [this] {
-                   phase_ = "provisioning the org and users";
-                   // The org first: users reference it, and pipelined requests may be
-                   // handled in any order.
-                   setup_.request(
-                       admin_, "admin.org.put",
-                       [this](auto& b) { b.str("org", o_.org).str("name", o_.org); },
-                       "admin.org.put " + o_.org, [this](const reply&) { put_users(); });
-                 });
-  });
-}
-
-void runner::put_users() {
-  windowed(
-      members_.size(), o_.setup_window,
-      [this](std::size_t) -> asio::io_context& { return workers_[0]->ioc; },
-      [this](std::size_t i, std::function<void()> done) {
-        const auto& user = members_[i].user;
-        setup_.request(
-            admin_, "admin.user.put",
-            [this, user](auto& b) {
-              b.str("user", user)
-                  .str("org", o_.org)
-                  .str("kind", "staff")
-                  .str("name", user);
-            },
-            "admin.user.put " + user, [done](const reply&) { done(); });
-      },
-      [this] {
-        admin_->close([] {});
-        connect_members();
-      });
+  std::vector<std::string> users;
+  users.reserve(members_.size());
+  for (const auto& m : members_)
+    users.push_back(m.user);
+  provision_org_and_users(
+      workers_[0]->ioc, *admin_, admin_token_, o_.org, std::move(users), o_.setup_window,
+      setup_, [this] { phase_ = "provisioning the org and users"; },
+      [this] { connect_members(); });
 }
 
 void runner::connect_members() {

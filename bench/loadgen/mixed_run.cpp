@@ -66,7 +66,6 @@ private:
 
   // Setup, in order.
   void start_admin();
-  void put_users();
   void connect_users();
   void create_conversations();
   void open_conversations();
@@ -168,37 +167,13 @@ mixed_result runner::run() {
 void runner::start_admin() {
   admin_ = std::make_shared<ws_client>(ioc_, o_.target, "admin connection",
                                        [this](const std::string& w) { abort(w); });
-  admin_->connect([this] {
-    setup_.hello(*admin_, admin_token_, std::string{admin_subject} + " (admin token)",
-                 [this] {
-                   phase_ = "provisioning the org and users";
-                   // The org first: users reference it, and pipelined requests may
-                   // be handled in any order.
-                   setup_.request(
-                       admin_, "admin.org.put",
-                       [this](auto& b) { b.str("org", o_.org).str("name", o_.org); },
-                       "admin.org.put " + o_.org, [this](const reply&) { put_users(); });
-                 });
-  });
-}
-
-void runner::put_users() {
-  windowed(
-      users_.size(), o_.setup_window,
-      [this](std::size_t) -> asio::io_context& { return ioc_; },
-      [this](std::size_t i, std::function<void()> done) {
-        const auto& id = users_[i].id;
-        setup_.request(
-            admin_, "admin.user.put",
-            [this, id](auto& b) {
-              b.str("user", id).str("org", o_.org).str("kind", "staff").str("name", id);
-            },
-            "admin.user.put " + id, [done](const reply&) { done(); });
-      },
-      [this] {
-        admin_->close([] {});
-        connect_users();
-      });
+  std::vector<std::string> ids;
+  ids.reserve(users_.size());
+  for (const auto& u : users_)
+    ids.push_back(u.id);
+  provision_org_and_users(
+      ioc_, *admin_, admin_token_, o_.org, std::move(ids), o_.setup_window, setup_,
+      [this] { phase_ = "provisioning the org and users"; }, [this] { connect_users(); });
 }
 
 void runner::connect_users() {

@@ -132,4 +132,46 @@ void setup_client::request(std::shared_ptr<ws_client> c, std::string op, fields_
       });
 }
 
+void provision_org_and_users(asio::io_context& ioc, ws_client& admin,
+                             const std::string& admin_token, const std::string& org,
+                             std::vector<std::string> users, std::size_t window,
+                             const setup_client& setup, std::function<void()> on_hello,
+                             std::function<void()> done) {
+  auto put_users = [&ioc, &admin, org, users = std::move(users), window, &setup,
+                    done = std::move(done)](const ws_client::reply&) {
+    auto ids = std::make_shared<const std::vector<std::string>>(std::move(users));
+    windowed(
+        ids->size(), window, [&ioc](std::size_t) -> asio::io_context& { return ioc; },
+        [&admin, &setup, org, ids](std::size_t i, std::function<void()> one_done) {
+          const auto& user = (*ids)[i];
+          setup.request(
+              admin.shared_from_this(), "admin.user.put",
+              [org, user](auto& b) {
+                b.str("user", user)
+                    .str("org", org)
+                    .str("kind", "staff")
+                    .str("name", user);
+              },
+              "admin.user.put " + user,
+              [one_done](const ws_client::reply&) { one_done(); });
+        },
+        [&admin, done] {
+          admin.close([] {});
+          done();
+        });
+  };
+  admin.connect([&admin, &setup, admin_token, org, on_hello = std::move(on_hello),
+                 put_users = std::move(put_users)]() mutable {
+    setup.hello(admin, admin_token, std::string{admin_subject} + " (admin token)",
+                [&admin, &setup, org, on_hello = std::move(on_hello),
+                 put_users = std::move(put_users)]() mutable {
+                  on_hello();
+                  setup.request(
+                      admin.shared_from_this(), "admin.org.put",
+                      [org](auto& b) { b.str("org", org).str("name", org); },
+                      "admin.org.put " + org, std::move(put_users));
+                });
+  });
+}
+
 } // namespace parley::bench

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -72,5 +73,16 @@ private:
   std::string device_;
   abort_fn abort_;
 };
+
+/// On `admin` (not yet connected; the caller keeps it alive): connects, says hello
+/// with `admin_token`, calls `on_hello`, then `admin.org.put {org, name: org}` and,
+/// once it is answered (users reference the org, and pipelined requests may be
+/// handled in any order), `admin.user.put {user, org, kind: staff, name: user}` for
+/// every user, at most `window` in flight; then closes `admin` and calls `done`.
+void provision_org_and_users(boost::asio::io_context& ioc, ws_client& admin,
+                             const std::string& admin_token, const std::string& org,
+                             std::vector<std::string> users, std::size_t window,
+                             const setup_client& setup, std::function<void()> on_hello,
+                             std::function<void()> done);
 
 } // namespace parley::bench
