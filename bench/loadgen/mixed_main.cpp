@@ -6,6 +6,7 @@
 #include "bench/common/cpu_time.hpp"
 #include "bench/common/json_line.hpp"
 #include "bench/loadgen/mixed_run.hpp"
+#include "bench/loadgen/provision.hpp"
 #include "protocol/limits.hpp"
 
 namespace {
@@ -121,10 +122,7 @@ cli parse(const option_map& args) {
       args.uint("body-bytes", o.body_bytes, 1, parley::protocol::limits::max_body_bytes);
   o.org = args.str("org", o.org);
   o.user_prefix = args.str("user-prefix", o.user_prefix);
-  if (o.org.empty() || o.org.size() > parley::protocol::limits::max_id_bytes)
-    throw usage_error("--org must be 1..128 bytes");
-  if (o.user_prefix.empty() || o.user_prefix.size() > 100)
-    throw usage_error("--user-prefix must be 1..100 bytes");
+  check_org_and_prefix(o.org, o.user_prefix);
   o.source_addresses = args.uint("source-addresses", o.source_addresses, 1, 250);
   o.setup_window = args.uint("setup-window", o.setup_window, 1, 100'000);
   o.timeout_seconds = args.real("timeout", o.timeout_seconds, 0.001, 86400);
@@ -185,14 +183,8 @@ void print(const mixed_options& o, const mixed_result& r, bool json) {
       r.measured_messages ? server * 1e6 / static_cast<double>(r.measured_messages) : 0;
   const double per_frame = frames ? server * 1e6 / static_cast<double>(frames) : 0;
   if (!r.cpu_seconds.empty()) {
-    std::string cpu;
-    for (const auto& [name, sec] : r.cpu_seconds) {
-      char part[64];
-      std::snprintf(part, sizeof part, "%s%s %.2f", cpu.empty() ? "" : ", ", name.c_str(),
-                    sec);
-      cpu += part;
-    }
-    std::printf("cpu s over the measured phase: %s\n", cpu.c_str());
+    std::printf("cpu s over the measured phase: %s\n",
+                format_cpu_seconds(r.cpu_seconds).c_str());
     std::printf(
         "server CPU per 1,000 messages: %.1f ms (%llu messages); per 1,000 frames "
         "handled: %.2f ms (%llu read, %llu written)\n",

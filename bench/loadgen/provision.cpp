@@ -6,7 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bench/common/cli.hpp"
 #include "protocol/jwt.hpp"
+#include "protocol/limits.hpp"
 
 namespace parley::bench {
 
@@ -23,6 +25,13 @@ bool retriable(std::string_view code) {
 }
 
 } // namespace
+
+void check_org_and_prefix(const std::string& org, const std::string& prefix) {
+  if (org.empty() || org.size() > protocol::limits::max_id_bytes)
+    throw usage_error("--org must be 1..128 bytes");
+  if (prefix.empty() || prefix.size() > 100)
+    throw usage_error("--user-prefix must be 1..100 bytes");
+}
 
 std::int64_t token_expiry(double timeout_seconds) {
   const auto now = std::chrono::system_clock::now();

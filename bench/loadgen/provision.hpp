@@ -22,6 +22,10 @@ namespace parley::bench {
 /// The subject of the admin token every bench tool mints.
 inline constexpr std::string_view admin_subject = "parley-bench";
 
+/// Throws usage_error unless `org` (--org) is a valid id and `prefix` (--user-prefix)
+/// leaves room for the numbers appended to it.
+void check_org_and_prefix(const std::string& org, const std::string& prefix);
+
 /// Tokens minted for a run are valid this long past its own timeout.
 std::int64_t token_expiry(double timeout_seconds);
 
