@@ -29,7 +29,7 @@ counted against what the acks imply, and with --cpu-pids the server's CPU time p
 
   --url URL               ws://HOST:PORT[/PATH] or HOST:PORT (path defaults to /v1)
   --secret S              the server's token secret (HS256); the tool mints its tokens
-  --quick                 the small variant: 400 users, 100 msgs/s, 1,000 messages,
+  --quick                 the small variant: 400 users, 100 msgs/s, 800 messages,
                           1 s warm-up (the options below override it)
   --users U               users, one connection each                        [2000]
   --per-user X            conversations per user, on average (<= 256)          [4]
@@ -94,7 +94,7 @@ cli parse(const option_map& args) {
   if (args.has("quick")) {
     o.convs.users = 400;
     o.rate = 100;
-    o.messages = 1000;
+    o.messages = 800;
     o.warmup_seconds = 1;
     o.drain_seconds = 5;
   }
