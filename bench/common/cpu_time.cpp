@@ -1,6 +1,7 @@
 #include "bench/common/cpu_time.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
 #include <fstream>
@@ -134,6 +135,17 @@ double cpu_sampler::total() const {
   for (const auto& [name, v] : spent_)
     t += v;
   return t;
+}
+
+std::string format_cpu_seconds(const std::map<std::string, double>& seconds) {
+  std::string out;
+  for (const auto& [name, sec] : seconds) {
+    char part[64];
+    std::snprintf(part, sizeof part, "%s%s %.2f", out.empty() ? "" : ", ", name.c_str(),
+                  sec);
+    out += part;
+  }
+  return out;
 }
 
 } // namespace parley::bench

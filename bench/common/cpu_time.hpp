@@ -23,6 +23,9 @@ double self_cpu_seconds();
 /// on a malformed list.
 std::map<std::string, int> parse_cpu_pids(std::string_view list);
 
+/// "load 0.48, server 3.66": each name with its seconds, two decimals, in map order.
+std::string format_cpu_seconds(const std::map<std::string, double>& seconds);
+
 /// CPU seconds of each named tree, and of this process as `self_name`.
 class cpu_sampler {
 public:

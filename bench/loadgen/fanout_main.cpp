@@ -8,6 +8,7 @@
 #include "bench/common/cpu_time.hpp"
 #include "bench/common/json_line.hpp"
 #include "bench/loadgen/fanout_run.hpp"
+#include "bench/loadgen/provision.hpp"
 #include "protocol/limits.hpp"
 
 namespace {
@@ -126,10 +127,7 @@ cli parse(const option_map& args) {
       args.uint("body-bytes", o.body_bytes, 1, parley::protocol::limits::max_body_bytes);
   o.org = args.str("org", o.org);
   o.user_prefix = args.str("user-prefix", o.user_prefix);
-  if (o.org.empty() || o.org.size() > parley::protocol::limits::max_id_bytes)
-    throw usage_error("--org must be 1..128 bytes");
-  if (o.user_prefix.empty() || o.user_prefix.size() > 100)
-    throw usage_error("--user-prefix must be 1..100 bytes");
+  check_org_and_prefix(o.org, o.user_prefix);
   o.threads = args.uint("threads", o.threads, 1, 64);
   o.source_addresses = args.uint("source-addresses", o.source_addresses, 1, 250);
   o.setup_window = args.uint("setup-window", o.setup_window, 1, 100'000);
@@ -162,13 +160,7 @@ void print_step(const fanout_options& o, const fanout_step& s, bool json) {
   const auto& h = s.latency_us;
   const auto missing =
       s.acked * o.members - std::min(s.acked * o.members, s.deliveries_all);
-  std::string cpu;
-  for (const auto& [name, sec] : s.cpu_seconds) {
-    char part[64];
-    std::snprintf(part, sizeof part, "%s%s %.2f", cpu.empty() ? "" : ", ", name.c_str(),
-                  sec);
-    cpu += part;
-  }
+  const std::string cpu = format_cpu_seconds(s.cpu_seconds);
   std::printf("%9.4g %11.0f %11.0f %8.2f %8.2f %8.2f %8.2f %8.2f %6llu %8llu %s\n",
               s.rate, s.offered_deliveries_per_second(o.members),
               s.deliveries_per_second(), ms(h.percentile(50)), ms(h.percentile(99)),

@@ -17,9 +17,9 @@
 
 #include "bench/common/body.hpp"
 #include "bench/common/cpu_time.hpp"
+#include "bench/loadgen/provision.hpp"
 #include "bench/loadgen/ws_client.hpp"
 #include "protocol/codec.hpp"
-#include "protocol/jwt.hpp"
 #include "protocol/limits.hpp"
 
 namespace parley::bench {
@@ -38,31 +38,11 @@ double fanout_step::offered_deliveries_per_second(std::size_t members) const {
 
 namespace {
 
-constexpr unsigned max_setup_attempts = 20;
-constexpr auto setup_backoff_step = std::chrono::milliseconds(250);
 constexpr auto close_grace = std::chrono::seconds(2);
 constexpr auto poll_interval = std::chrono::milliseconds(20);
 constexpr auto pause_between_steps = std::chrono::milliseconds(300);
-constexpr std::string_view admin_subject = "parley-bench";
 /// Steps never schedule more than this many messages, whatever rate × seconds says.
 constexpr std::uint64_t max_messages_per_step = 10'000'000;
-
-std::uint64_t micros(clock::duration d) {
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(
-      0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
-}
-
-clock::duration secs(double s) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
-}
-
-std::string describe(const reply& r) {
-  return std::string{r.code} + ": " + std::string{r.message};
-}
-
-bool retriable(std::string_view code) {
-  return code == "rate_limited" || code == "unavailable";
-}
 
 std::string_view str_of(const msgpack::object* o) {
   if (!o || o->type != msgpack::type::STR) return {};
@@ -141,13 +121,8 @@ private:
     clock::time_point t0, t_warm, deadline;
   };
 
-  using fields_fn = std::function<void(protocol::map_builder&)>;
-  using ok_fn = std::function<void(const reply&)>;
-  using task_fn = std::function<void(std::size_t, std::function<void()>)>;
-
   // Setup, in order.
   void start_admin();
-  void put_users();
   void connect_members();
   void create_rooms();
   void add_participants(std::size_t room, std::size_t from, std::function<void()> done);
@@ -162,13 +137,6 @@ private:
   void finish(std::string reason);
 
   // Helpers.
-  void windowed(std::size_t n, std::size_t width,
-                std::function<asio::io_context&(std::size_t)> where, task_fn task,
-                std::function<void()> all_done);
-  void hello(ws_client& c, const std::string& token, const std::string& who,
-             std::function<void()> next);
-  void setup_request(std::shared_ptr<ws_client> c, std::string op, fields_fn fields,
-                     std::string what, ok_fn on_ok, unsigned attempt = 1);
   member& sender_of(std::uint64_t slot);
   clock::time_point due(std::uint64_t slot) const;
   void abort(const std::string& why);
@@ -178,6 +146,7 @@ private:
   const fanout_options& o_;
   const std::function<void(const fanout_step&)>& on_step_;
   const std::string body_;
+  setup_client setup_;
   std::string admin_token_;
   std::string run_id_;
 
@@ -209,7 +178,9 @@ private:
 
 runner::runner(const fanout_options& o,
                const std::function<void(const fanout_step&)>& on_step)
-    : o_(o), on_step_(on_step), body_(make_body(o.body_bytes)), workers_([&] {
+    : o_(o), on_step_(on_step), body_(make_body(o.body_bytes)),
+      setup_("parley-fanout", [this](const std::string& why) { abort(why); }),
+      workers_([&] {
         std::vector<std::unique_ptr<worker>> w;
         for (std::size_t i = 0; i < std::max<std::size_t>(1, o.threads); ++i) {
           w.push_back(std::make_unique<worker>());
@@ -222,11 +193,8 @@ runner::runner(const fanout_options& o,
       grace_timer_(workers_[0]->ioc), room_ids_(o.rooms), cpu_(o.cpu_pids, "load"),
       collected_(workers_.size()) {
   const auto now = std::chrono::system_clock::now();
-  const auto exp =
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
-      static_cast<std::int64_t>(o.timeout_seconds) + 3600;
-  admin_token_ = protocol::sign_token(
-      {.sub = std::string{admin_subject}, .exp = exp, .admin = true}, o.secret);
+  const auto exp = token_expiry(o.timeout_seconds);
+  admin_token_ = mint_admin_token(o.secret, exp);
   run_id_ = std::to_string(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
           .count());
@@ -237,7 +205,7 @@ runner::runner(const fanout_options& o,
     m.room = i / o.members;
     m.home = workers_[i % workers_.size()].get();
     m.user = o.user_prefix + std::to_string(m.room) + "-" + std::to_string(i % o.members);
-    m.token = protocol::sign_token({.sub = m.user, .exp = exp, .admin = false}, o.secret);
+    m.token = mint_user_token(o.secret, m.user, exp);
   }
 }
 
@@ -266,39 +234,14 @@ fanout_result runner::run() {
 void runner::start_admin() {
   admin_ = std::make_shared<ws_client>(workers_[0]->ioc, o_.target, "admin connection",
                                        abort_handler());
-  admin_->connect([this] {
-    hello(*admin_, admin_token_, std::string{admin_subject} + " (admin token)", [this] {
-      phase_ = "provisioning the org and users";
-      // The org first: users reference it, and pipelined requests may be handled in
-      // any order.
-      setup_request(
-          admin_, "admin.org.put",
-          [this](auto& b) { b.str("org", o_.org).str("name", o_.org); },
-          "admin.org.put " + o_.org, [this](const reply&) { put_users(); });
-    });
-  });
-}
-
-void runner::put_users() {
-  windowed(
-      members_.size(), o_.setup_window,
-      [this](std::size_t) -> asio::io_context& { return workers_[0]->ioc; },
-      [this](std::size_t i, std::function<void()> done) {
-        const auto& user = members_[i].user;
-        setup_request(
-            admin_, "admin.user.put",
-            [this, user](auto& b) {
-              b.str("user", user)
-                  .str("org", o_.org)
-                  .str("kind", "staff")
-                  .str("name", user);
-            },
-            "admin.user.put " + user, [done](const reply&) { done(); });
-      },
-      [this] {
-        admin_->close([] {});
-        connect_members();
-      });
+  std::vector<std::string> users;
+  users.reserve(members_.size());
+  for (const auto& m : members_)
+    users.push_back(m.user);
+  provision_org_and_users(
+      workers_[0]->ioc, *admin_, admin_token_, o_.org, std::move(users), o_.setup_window,
+      setup_, [this] { phase_ = "provisioning the org and users"; },
+      [this] { connect_members(); });
 }
 
 void runner::connect_members() {
@@ -318,7 +261,8 @@ void runner::connect_members() {
             [this, &m](const protocol::request& frame, clock::time_point received) {
               on_push(m, frame, received);
             });
-        m.client->connect([this, &m, done] { hello(*m.client, m.token, m.user, done); });
+        m.client->connect(
+            [this, &m, done] { setup_.hello(*m.client, m.token, m.user, done); });
       },
       [this] { create_rooms(); });
 }
@@ -339,7 +283,7 @@ void runner::create_rooms() {
         std::vector<std::string> others;
         for (std::size_t k = 1; k < first; ++k)
           others.push_back(members_[r * o_.members + k].user);
-        setup_request(
+        setup_.request(
             creator.client, "conv.create",
             [this, r, others = std::move(others)](auto& b) {
               b.str("kind", "private")
@@ -367,7 +311,7 @@ void runner::add_participants(std::size_t room, std::size_t from,
   for (std::size_t k = from; k < to; ++k)
     users.push_back(members_[room * o_.members + k].user);
   auto& creator = members_[room * o_.members];
-  setup_request(
+  setup_.request(
       creator.client, "conv.participants.add",
       [this, room, users = std::move(users)](auto& b) {
         b.str("conv", room_ids_[room]).str_list("users", users);
@@ -383,7 +327,7 @@ void runner::open_rooms() {
       [this](std::size_t i) -> asio::io_context& { return members_[i].home->ioc; },
       [this](std::size_t i, std::function<void()> done) {
         auto& m = members_[i];
-        setup_request(
+        setup_.request(
             m.client, "conv.open",
             [this, &m](auto& b) { b.str("conv", room_ids_[m.room]); },
             "conv.open by " + m.user, [done](const reply&) { done(); });
@@ -608,82 +552,6 @@ void runner::finish(std::string reason) {
 }
 
 // -- helpers --------------------------------------------------------------------
-
-// Runs task(i, done) for i in [0, n), at most `width` at once, each on the
-// io_context where(i) names; all_done runs once every task called its done.
-void runner::windowed(std::size_t n, std::size_t width,
-                      std::function<asio::io_context&(std::size_t)> where, task_fn task,
-                      std::function<void()> all_done) {
-  struct state {
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> remaining{0};
-    std::function<asio::io_context&(std::size_t)> where;
-    task_fn task;
-    std::function<void()> all_done;
-    std::function<void()> launch;
-  };
-  if (n == 0) return all_done();
-  auto s = std::make_shared<state>();
-  s->remaining = n;
-  s->where = std::move(where);
-  s->task = std::move(task);
-  s->all_done = std::move(all_done);
-  std::weak_ptr<state> weak = s;
-  s->launch = [weak, n] {
-    auto s = weak.lock();
-    if (!s) return;
-    const auto i = s->next.fetch_add(1);
-    if (i >= n) return;
-    asio::post(s->where(i), [s, i] {
-      s->task(i, [s] {
-        if (s->remaining.fetch_sub(1) == 1) {
-          auto done = std::move(s->all_done);
-          return done();
-        }
-        s->launch();
-      });
-    });
-  };
-  for (std::size_t k = 0; k < std::min(width, n); ++k)
-    s->launch();
-}
-
-void runner::hello(ws_client& c, const std::string& token, const std::string& who,
-                   std::function<void()> next) {
-  protocol::map_builder f;
-  f.str("token", token).str("device", "parley-fanout");
-  c.request("hello", f, [this, who, next = std::move(next)](const reply& r) {
-    if (r.ok) return next();
-    std::string why = "hello as " + who + " refused: " + describe(r);
-    if (r.code == "unauthenticated") why += " (is --secret the server's token secret?)";
-    abort(why);
-  });
-}
-
-void runner::setup_request(std::shared_ptr<ws_client> c, std::string op, fields_fn fields,
-                           std::string what, ok_fn on_ok, unsigned attempt) {
-  protocol::map_builder b;
-  fields(b);
-  std::weak_ptr<ws_client> weak = c;
-  c->request(
-      op, b,
-      [this, weak, op, fields = std::move(fields), what = std::move(what),
-       on_ok = std::move(on_ok), attempt](const reply& r) mutable {
-        if (r.ok) return on_ok(r);
-        auto c = weak.lock();
-        if (!c || !retriable(r.code) || attempt >= max_setup_attempts)
-          return abort(what + " failed: " + describe(r));
-        auto timer = std::make_shared<asio::steady_timer>(c->executor(),
-                                                          setup_backoff_step * attempt);
-        timer->async_wait([this, timer, c, op = std::move(op), fields = std::move(fields),
-                           what = std::move(what), on_ok = std::move(on_ok),
-                           attempt](boost::system::error_code ec) mutable {
-          if (ec) return;
-          setup_request(c, std::move(op), std::move(fields), std::move(what),
-                        std::move(on_ok), attempt + 1);
-        });
-      });
-}
 
 ws_client::fail_handler runner::abort_handler() {
   return [this](const std::string& what) { abort(what); };
