@@ -67,6 +67,15 @@ struct actor_config : caf::actor_system_config {
   explicit actor_config(std::size_t threads) {
     add_message_types<caf::id_block::parley>();
     set("scheduler.max-threads", threads);
+    // CAF's work-stealing workers look for work in three phases before they sleep:
+    // 100 polls without pause, then 500 more with a 50 us sleep between them, then
+    // a condition variable that an enqueue from outside wakes. Chat traffic is many
+    // small bursts: between two of them every idle worker went through the 500
+    // sleeps, 20,000 wake-ups a second each, which were half of parleyd's CPU in the
+    // mixed chat day benchmark. Without the middle phase an idle worker goes from
+    // spinning straight to the condition variable. Measured in bench/RESULTS.md
+    // ("Scheduler idle polling"): -45% CPU per message, fan-out kept up to 2x more.
+    set("work-stealing.moderate-poll-attempts", 0);
     set("logger.verbosity", caf::atom("quiet"));
   }
 };
