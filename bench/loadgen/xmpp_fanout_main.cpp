@@ -24,7 +24,9 @@ to its room; then groupchat messages at a fixed total rate spread over the rooms
 loop, one step per rate. The room reflects each message to every occupant, the
 sender included (M deliveries per message); each is timed from the scheduled send
 time its body carries. Stops after the first step that is saturated (deliveries
-missing at the deadline) or whose p50 exceeds --stop-p50-ms. Output as parley-fanout;
+missing at the deadline) or whose p50 exceeds --stop-p50-ms. The first step waits
+until no stanza has arrived for 1 s (the joins' presence broadcasts; at most 300 s,
+counted in the setup time). Output as parley-fanout;
 groupchat has no acknowledgement, so "acked" is the messages sent and "send_errors"
 is 0 (an error stanza fails the run).
 

@@ -30,6 +30,12 @@ constexpr auto close_grace = std::chrono::seconds(2);
 constexpr auto poll_interval = std::chrono::milliseconds(20);
 constexpr auto pause_between_steps = std::chrono::milliseconds(300);
 constexpr std::uint64_t max_messages_per_step = 10'000'000;
+/// After the last join, the steps wait until no stanza has arrived for this long
+/// (the room's presence broadcasts of the joins may still be on their way), at most
+/// settle_limit.
+constexpr auto settle_quiet = std::chrono::seconds(1);
+constexpr auto settle_poll = std::chrono::milliseconds(100);
+constexpr auto settle_limit = std::chrono::seconds(300);
 
 std::uint64_t micros(clock::duration d) {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(
@@ -114,6 +120,7 @@ private:
   };
 
   void connect_members();
+  void settle(std::uint64_t seen, clock::time_point quiet_since, clock::time_point until);
   void start_step(std::size_t index);
   void arm(worker& w);
   void send(worker& w, std::uint64_t slot);
@@ -141,6 +148,7 @@ private:
   step_plan plan_;
   cpu_sampler cpu_;
   std::atomic<std::uint64_t> sent_{0}, delivered_{0};
+  std::atomic<std::uint64_t> other_stanzas_{0}; // whole run: for the settling after setup
   std::atomic<std::size_t> collects_remaining_{0};
   std::vector<tally> collected_;
   std::mutex collect_mutex_;
@@ -228,9 +236,9 @@ void runner::connect_members() {
       auto done = [this, s] {
         if (s->remaining.fetch_sub(1) == 1) {
           asio::post(workers_[0]->ioc, [this] {
-            result_.setup_seconds =
-                std::chrono::duration<double>(clock::now() - t_setup_).count();
-            start_step(0);
+            phase_ = "waiting for the joins' presence broadcasts to end";
+            const auto now = clock::now();
+            settle(other_stanzas_.load(), now, now + settle_limit);
           });
           return;
         }
@@ -246,7 +254,10 @@ void runner::connect_members() {
       m.client->on_message([this, &m](std::string_view body, clock::time_point received) {
         on_message(m, body, received);
       });
-      m.client->on_other([&m] { ++m.home->t.other_pushes; });
+      m.client->on_other([this, &m] {
+        ++m.home->t.other_pushes;
+        other_stanzas_.fetch_add(1, std::memory_order_relaxed);
+      });
       m.client->connect(
           [this, &m, done] { m.client->join(room_jids_[m.room], m.nick, done); });
     });
@@ -254,6 +265,27 @@ void runner::connect_members() {
   // The state lives as long as a launch or a connection's callback holds it.
   for (std::size_t k = 0; k < std::min(o_.setup_window, members_.size()); ++k)
     s->launch();
+}
+
+// Every member has seen its own join, but a room of M members broadcasts ~M^2
+// presence stanzas while they join, and the server may still be delivering them: a
+// step started now would measure that backlog. So the steps wait until no stanza has
+// arrived for settle_quiet (bounded by settle_limit); setup_seconds includes this.
+void runner::settle(std::uint64_t seen, clock::time_point quiet_since,
+                    clock::time_point until) {
+  const auto now = clock::now();
+  const auto count = other_stanzas_.load();
+  if (count != seen) quiet_since = now;
+  if (now - quiet_since < settle_quiet && now < until) {
+    step_timer_.expires_after(settle_poll);
+    step_timer_.async_wait(
+        [this, count, quiet_since, until](boost::system::error_code ec) {
+          if (!ec) settle(count, quiet_since, until);
+        });
+    return;
+  }
+  result_.setup_seconds = std::chrono::duration<double>(now - t_setup_).count();
+  start_step(0);
 }
 
 // -- steps ----------------------------------------------------------------------
