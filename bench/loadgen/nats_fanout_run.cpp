@@ -1,28 +1,18 @@
 #include "bench/loadgen/nats_fanout_run.hpp"
 
-#include <algorithm>
-#include <atomic>
-#include <charconv>
-#include <chrono>
-#include <cstdio>
 #include <memory>
-#include <mutex>
-#include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address_v4.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <string>
+#include <vector>
 
 #include "bench/common/body.hpp"
-#include "bench/common/cpu_time.hpp"
+#include "bench/loadgen/fanout_driver.hpp"
+#include "bench/loadgen/fanout_stamp.hpp"
 #include "bench/loadgen/nats_ws_client.hpp"
+#include "bench/loadgen/provision.hpp"
 
-// The step logic follows fanout_run.cpp's runner (same slots, senders, warm-up,
-// completion check and stop rules) so that the two tools' figures mean the same;
-// what differs is the transport: a NATS subscription instead of provisioning and
-// conv.open, a PUB instead of msg.send, a flushed write instead of an ok reply.
+// parley-nats-fanout's side of the fan-out driver: a NATS subscription instead of
+// provisioning and conv.open, a PUB instead of msg.send, a flushed write instead of
+// an ok reply.
 namespace parley::bench {
 
 namespace asio = boost::asio;
@@ -30,439 +20,81 @@ using clock = nats_ws_client::clock;
 
 namespace {
 
-constexpr auto close_grace = std::chrono::seconds(2);
-constexpr auto poll_interval = std::chrono::milliseconds(20);
-constexpr auto pause_between_steps = std::chrono::milliseconds(300);
-constexpr std::uint64_t max_messages_per_step = 10'000'000;
-
-std::uint64_t micros(clock::duration d) {
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(
-      0, std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
-}
-
-clock::duration secs(double s) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
-}
-
-/// The payload of a scenario message: "<step>-<slot>-<due> " (due = the scheduled
-/// send time in steady-clock nanoseconds), then the body's words up to `bytes` in all
-/// (parley-fanout sends the same stamp as the cid beside a body of that size). Every
-/// subscriber gets the stamp back, so the receiving thread times the delivery with no
-/// shared table.
-std::string make_payload(std::size_t step, std::uint64_t slot, clock::time_point due,
-                         const std::string& body, std::size_t bytes) {
-  std::string p = std::to_string(step) + "-" + std::to_string(slot) + "-" +
-                  std::to_string(due.time_since_epoch().count()) + " ";
+/// The payload of a scenario message: its stamp and a space, then the body's words up
+/// to `bytes` in all (parley-fanout sends the same stamp as the cid beside a body of
+/// that size).
+std::string make_payload(const fanout_message& m, const std::string& body,
+                         std::size_t bytes) {
+  std::string p = make_stamp(m.step, m.slot, m.due) + " ";
   if (p.size() < bytes) p.append(body, 0, bytes - p.size());
   return p;
 }
 
-struct stamp {
-  std::size_t step = 0;
-  clock::time_point due;
-};
-
-bool parse_stamp(std::string_view payload, stamp& out) {
-  const char* p = payload.data();
-  const char* end = p + payload.size();
-  std::uint64_t step = 0, slot = 0;
-  clock::rep due = 0;
-  auto r = std::from_chars(p, end, step);
-  if (r.ec != std::errc{} || r.ptr == end || *r.ptr != '-') return false;
-  r = std::from_chars(r.ptr + 1, end, slot);
-  if (r.ec != std::errc{} || r.ptr == end || *r.ptr != '-') return false;
-  r = std::from_chars(r.ptr + 1, end, due);
-  if (r.ec != std::errc{} || (r.ptr != end && *r.ptr != ' ')) return false;
-  out.step = step;
-  out.due = clock::time_point{clock::duration{due}};
-  return true;
-}
-
-class runner {
+class nats_transport : public fanout_transport {
 public:
-  runner(const fanout_options& o, const std::function<void(const fanout_step&)>& on_step);
-  fanout_result run();
+  nats_transport(fanout_driver& d, const fanout_common_options& o)
+      : d_(d), o_(o), body_(make_body(o.body_bytes)), clients_(d.members()) {
+    for (std::size_t r = 0; r < o.rooms; ++r)
+      subjects_.push_back(std::string{nats_room_prefix} + "." + std::to_string(r));
+  }
+
+  // Connects and subscribes every member, at most setup_window at once.
+  void set_up(std::function<void()> ready) override {
+    d_.set_phase("connecting the members");
+    windowed(
+        clients_.size(), o_.setup_window,
+        [this](std::size_t i) -> asio::io_context& { return d_.ioc(i); },
+        [this](std::size_t i, std::function<void()> done) {
+          connect(i, std::move(done));
+        },
+        std::move(ready));
+  }
+
+  void send(std::size_t member, const fanout_message& m) override {
+    clients_[member]->publish(subjects_[d_.room_of(member)],
+                              make_payload(m, body_, o_.body_bytes), m.measured);
+  }
+
+  void close(std::size_t member, std::function<void()> closed) override {
+    clients_[member]->close(std::move(closed));
+  }
 
 private:
-  /// What one thread counted in the current step (see fanout_run.cpp).
-  struct tally {
-    histogram latency_us;
-    std::uint64_t sent = 0, flushed = 0, measured_flushed = 0;
-    std::uint64_t deliveries = 0, deliveries_all = 0, other_msgs = 0;
-    std::uint64_t max_send_lag_us = 0;
-    clock::time_point last_delivery{};
-  };
+  void connect(std::size_t i, std::function<void()> done) {
+    auto& c = clients_[i];
+    c = std::make_shared<nats_ws_client>(
+        d_.ioc(i), o_.target, "member " + std::to_string(i),
+        [this](const std::string& what) { d_.abort(what); });
+    c->bind_source(source_address(i, o_.source_addresses));
+    c->on_msg([this, i](std::string_view, std::string_view payload,
+                        clock::time_point received) {
+      fanout_stamp s;
+      if (!parse_stamp(payload, s)) return d_.other(i);
+      d_.delivered(i, s.step, s.due, received);
+    });
+    // A flushed write stands for parley's ok reply; it names no message, so it counts
+    // toward the step running. Flushes after a step was collected can only follow a
+    // step that missed its deadline, after which no step runs.
+    c->on_flushed([this, i](std::size_t publishes, std::size_t marked) {
+      d_.acked(i, d_.current_step(i), publishes, marked);
+    });
+    c->connect(subjects_[d_.room_of(i)], std::move(done));
+  }
 
-  struct worker {
-    std::size_t index = 0;
-    asio::io_context ioc{1};
-    asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
-    std::unique_ptr<asio::steady_timer> send_timer;
-    std::size_t step = SIZE_MAX;
-    std::uint64_t next_slot = 0;
-    tally t;
-  };
-
-  struct member {
-    std::size_t index = 0;
-    std::size_t room = 0;
-    worker* home = nullptr;
-    std::shared_ptr<nats_ws_client> client;
-  };
-
-  struct step_plan {
-    std::size_t index = 0;
-    double rate = 0;
-    std::uint64_t slots = 0;
-    clock::time_point t0, t_warm, deadline;
-  };
-
-  void connect_members();
-  void start_step(std::size_t index);
-  void arm(worker& w);
-  void send(worker& w, std::uint64_t slot);
-  void on_msg(worker& w, std::string_view payload, clock::time_point received);
-  void on_flushed(worker& w, std::size_t publishes, std::size_t marked);
-  void poll_step();
-  void collect_step(bool drained);
-  void finish(std::string reason);
-  member& sender_of(std::uint64_t slot);
-  clock::time_point due(std::uint64_t slot) const;
-  void abort(const std::string& why);
-  void stop_all();
-
-  const fanout_options& o_;
-  const std::function<void(const fanout_step&)>& on_step_;
+  fanout_driver& d_;
+  const fanout_common_options& o_;
   const std::string body_;
   std::vector<std::string> subjects_; // by room
-
-  std::vector<std::unique_ptr<worker>> workers_;
-  asio::steady_timer timeout_timer_;
-  asio::steady_timer step_timer_;
-  asio::steady_timer grace_timer_;
-  std::vector<member> members_;
-
-  clock::time_point t_setup_;
-  step_plan plan_;
-  cpu_sampler cpu_;
-  std::atomic<std::uint64_t> sent_{0}, flushed_{0}, delivered_{0};
-  std::atomic<std::size_t> collects_remaining_{0};
-  std::vector<tally> collected_;
-  std::mutex collect_mutex_;
-
-  std::atomic<const char*> phase_{"connecting the members"};
-  fanout_result result_;
-  std::mutex end_mutex_;
-  bool finished_ = false;
-  bool failed_ = false;
-  std::string failure_;
+  std::vector<std::shared_ptr<nats_ws_client>> clients_;
 };
-
-runner::runner(const fanout_options& o,
-               const std::function<void(const fanout_step&)>& on_step)
-    : o_(o), on_step_(on_step), body_(make_body(o.body_bytes)), workers_([&] {
-        std::vector<std::unique_ptr<worker>> w;
-        for (std::size_t i = 0; i < std::max<std::size_t>(1, o.threads); ++i) {
-          w.push_back(std::make_unique<worker>());
-          w.back()->index = i;
-          w.back()->send_timer = std::make_unique<asio::steady_timer>(w.back()->ioc);
-        }
-        return w;
-      }()),
-      timeout_timer_(workers_[0]->ioc), step_timer_(workers_[0]->ioc),
-      grace_timer_(workers_[0]->ioc), cpu_(o.cpu_pids, "load"),
-      collected_(workers_.size()) {
-  for (std::size_t r = 0; r < o.rooms; ++r)
-    subjects_.push_back(std::string{nats_room_prefix} + "." + std::to_string(r));
-  members_.resize(o.rooms * o.members);
-  for (std::size_t i = 0; i < members_.size(); ++i) {
-    auto& m = members_[i];
-    m.index = i;
-    m.room = i / o.members;
-    m.home = workers_[i % workers_.size()].get();
-  }
-}
-
-fanout_result runner::run() {
-  timeout_timer_.expires_after(secs(o_.timeout_seconds));
-  timeout_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    char limit[32];
-    std::snprintf(limit, sizeof limit, "%g", o_.timeout_seconds);
-    abort("timed out after " + std::string{limit} + " s while " + phase_.load());
-  });
-  t_setup_ = clock::now();
-  asio::post(workers_[0]->ioc, [this] { connect_members(); });
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < workers_.size(); ++i)
-    threads.emplace_back([w = workers_[i].get()] { w->ioc.run(); });
-  workers_[0]->ioc.run();
-  for (auto& t : threads)
-    t.join();
-  if (failed_) result_.failure = failure_;
-  return std::move(result_);
-}
-
-// -- setup: connect and subscribe, at most setup_window at once --------------------
-
-void runner::connect_members() {
-  struct state {
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> remaining{0};
-    std::function<void()> launch;
-  };
-  auto s = std::make_shared<state>();
-  s->remaining = members_.size();
-  std::weak_ptr<state> weak = s;
-  s->launch = [this, weak] {
-    auto s = weak.lock();
-    if (!s) return;
-    const auto i = s->next.fetch_add(1);
-    if (i >= members_.size()) return;
-    auto& m = members_[i];
-    asio::post(m.home->ioc, [this, s, &m] {
-      m.client = std::make_shared<nats_ws_client>(
-          m.home->ioc, o_.target, "member " + std::to_string(m.index),
-          [this](const std::string& what) { abort(what); });
-      if (o_.source_addresses > 1) {
-        m.client->bind_source(
-            asio::ip::address_v4{static_cast<asio::ip::address_v4::uint_type>(
-                0x7f000002u + m.index % o_.source_addresses)});
-      }
-      worker& w = *m.home;
-      m.client->on_msg(
-          [this, &w](std::string_view, std::string_view payload,
-                     clock::time_point received) { on_msg(w, payload, received); });
-      m.client->on_flushed([this, &w](std::size_t publishes, std::size_t marked) {
-        on_flushed(w, publishes, marked);
-      });
-      m.client->connect(subjects_[m.room], [this, s] {
-        if (s->remaining.fetch_sub(1) == 1) {
-          asio::post(workers_[0]->ioc, [this, s] {
-            result_.setup_seconds =
-                std::chrono::duration<double>(clock::now() - t_setup_).count();
-            start_step(0);
-          });
-          return;
-        }
-        s->launch();
-      });
-    });
-  };
-  if (members_.empty()) return finish("no members");
-  for (std::size_t k = 0; k < std::min(o_.setup_window, members_.size()); ++k)
-    s->launch();
-}
-
-// -- steps (as in fanout_run.cpp) -------------------------------------------------
-
-runner::member& runner::sender_of(std::uint64_t slot) {
-  const std::size_t room = slot % o_.rooms;
-  const std::size_t pos = (slot / o_.rooms) % o_.members;
-  return members_[room * o_.members + pos];
-}
-
-clock::time_point runner::due(std::uint64_t slot) const {
-  return plan_.t0 + secs(static_cast<double>(slot) / plan_.rate);
-}
-
-void runner::start_step(std::size_t index) {
-  if (index >= o_.rates.size()) return finish("every rate step ran");
-  phase_ = "running the rate steps";
-  plan_.index = index;
-  plan_.rate = o_.rates[index];
-  plan_.slots = std::min<std::uint64_t>(
-      max_messages_per_step,
-      std::max<std::uint64_t>(1,
-                              static_cast<std::uint64_t>(plan_.rate * o_.step_seconds)));
-  plan_.t0 = clock::now() + std::chrono::milliseconds(20);
-  plan_.t_warm = plan_.t0 + secs(o_.warmup_seconds);
-  plan_.deadline = plan_.t0 + secs(static_cast<double>(plan_.slots) / plan_.rate) +
-                   secs(o_.drain_seconds);
-  sent_ = flushed_ = delivered_ = 0;
-  cpu_.start();
-  for (auto& wp : workers_) {
-    asio::post(wp->ioc, [this, &w = *wp, index] {
-      w.step = index;
-      w.t = tally{};
-      w.next_slot = 0;
-      arm(w);
-    });
-  }
-  step_timer_.expires_after(poll_interval);
-  step_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) poll_step();
-  });
-}
-
-void runner::arm(worker& w) {
-  if (w.next_slot >= plan_.slots) return;
-  w.send_timer->expires_at(due(w.next_slot));
-  w.send_timer->async_wait([this, &w, step = w.step](boost::system::error_code ec) {
-    if (ec || w.step != step) return;
-    const auto now = clock::now();
-    while (w.next_slot < plan_.slots && due(w.next_slot) <= now) {
-      if (sender_of(w.next_slot).home == &w) {
-        w.t.max_send_lag_us =
-            std::max(w.t.max_send_lag_us, micros(now - due(w.next_slot)));
-        send(w, w.next_slot);
-      }
-      ++w.next_slot;
-    }
-    arm(w);
-  });
-}
-
-void runner::send(worker& w, std::uint64_t slot) {
-  auto& m = sender_of(slot);
-  const auto when = due(slot);
-  ++w.t.sent;
-  sent_.fetch_add(1, std::memory_order_relaxed);
-  m.client->publish(subjects_[m.room],
-                    make_payload(plan_.index, slot, when, body_, o_.body_bytes),
-                    when >= plan_.t_warm);
-}
-
-// A flushed write stands for parley's ok reply. Flushes of a collected step can only
-// follow a step that missed its deadline, after which no step runs.
-void runner::on_flushed(worker& w, std::size_t publishes, std::size_t marked) {
-  if (w.step == SIZE_MAX) return;
-  w.t.flushed += publishes;
-  w.t.measured_flushed += marked;
-  flushed_.fetch_add(publishes, std::memory_order_relaxed);
-}
-
-void runner::on_msg(worker& w, std::string_view payload, clock::time_point received) {
-  stamp s;
-  if (!parse_stamp(payload, s)) {
-    ++w.t.other_msgs;
-    return;
-  }
-  if (s.step != w.step) return;
-  ++w.t.deliveries_all;
-  delivered_.fetch_add(1, std::memory_order_relaxed);
-  if (s.due < plan_.t_warm) return;
-  ++w.t.deliveries;
-  w.t.latency_us.record(micros(received - s.due));
-  w.t.last_delivery = std::max(w.t.last_delivery, received);
-}
-
-void runner::poll_step() {
-  const bool complete = sent_.load() == plan_.slots && flushed_.load() == plan_.slots &&
-                        delivered_.load() == flushed_.load() * o_.members;
-  if (!complete && clock::now() < plan_.deadline) {
-    step_timer_.expires_after(poll_interval);
-    step_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) poll_step();
-    });
-    return;
-  }
-  collect_step(complete);
-}
-
-void runner::collect_step(bool drained) {
-  cpu_.stop();
-  collects_remaining_ = workers_.size();
-  for (auto& wp : workers_) {
-    asio::post(wp->ioc, [this, &w = *wp, drained] {
-      w.send_timer->cancel();
-      w.step = SIZE_MAX;
-      {
-        std::lock_guard lock{collect_mutex_};
-        collected_[w.index] = std::move(w.t);
-        w.t = tally{};
-      }
-      if (collects_remaining_.fetch_sub(1) != 1) return;
-      asio::post(workers_[0]->ioc, [this, drained] {
-        fanout_step s;
-        s.index = plan_.index;
-        s.rate = plan_.rate;
-        s.scheduled = plan_.slots;
-        s.drained = drained;
-        clock::time_point last{};
-        for (auto& t : collected_) {
-          s.sent += t.sent;
-          s.acked += t.flushed;
-          s.measured_acked += t.measured_flushed;
-          s.deliveries += t.deliveries;
-          s.deliveries_all += t.deliveries_all;
-          s.other_pushes += t.other_msgs;
-          s.max_send_lag_us = std::max(s.max_send_lag_us, t.max_send_lag_us);
-          s.latency_us.merge(t.latency_us);
-          last = std::max(last, t.last_delivery);
-        }
-        const auto scheduled_end =
-            plan_.t0 + secs(static_cast<double>(plan_.slots) / plan_.rate);
-        const auto end = std::max(last, scheduled_end);
-        if (end > plan_.t_warm)
-          s.measured_seconds = std::chrono::duration<double>(end - plan_.t_warm).count();
-        s.cpu_seconds = cpu_.spent();
-        if (on_step_) on_step_(s);
-        result_.steps.push_back(std::move(s));
-        const auto& done = result_.steps.back();
-        const double p50_ms =
-            static_cast<double>(done.latency_us.percentile(50)) / 1000.0;
-        if (!done.drained)
-          return finish("saturated: deliveries still missing at the deadline");
-        if (p50_ms > o_.stop_p50_ms) {
-          char why[96];
-          std::snprintf(why, sizeof why, "p50 %.1f ms above the stop threshold %.1f ms",
-                        p50_ms, o_.stop_p50_ms);
-          return finish(why);
-        }
-        step_timer_.expires_after(pause_between_steps);
-        step_timer_.async_wait(
-            [this, next = plan_.index + 1](boost::system::error_code ec) {
-              if (!ec) start_step(next);
-            });
-      });
-    });
-  }
-}
-
-void runner::finish(std::string reason) {
-  {
-    std::lock_guard lock{end_mutex_};
-    if (failed_ || finished_) return;
-    finished_ = true;
-  }
-  result_.stop_reason = std::move(reason);
-  phase_ = "closing";
-  auto remaining = std::make_shared<std::atomic<std::size_t>>(members_.size());
-  for (auto& m : members_) {
-    asio::post(m.home->ioc, [this, &m, remaining] {
-      m.client->close([this, remaining] {
-        if (remaining->fetch_sub(1) == 1) stop_all();
-      });
-    });
-  }
-  grace_timer_.expires_after(close_grace);
-  grace_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) stop_all();
-  });
-}
-
-void runner::abort(const std::string& why) {
-  {
-    std::lock_guard lock{end_mutex_};
-    if (failed_ || finished_) return;
-    failed_ = true;
-    failure_ = why;
-  }
-  stop_all();
-}
-
-void runner::stop_all() {
-  for (auto& w : workers_)
-    w->ioc.stop();
-}
 
 } // namespace
 
-fanout_result run_nats_fanout(const fanout_options& options,
+fanout_result run_nats_fanout(const fanout_common_options& options,
                               const std::function<void(const fanout_step&)>& on_step) {
-  runner r{options, on_step};
-  return r.run();
+  fanout_driver d{options, on_step};
+  nats_transport t{d, options};
+  return d.run(t);
 }
 
 } // namespace parley::bench

@@ -16,6 +16,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "bench/loadgen/target.hpp"
+#include "bench/loadgen/ws_connect.hpp"
 
 namespace parley::bench {
 
@@ -72,10 +73,7 @@ public:
   boost::asio::any_io_executor executor() { return ws_.get_executor(); }
 
 private:
-  void on_resolve(boost::beast::error_code ec,
-                  boost::asio::ip::tcp::resolver::results_type results);
-  void on_connect(boost::beast::error_code ec);
-  void on_handshake(boost::beast::error_code ec);
+  void on_open(boost::beast::error_code ec, const std::string& what);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void parse(clock::time_point received);
@@ -97,7 +95,7 @@ private:
   std::string subject_;
   boost::asio::ip::address source_;
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  ws_stream ws_;
   boost::beast::flat_buffer read_buffer_;
   std::string in_;      // read and not yet parsed (a partial line or payload)
   std::string out_;     // queued behind the write in flight

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/ip/address_v4.hpp>
+
 namespace parley::bench {
 
 std::string ws_target::host_header() const {
@@ -55,6 +57,12 @@ std::optional<ws_target> parse_ws_target(std::string_view url, std::string& erro
   out.host = std::string{host};
   out.port = std::string{port};
   return out;
+}
+
+boost::asio::ip::address source_address(std::size_t i, std::size_t count) {
+  if (count <= 1) return {};
+  const auto k = static_cast<unsigned>(i % count);
+  return boost::asio::ip::address_v4{(127u << 24) | (2u + k)};
 }
 
 } // namespace parley::bench

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/ip/address.hpp>
 
 namespace parley::bench {
 
@@ -20,5 +23,11 @@ struct ws_target {
 /// path defaults to /v1. Returns nullopt and sets `error` on anything else (including
 /// `wss://`, which the tool does not speak).
 std::optional<ws_target> parse_ws_target(std::string_view url, std::string& error);
+
+/// The local address connection `i` of a run binds to when its connections are spread
+/// over `count` loopback addresses (each has its own ephemeral ports, so more than
+/// ~28k connections fit): 127.0.0.(2 + i % count). Unspecified (no bind) when count
+/// is 1 or less.
+boost::asio::ip::address source_address(std::size_t i, std::size_t count);
 
 } // namespace parley::bench

@@ -4,7 +4,6 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket.hpp>
 
 namespace parley::bench {
@@ -12,11 +11,8 @@ namespace parley::bench {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using tcp = asio::ip::tcp;
 
 namespace {
-
-constexpr auto connect_timeout = std::chrono::seconds(10);
 
 std::string_view str_field(const protocol::request& frame, std::string_view key) {
   auto o = frame.find(key);
@@ -35,54 +31,19 @@ ws_client::ws_client(asio::io_context& ioc, ws_target target, std::string name,
 
 void ws_client::connect(done_handler on_open) {
   on_open_ = std::move(on_open);
-  resolver_.async_resolve(
-      target_.host, target_.port,
-      beast::bind_front_handler(&ws_client::on_resolve, shared_from_this()));
+  async_open_ws(ws_, resolver_, target_,
+                {.user_agent = "parley-load",
+                 .subprotocol = "",
+                 .text = false,
+                 .max_read_bytes = max_read_bytes,
+                 .source = source_},
+                [self = shared_from_this()](beast::error_code ec, std::string what) {
+                  self->on_open(ec, what);
+                });
 }
 
-void ws_client::on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
-  if (ec) return fail(ec, "resolve " + target_.host_header());
-  auto& stream = beast::get_lowest_layer(ws_);
-  stream.expires_after(connect_timeout);
-  if (source_.is_unspecified()) {
-    stream.async_connect(
-        results, beast::bind_front_handler(&ws_client::on_connect, shared_from_this()));
-    return;
-  }
-  // A bound socket connects to one endpoint: the range overload would reopen it.
-  tcp::endpoint remote = *results.begin();
-  auto& socket = stream.socket();
-  socket.open(remote.protocol(), ec);
-  if (!ec) socket.bind(tcp::endpoint{source_, 0}, ec);
-  if (ec) return fail(ec, "bind to " + source_.to_string());
-  stream.async_connect(remote, [self = shared_from_this(), remote](beast::error_code e) {
-    self->on_connect(e, remote);
-  });
-}
-
-void ws_client::on_connect(beast::error_code ec,
-                           tcp::resolver::results_type::endpoint_type) {
-  if (ec) return fail(ec, "connect to " + target_.host_header());
-  auto& stream = beast::get_lowest_layer(ws_);
-  stream.socket().set_option(tcp::no_delay(true), ec);
-  if (ec) return fail(ec, "set TCP_NODELAY");
-  // The handshake has its own timeout from the suggested settings; reads never time
-  // out (a quiet connection is normal), the run's global --timeout bounds them.
-  stream.expires_never();
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-  ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-    req.set(beast::http::field::user_agent, "parley-load");
-  }));
-  ws_.binary(true);
-  ws_.read_message_max(max_read_bytes);
-  ws_.async_handshake(
-      target_.host_header(), target_.path,
-      beast::bind_front_handler(&ws_client::on_handshake, shared_from_this()));
-}
-
-void ws_client::on_handshake(beast::error_code ec) {
-  if (ec)
-    return fail(ec, "WebSocket handshake with " + target_.host_header() + target_.path);
+void ws_client::on_open(beast::error_code ec, const std::string& what) {
+  if (ec) return fail(ec, what);
   if (closing_) return on_close({});
   open_ = true;
   do_read();
@@ -187,15 +148,7 @@ void ws_client::on_close(beast::error_code) {
 // -- errors ---------------------------------------------------------------------
 
 void ws_client::fail(beast::error_code ec, std::string_view what) {
-  if (ec == websocket::error::closed) {
-    const auto& reason = ws_.reason();
-    std::string text = "server closed the connection with code " +
-                       std::to_string(static_cast<unsigned>(reason.code));
-    if (!reason.reason.empty())
-      text += " (" + std::string{reason.reason.data(), reason.reason.size()} + ")";
-    return fail(text);
-  }
-  fail(std::string{what} + ": " + ec.message());
+  fail(describe_ws_error(ws_, ec, what));
 }
 
 void ws_client::fail(const std::string& what) {

@@ -18,6 +18,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "bench/loadgen/target.hpp"
+#include "bench/loadgen/ws_connect.hpp"
 #include "protocol/codec.hpp"
 
 namespace parley::bench {
@@ -94,11 +95,7 @@ public:
   boost::asio::any_io_executor executor() { return ws_.get_executor(); }
 
 private:
-  void on_resolve(boost::beast::error_code ec,
-                  boost::asio::ip::tcp::resolver::results_type results);
-  void on_connect(boost::beast::error_code ec,
-                  boost::asio::ip::tcp::resolver::results_type::endpoint_type endpoint);
-  void on_handshake(boost::beast::error_code ec);
+  void on_open(boost::beast::error_code ec, const std::string& what);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void dispatch(std::string_view bytes, clock::time_point received);
@@ -117,7 +114,7 @@ private:
   push_handler on_push_;
   boost::asio::ip::address source_;
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  ws_stream ws_;
   boost::beast::flat_buffer read_buffer_;
   std::deque<std::string> write_queue_; // front() is being written
   std::unordered_map<std::uint64_t, reply_handler> pending_;

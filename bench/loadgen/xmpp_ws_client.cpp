@@ -4,7 +4,6 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "bench/loadgen/xml_lite.hpp"
@@ -14,11 +13,9 @@ namespace parley::bench {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto connect_timeout = std::chrono::seconds(10);
 constexpr std::string_view bind_id = "bind1";
 constexpr std::string_view session_id = "sess1";
 
@@ -47,48 +44,20 @@ xmpp_ws_client::xmpp_ws_client(asio::io_context& ioc, ws_target target,
 
 void xmpp_ws_client::connect(done_handler on_ready) {
   on_ready_ = std::move(on_ready);
-  resolver_.async_resolve(
-      target_.host, target_.port,
-      beast::bind_front_handler(&xmpp_ws_client::on_resolve, shared_from_this()));
+  // RFC 7395 §3.1: the `xmpp` subprotocol, text frames.
+  async_open_ws(ws_, resolver_, target_,
+                {.user_agent = "parley-xmpp-fanout",
+                 .subprotocol = "xmpp",
+                 .text = true,
+                 .max_read_bytes = max_read_bytes,
+                 .source = source_},
+                [self = shared_from_this()](beast::error_code ec, std::string what) {
+                  self->on_open(ec, what);
+                });
 }
 
-void xmpp_ws_client::on_resolve(beast::error_code ec,
-                                tcp::resolver::results_type results) {
-  if (ec) return fail(ec, "resolve " + target_.host_header());
-  auto& stream = beast::get_lowest_layer(ws_);
-  stream.expires_after(connect_timeout);
-  tcp::endpoint remote = *results.begin();
-  if (!source_.is_unspecified()) {
-    auto& socket = stream.socket();
-    socket.open(remote.protocol(), ec);
-    if (!ec) socket.bind(tcp::endpoint{source_, 0}, ec);
-    if (ec) return fail(ec, "bind to " + source_.to_string());
-  }
-  stream.async_connect(
-      remote, beast::bind_front_handler(&xmpp_ws_client::on_connect, shared_from_this()));
-}
-
-void xmpp_ws_client::on_connect(beast::error_code ec) {
-  if (ec) return fail(ec, "connect to " + target_.host_header());
-  auto& stream = beast::get_lowest_layer(ws_);
-  stream.socket().set_option(tcp::no_delay(true), ec);
-  if (ec) return fail(ec, "set TCP_NODELAY");
-  stream.expires_never();
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-  ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-    req.set(beast::http::field::user_agent, "parley-xmpp-fanout");
-    req.set(beast::http::field::sec_websocket_protocol, "xmpp"); // RFC 7395 §3.1
-  }));
-  ws_.text(true);
-  ws_.read_message_max(max_read_bytes);
-  ws_.async_handshake(
-      target_.host_header(), target_.path,
-      beast::bind_front_handler(&xmpp_ws_client::on_handshake, shared_from_this()));
-}
-
-void xmpp_ws_client::on_handshake(beast::error_code ec) {
-  if (ec)
-    return fail(ec, "WebSocket handshake with " + target_.host_header() + target_.path);
+void xmpp_ws_client::on_open(beast::error_code ec, const std::string& what) {
+  if (ec) return fail(ec, what);
   if (closing_) return on_close({});
   open_ = true;
   phase_ = phase::features;
@@ -273,15 +242,7 @@ void xmpp_ws_client::on_close(beast::error_code) {
 // -- errors -------------------------------------------------------------------------
 
 void xmpp_ws_client::fail(beast::error_code ec, std::string_view what) {
-  if (ec == websocket::error::closed) {
-    const auto& reason = ws_.reason();
-    std::string text = "server closed the connection with code " +
-                       std::to_string(static_cast<unsigned>(reason.code));
-    if (!reason.reason.empty())
-      text += " (" + std::string{reason.reason.data(), reason.reason.size()} + ")";
-    return fail(text);
-  }
-  fail(std::string{what} + ": " + ec.message());
+  fail(describe_ws_error(ws_, ec, what));
 }
 
 void xmpp_ws_client::fail(const std::string& what) {

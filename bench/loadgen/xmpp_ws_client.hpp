@@ -16,6 +16,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "bench/loadgen/target.hpp"
+#include "bench/loadgen/ws_connect.hpp"
 
 namespace parley::bench {
 
@@ -86,10 +87,7 @@ private:
     joined
   };
 
-  void on_resolve(boost::beast::error_code ec,
-                  boost::asio::ip::tcp::resolver::results_type results);
-  void on_connect(boost::beast::error_code ec);
-  void on_handshake(boost::beast::error_code ec);
+  void on_open(boost::beast::error_code ec, const std::string& what);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void dispatch(std::string_view frame, clock::time_point received);
@@ -115,7 +113,7 @@ private:
   other_handler on_other_;
   boost::asio::ip::address source_;
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  ws_stream ws_;
   boost::beast::flat_buffer read_buffer_;
   std::deque<std::string> write_queue_; // front() is being written
   std::string room_jid_;
