@@ -63,6 +63,7 @@ bool blank(std::string_view s) {
 /// The problem with a reply text, or nullopt.
 std::optional<std::string> reply_problem(std::string_view reply) {
   if (!protocol::valid_utf8(reply)) return "is not valid UTF-8";
+  if (!protocol::valid_text(reply)) return "must not contain U+0000";
   if (blank(reply)) return "is empty";
   if (reply.size() > max_reply_bytes)
     return "is longer than " + std::to_string(max_reply_bytes) + " bytes";
@@ -118,6 +119,8 @@ std::optional<std::string> validate(const config& cfg) {
     for (const auto& entry : r.match) {
       if (!protocol::valid_utf8(entry))
         return name + ": a match entry is not valid UTF-8";
+      if (!protocol::valid_text(entry))
+        return name + ": a match entry must not contain U+0000";
       if (entry.size() > max_match_entry_bytes)
         return name + ": a match entry is longer than " +
                std::to_string(max_match_entry_bytes) + " bytes";

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -17,6 +19,13 @@ namespace parley {
 /// and under load batches grow by themselves, up to `max_batch`). A request from a
 /// conversation whose earlier write of the same epoch failed is refused as stale,
 /// because committing it would leave a gap in that conversation's seqs.
+///
+/// Epochs only grow for a conversation, across its incarnations too (they come
+/// from one process-wide counter, see write_epoch.hpp). So the record of a
+/// failure is needed only until the conversation's next epoch arrives: the
+/// conversation sends in order and the mailbox keeps that order, so nothing of
+/// the failed epoch can follow. It is dropped then, and at most `max_failed`
+/// records are kept (the oldest failures go first), so the record stays small.
 template <class Request>
 class commit_policy {
 public:
@@ -26,22 +35,36 @@ public:
     Request request;
   };
 
-  explicit commit_policy(std::size_t max_batch = 2048) : max_batch_(max_batch) {}
+  explicit commit_policy(std::size_t max_batch = 2048, std::size_t max_failed = 4096)
+      : max_batch_(max_batch), max_failed_(max_failed) {}
 
   /// Accepts a request unless its conversation's epoch has failed; a refused
   /// request is handed back to be answered as stale.
   std::optional<Request> offer(std::string conv, std::uint64_t epoch, Request r) {
-    if (is_failed(conv, epoch)) return std::optional<Request>{std::move(r)};
+    if (auto f = failed_.find(conv); f != failed_.end()) {
+      if (epoch < f->second) return std::optional<Request>{std::move(r)};
+      forget(f); // a newer epoch: the failed one is over
+    }
     pending_.push_back(item{std::move(conv), epoch, std::move(r)});
     return std::nullopt;
   }
 
   /// Records that `conv`'s writes of `epoch` and older must not commit, and hands
   /// back such requests still pending (to be answered as stale). The record is
-  /// kept: requests of that epoch may still be on their way.
+  /// kept until a newer epoch of `conv` arrives: requests of that epoch may still
+  /// be on their way.
   std::vector<Request> mark_failed(const std::string& conv, std::uint64_t epoch) {
-    auto& e = failed_[conv];
-    e = std::max(e, epoch + 1);
+    auto f = failed_.find(conv);
+    if (f == failed_.end()) {
+      f = failed_.emplace(conv, epoch + 1).first;
+      by_age_.emplace(epoch + 1, conv);
+    } else if (f->second < epoch + 1) {
+      by_age_.erase({f->second, conv});
+      f->second = epoch + 1;
+      by_age_.emplace(epoch + 1, conv);
+    }
+    while (failed_.size() > max_failed_)
+      forget(failed_.find(by_age_.begin()->second));
     std::vector<Request> stale;
     auto keep =
         std::stable_partition(pending_.begin(), pending_.end(),
@@ -56,6 +79,9 @@ public:
     auto i = failed_.find(conv);
     return i != failed_.end() && epoch < i->second;
   }
+
+  /// How many conversations have a failed epoch on record.
+  std::size_t failed_records() const { return failed_.size(); }
 
   bool has_pending() const { return !pending_.empty(); }
   std::size_t pending() const { return pending_.size(); }
@@ -73,10 +99,36 @@ public:
     return out;
   }
 
+  /// Splits a batch in two halves of whole conversations (a conversation's
+  /// requests stay together and in order: a later one builds on the earlier
+  /// seqs). The second half is empty when the batch holds one conversation.
+  static std::pair<std::vector<item>, std::vector<item>>
+  split_in_halves(std::vector<item> items) {
+    std::unordered_map<std::string_view, std::size_t> first_seen; // conv -> order
+    std::vector<std::size_t> rank;
+    rank.reserve(items.size());
+    for (const auto& i : items)
+      rank.push_back(first_seen.try_emplace(i.conv, first_seen.size()).first->second);
+    auto first_half = (first_seen.size() + 1) / 2;
+    std::pair<std::vector<item>, std::vector<item>> out;
+    for (std::size_t k = 0; k < items.size(); ++k)
+      (rank[k] < first_half ? out.first : out.second).push_back(std::move(items[k]));
+    return out;
+  }
+
 private:
+  using failed_map = std::unordered_map<std::string, std::uint64_t>;
+
+  void forget(typename failed_map::iterator f) {
+    by_age_.erase({f->second, f->first});
+    failed_.erase(f);
+  }
+
   std::size_t max_batch_;
+  std::size_t max_failed_;
   std::vector<item> pending_;
-  std::unordered_map<std::string, std::uint64_t> failed_; // conv -> first good epoch
+  failed_map failed_;                                      // conv -> first good epoch
+  std::set<std::pair<std::uint64_t, std::string>> by_age_; // the same, oldest first
 };
 
 } // namespace parley

@@ -45,7 +45,7 @@ std::optional<position> parse_cursor(sort_order s, std::string_view c) {
   auto key_text = rest.substr(0, colon);
   auto id = rest.substr(colon + 1);
   if (id.empty() || id.size() > protocol::limits::max_id_bytes ||
-      !protocol::valid_utf8(id))
+      !protocol::valid_text(id))
     return std::nullopt;
   position p;
   p.id = std::string(id);

@@ -1,9 +1,10 @@
 #include "actors/persistence.hpp"
 
 #include <chrono>
+#include <iostream>
 #include <iterator>
 #include <map>
-#include <set>
+#include <optional>
 
 #include "storage/message_queries.hpp"
 
@@ -62,21 +63,50 @@ void restore(std::vector<commit_policy<pending_write>::item>& items,
       m = std::move(*next++);
 }
 
-/// Commits everything pending in one transaction. After a unique violation the
-/// colliding conversations are answered with what is stored and the rest is
-/// retried: one client's stale retry never fails another conversation's write.
-void commit_pending(self_ptr self) {
-  auto& st = self->state;
-  auto items = st.policy.take_batch();
-  if (items.empty()) return;
-  auto& db = *st.db;
-  if (!db.ok() && !db.reset()) {
-    st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    fail_all(self, items, write_status::unavailable, "database unreachable");
-    return;
+using items_t = std::vector<commit_policy<pending_write>::item>;
+
+/// Answers the conversations of `items` that collided with `stored` rows with
+/// what is stored, and returns the others for the next attempt.
+items_t answer_collisions(self_ptr self, items_t items,
+                          std::vector<storage::cid_entry> stored) {
+  std::map<std::string, std::vector<storage::cid_entry>> by_conv;
+  for (auto& e : stored)
+    by_conv[e.conv].push_back(std::move(e));
+  items_t keep;
+  for (auto& item : items) {
+    auto hit = by_conv.find(item.conv);
+    if (hit == by_conv.end()) {
+      keep.push_back(std::move(item));
+      continue;
+    }
+    write_outcome out;
+    out.status = write_status::collision;
+    out.existing = hit->second;
+    item.request.promise.deliver(std::move(out));
+    for (auto& stale : self->state.policy.mark_failed(item.conv, item.epoch))
+      answer(stale, write_status::stale);
   }
-  // Each round either commits or removes at least one conversation from the batch.
+  return keep;
+}
+
+/// Commits `items` in as few transactions as their data allows. The batch mixes
+/// conversations of every org, so a statement that fails for something in one
+/// request's data must not fail the others: after a unique violation the
+/// colliding conversations are answered with what is stored and the rest is
+/// retried; after any other statement error (the connection still up) the batch
+/// is split in two halves of whole conversations and each half committed on its
+/// own, down to the one conversation at fault. Only a lost connection fails
+/// everything at once, since nothing can commit then.
+void commit_items(self_ptr self, items_t items) {
+  auto& st = self->state;
+  auto& db = *st.db;
+  // Each round commits, removes at least one conversation, or splits the batch.
   while (!items.empty()) {
+    if (!db.ok() && !db.reset()) {
+      st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
+      fail_all(self, items, write_status::unavailable, "database unreachable");
+      return;
+    }
     auto batch = make_batch(items);
     auto start = std::chrono::steady_clock::now();
     auto r = storage::write(db, batch);
@@ -94,37 +124,39 @@ void commit_pending(self_ptr self) {
       return;
     }
     st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
-    if (r.sqlstate != storage::sqlstate_unique_violation) {
-      if (!db.ok()) db.reset();
+    if (!db.ok()) {
+      db.reset();
       fail_all(self, items, write_status::unavailable, r.error);
       return;
     }
-    auto found = storage::find_collisions(db, batch.messages);
+    std::optional<std::vector<storage::cid_entry>> stored;
+    if (r.sqlstate == storage::sqlstate_unique_violation) {
+      auto found = storage::find_collisions(db, batch.messages);
+      if (found.ok() && !found.value->empty()) stored = std::move(found.value);
+    }
     restore(items, batch);
-    if (!found.ok() || found.value->empty()) {
-      // A collision that is not a message key (a conversation id or a create cid):
-      // fail the batch; the clients' retries are idempotent.
-      fail_all(self, items, write_status::unavailable,
-               found.ok() ? r.error : found.error);
+    if (stored) {
+      items = answer_collisions(self, std::move(items), std::move(*stored));
+      continue;
+    }
+    // A collision that is no message key (a conversation id, a create cid) or any
+    // other error in the data: find the conversation it belongs to.
+    auto halves = commit_policy<pending_write>::split_in_halves(std::move(items));
+    if (halves.second.empty()) {
+      // One conversation left: it is the one at fault.
+      std::cerr << "parleyd: commit of conversation " << halves.first.front().conv
+                << " failed (" << r.sqlstate << "): " << r.error << "\n";
+      fail_all(self, halves.first, write_status::unavailable, r.error);
       return;
     }
-    std::map<std::string, std::vector<storage::cid_entry>> by_conv;
-    for (auto& e : *found.value)
-      by_conv[e.conv].push_back(std::move(e));
-    std::vector<commit_policy<pending_write>::item> keep;
-    std::vector<commit_policy<pending_write>::item> colliding;
-    for (auto& item : items)
-      (by_conv.count(item.conv) ? colliding : keep).push_back(std::move(item));
-    for (auto& item : colliding) {
-      write_outcome out;
-      out.status = write_status::collision;
-      out.existing = by_conv[item.conv];
-      item.request.promise.deliver(std::move(out));
-      for (auto& stale : st.policy.mark_failed(item.conv, item.epoch))
-        answer(stale, write_status::stale);
-    }
-    items = std::move(keep);
+    commit_items(self, std::move(halves.first));
+    items = std::move(halves.second);
   }
+}
+
+/// Commits everything pending (up to the policy's batch size).
+void commit_pending(self_ptr self) {
+  commit_items(self, self->state.policy.take_batch());
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/write_epoch.hpp"
 #include "protocol/types.hpp"
 
 namespace parley {
@@ -21,8 +22,10 @@ namespace parley {
 ///   assignment until the persistence actor answers for the batch holding it;
 /// - batches go to the writer in seq order and are answered in that order; a
 ///   failed batch fails every message after it too, the next seq rolls back to the
-///   last committed one + 1, and the epoch advances so that late answers for the
-///   failed epoch are ignored: no gap can ever be committed;
+///   last committed one + 1, and the ledger takes a new epoch so that late answers
+///   for the failed one are ignored: no gap can ever be committed. Epochs come
+///   from the process-wide counter (write_epoch.hpp), so they only grow, also
+///   across incarnations of the same conversation;
 /// - a (author, cid) seen before answers with the stored seq (committed) or waits
 ///   for the in-flight original; the committed keys of the newest `capacity`
 ///   messages are remembered.
@@ -47,7 +50,7 @@ public:
 
   seq_ledger(std::uint64_t last_seq, std::int64_t last_ts, std::size_t capacity = 4096)
       : last_committed_(last_seq), next_seq_(last_seq + 1), last_ts_(last_ts),
-        capacity_(capacity) {}
+        capacity_(capacity), epoch_(next_write_epoch()) {}
 
   std::uint64_t last_committed() const { return last_committed_; }
   std::uint64_t next_seq() const { return next_seq_; }
@@ -129,7 +132,7 @@ public:
 
   /// A batch of `epoch` failed: every in-flight message fails with it (sent or not,
   /// since later ones would leave a gap). Returns them for error replies, rolls the
-  /// next seq back and advances the epoch. A stale epoch returns nothing.
+  /// next seq back and takes a new epoch. A stale epoch returns nothing.
   std::vector<entry> fail(std::uint64_t epoch) {
     std::vector<entry> out;
     if (epoch != epoch_) return out;
@@ -140,7 +143,7 @@ public:
     batches_.clear();
     sent_ = 0;
     next_seq_ = last_committed_ + 1;
-    ++epoch_;
+    epoch_ = next_write_epoch();
     return out;
   }
 
@@ -159,7 +162,7 @@ private:
   std::uint64_t next_seq_;
   std::int64_t last_ts_;
   std::size_t capacity_;
-  std::uint64_t epoch_ = 0;
+  std::uint64_t epoch_;
   std::deque<entry> in_flight_;     // ascending by seq
   std::size_t sent_ = 0;            // prefix of in_flight_ given to the writer
   std::deque<std::size_t> batches_; // sizes of outstanding batches, oldest first

@@ -7,6 +7,7 @@
 #include "actors/ai_rules.hpp"
 #include "actors/invite_rules.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/utf8.hpp"
 
 namespace parley {
 
@@ -35,7 +36,12 @@ void read_settings(const msgpack::object& s, protocol::org_info& org, protocol::
       a.fail(std::string{"settings."} + key + " must be a string");
       return std::nullopt;
     }
-    return std::string_view{o->via.str.ptr, o->via.str.size};
+    std::string_view v{o->via.str.ptr, o->via.str.size};
+    if (!protocol::valid_text(v)) {
+      a.fail(std::string{"settings."} + key + " must be UTF-8 text without U+0000");
+      return std::nullopt;
+    }
+    return v;
   };
   auto number = [&](const char* key) -> std::optional<std::uint64_t> {
     auto o = protocol::find_in_map(s, key);

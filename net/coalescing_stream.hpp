@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -27,7 +28,7 @@ namespace parley::net {
 /// Only the strand touches it. Its socket and buffers live in a shared core that
 /// the pending operations keep alive, so the owner may go away at any time.
 /// `buffered_bytes()` counts what is accepted but not yet on the wire; the
-/// owner bounds it together with its own queue.
+/// owner bounds its own frames by it, and `set_write_limit` bounds Beast's.
 template <class NextLayer>
 class coalescing_stream {
 public:
@@ -45,6 +46,16 @@ public:
   std::size_t buffered_bytes() const {
     return core_->pending.size() + core_->inflight.size();
   }
+
+  /// Bounds what Beast's own writes (pongs, keep-alive pings, close) may add. A
+  /// write that would take the buffered bytes past `limit` while an earlier
+  /// write still waits fails with `no_buffer_space`; that fails Beast's
+  /// operation (a read answering a ping), which ends the connection. Without it
+  /// a client that sends pings and never reads grows the buffer without bound.
+  void set_write_limit(std::size_t limit) { core_->limit = limit; }
+
+  /// True once a write was refused by the limit.
+  bool overflowed() const { return core_->overflowed; }
 
   /// Drops what is accepted but not yet being written (whole frames only: every
   /// write lands in one piece). For a connection being cut.
@@ -74,9 +85,15 @@ public:
                                        void(boost::beast::error_code, std::size_t)>(
         [c = core_](auto handler, const ConstBuffers& b) {
           auto ec = c->error;
-          std::size_t n = 0;
-          if (!ec) {
-            n = boost::asio::buffer_size(b);
+          std::size_t n = boost::asio::buffer_size(b);
+          if (!ec && !c->pending.empty() &&
+              c->pending.size() + c->inflight.size() + n > c->limit) {
+            c->overflowed = true;
+            ec = boost::asio::error::no_buffer_space;
+          }
+          if (ec) {
+            n = 0;
+          } else {
             auto old = c->pending.size();
             c->pending.resize(old + n);
             boost::asio::buffer_copy(boost::asio::buffer(c->pending.data() + old, n), b);
@@ -107,6 +124,8 @@ private:
     std::vector<char> pending;  // accepted, waiting for the next socket write
     std::vector<char> inflight; // being written now
     bool flush_scheduled = false;
+    std::size_t limit = static_cast<std::size_t>(-1); // for Beast's own writes
+    bool overflowed = false;
     boost::beast::error_code error; // the first failed socket write
     std::vector<std::function<void()>> flushed_waiters;
   };

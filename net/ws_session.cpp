@@ -60,6 +60,8 @@ void ws_session::run(beast::http::request<beast::http::string_body> req) {
   ws_.read_message_max(ctx_->config.max_frame);
   ws_.binary(true);
   ws_.auto_fragment(false);
+  // Pongs and the close frame count against the same bound as data frames.
+  ws_.next_layer().set_write_limit(ctx_->config.max_outbound_bytes);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "parley");
   }));
@@ -86,8 +88,12 @@ void ws_session::do_read() {
 void ws_session::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     // Oversized (Beast already sent 1009) and invalid UTF-8 in text (1007) land
-    // here too; either way this connection is over.
-    fail(ec, "websocket read");
+    // here too, and so does a pong that would pass the outbound bound (a client
+    // that pings and does not read): either way this connection is over.
+    if (ws_.next_layer().overflowed())
+      ctx_->svc.stats->slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+    else
+      fail(ec, "websocket read");
     return finish();
   }
   if (ws_.got_text()) {
@@ -169,8 +175,13 @@ void ws_session::do_close() {
 }
 
 void ws_session::on_close(beast::error_code ec) {
-  if (ec) fail(ec, "websocket close");
-  // The pending read completes with `closed` and calls finish().
+  // The pending read completes with `closed` and calls finish(). A close that
+  // could not be written (the socket failed, or the outbound bound refused it)
+  // ends the connection here: no close handshake will follow.
+  if (ec) {
+    if (!ws_.next_layer().overflowed()) fail(ec, "websocket close");
+    finish();
+  }
 }
 
 void ws_session::finish() {

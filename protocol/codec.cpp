@@ -114,6 +114,10 @@ std::optional<std::string_view> args::opt_str(std::string_view key, std::size_t 
     fail(quoted(key) + " is not valid UTF-8");
     return std::nullopt;
   }
+  if (!valid_text(v)) {
+    fail(quoted(key) + " must not contain U+0000");
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -184,7 +188,7 @@ std::vector<std::string> args::id_list(std::string_view key, std::size_t max_ite
   for (std::uint32_t i = 0; i < o->via.array.size; ++i) {
     const auto& item = o->via.array.ptr[i];
     if (item.type != msgpack::type::STR || item.via.str.size < 1 ||
-        item.via.str.size > limits::max_id_bytes || !valid_utf8(as_view(item))) {
+        item.via.str.size > limits::max_id_bytes || !valid_text(as_view(item))) {
       fail(quoted(key) + " must hold ids of 1.." + std::to_string(limits::max_id_bytes) +
            " bytes");
       out.clear();

@@ -10,6 +10,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "protocol/limits.hpp"
+#include "protocol/utf8.hpp"
+
 namespace parley::protocol {
 
 std::string_view to_string(token_error err) {
@@ -425,7 +428,10 @@ token_result verify_token(std::string_view token, std::string_view secret,
     return fail(token_error::bad_signature);
   auto sub = payload.string_of("sub");
   auto exp = payload.integer_of("exp");
-  if (!sub || sub->empty() || !exp) return fail(token_error::missing_claim);
+  // `sub` becomes the user id of every statement: it is an id like any other.
+  if (!sub || sub->empty() || sub->size() > limits::max_id_bytes || !valid_text(*sub) ||
+      !exp)
+    return fail(token_error::missing_claim);
   if (*exp <= now_seconds) return fail(token_error::expired);
   token_claims claims;
   claims.sub = *sub;

@@ -37,6 +37,10 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
+bool valid_text(std::string_view text) {
+  return text.find('\0') == std::string_view::npos && valid_utf8(text);
+}
+
 namespace {
 
 bool is_continuation(char c) {

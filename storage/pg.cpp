@@ -55,13 +55,22 @@ std::vector<std::string> result::str_array(int row, int col) const {
   return out;
 }
 
+result result::refused(std::string sqlstate, std::string message) {
+  result r;
+  r.refused_state_ = std::move(sqlstate);
+  r.refused_message_ = std::move(message);
+  return r;
+}
+
 std::string result::sqlstate() const {
+  if (!refused_state_.empty()) return refused_state_;
   if (!r_) return {};
   auto s = PQresultErrorField(r_.get(), PG_DIAG_SQLSTATE);
   return s ? s : "";
 }
 
 std::string result::error() const {
+  if (!refused_message_.empty()) return refused_message_;
   if (!r_) return "no result (connection lost)";
   return PQresultErrorMessage(r_.get());
 }
@@ -126,6 +135,32 @@ std::string bool_array(const std::vector<bool>& values) {
 
 // -- connection -----------------------------------------------------------------
 
+namespace {
+
+/// The index of the first parameter holding a NUL byte, or -1.
+int param_with_nul(const std::vector<param>& params) {
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (params[i] && params[i]->find('\0') != std::string::npos)
+      return static_cast<int>(i);
+  return -1;
+}
+
+result refuse_nul(int index) {
+  return result::refused(sqlstate_nul_in_text,
+                         "parameter $" + std::to_string(index + 1) + " holds a NUL byte");
+}
+
+/// libpq's C-string view of each parameter (nullptr for SQL NULL).
+std::vector<const char*> c_values(const std::vector<param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params)
+    values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
+} // namespace
+
 connection::connection(const std::string& conninfo)
     : conninfo_(conninfo), c_(PQconnectdb(conninfo.c_str())) {}
 
@@ -155,20 +190,16 @@ result connection::exec(const statement& stmt, const std::vector<param>& params)
     if (!prep.ok()) return prep;
     prepared_.emplace_back(stmt.name);
   }
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params)
-    values.push_back(p ? p->c_str() : nullptr);
+  if (auto bad = param_with_nul(params); bad >= 0) return refuse_nul(bad);
+  auto values = c_values(params);
   return result{PQexecPrepared(c_.get(), stmt.name, static_cast<int>(values.size()),
                                values.data(), nullptr, nullptr, 0)};
 }
 
 result connection::exec(std::string_view sql, const std::vector<param>& params) {
+  if (auto bad = param_with_nul(params); bad >= 0) return refuse_nul(bad);
   std::string text{sql};
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params)
-    values.push_back(p ? p->c_str() : nullptr);
+  auto values = c_values(params);
   return result{PQexecParams(c_.get(), text.c_str(), static_cast<int>(values.size()),
                              nullptr, values.data(), nullptr, nullptr, 0)};
 }

@@ -27,6 +27,10 @@ public:
   result() = default;
   explicit result(PGresult* r) : r_(r) {}
 
+  /// A statement refused before it was sent, failing as the server would with
+  /// `sqlstate` (the connection stays usable).
+  static result refused(std::string sqlstate, std::string message);
+
   bool ok() const;
   int rows() const { return r_ ? PQntuples(r_.get()) : 0; }
   bool null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
@@ -45,7 +49,13 @@ public:
 
 private:
   std::unique_ptr<PGresult, result_deleter> r_;
+  std::string refused_state_;
+  std::string refused_message_;
 };
+
+/// SQLSTATE 22021 (character_not_in_repertoire): what PostgreSQL answers for a NUL
+/// in text, and what `exec` answers without sending a parameter that holds one.
+inline constexpr const char* sqlstate_nul_in_text = "22021";
 
 /// A statement parameter: a text value or SQL NULL.
 using param = std::optional<std::string>;
@@ -75,7 +85,9 @@ public:
   /// Re-establishes a broken connection; true when it is usable afterwards.
   bool reset();
 
-  /// Runs one parameterised statement.
+  /// Runs one parameterised statement. Parameters travel as C strings, so one
+  /// holding a NUL byte would be cut short silently: such a statement is refused
+  /// with sqlstate_nul_in_text instead, before anything is sent.
   result exec(std::string_view sql, const std::vector<param>& params = {});
 
   /// Runs a named statement, preparing it on this connection first if needed.

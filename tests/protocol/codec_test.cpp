@@ -806,11 +806,25 @@ TEST_F(ArgsTest, StrInvalidUtf8Rejected) {
   }
 }
 
-TEST_F(ArgsTest, StrAcceptsEmbeddedNul) {
+// U+0000 is valid UTF-8 but no text column can hold it (and libpq would cut the
+// value at it), so every text field refuses it at validation.
+TEST_F(ArgsTest, StrRefusesEmbeddedNul) {
   using namespace std::string_literals;
-  args a{load(map_builder{}.str("body", "a\0b"s))};
-  EXPECT_EQ(a.str("body", 0, 10), "a\0b"s);
-  EXPECT_TRUE(a.ok());
+  for (const auto& bad : {"a\0b"s, "\0"s, "end\0"s}) {
+    args a{load(map_builder{}.str("body", bad))};
+    EXPECT_EQ(a.str("body", 0, 10), "");
+    EXPECT_EQ(a.error(), "'body' must not contain U+0000");
+    args b{*req_};
+    EXPECT_FALSE(b.opt_str("body", 0, 10));
+    EXPECT_EQ(b.error(), "'body' must not contain U+0000");
+  }
+}
+
+TEST_F(ArgsTest, IdListRefusesEmbeddedNul) {
+  using namespace std::string_literals;
+  args a{load(map_builder{}.str_list("users", {"bob", "ev\0e"s}))};
+  EXPECT_TRUE(a.id_list("users", 3, true).empty());
+  EXPECT_FALSE(a.ok());
 }
 
 TEST_F(ArgsTest, OptStrAbsentOrNil) {

@@ -230,6 +230,8 @@ TEST(JwtTest, MissingOrMistypedClaims) {
            R"({"sub":"alice","exp":null})",                 // exp null
            R"({"sub":"alice","exp":{"t":1}})",              // exp an object
            R"({})",                                         // nothing
+           "{\"sub\":\"a\\u0000b\",\"exp\":" + exp + "}",   // sub holds U+0000
+           "{\"sub\":\"" + std::string(129, 'u') + "\",\"exp\":" + exp + "}", // too long
        }) {
     auto r = verify_token(make_token(hs256_header, payload), secret, now);
     EXPECT_FALSE(r.claims) << payload;

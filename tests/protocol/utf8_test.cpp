@@ -259,4 +259,28 @@ TEST(Utf8Test, PrefixNeverSplitsACharacter) {
   }
 }
 
+// -- valid_text -------------------------------------------------------------------------
+
+TEST(ValidText, RefusesNulAnywhereAndInvalidUtf8) {
+  using namespace std::string_literals;
+  struct row {
+    std::string text;
+    bool valid;
+  };
+  const std::vector<row> rows{
+      {"", true},
+      {"hello", true},
+      {"caf\xC3\xA9", true},
+      {"\0"s, false},
+      {"a\0b"s, false},
+      {"end\0"s, false},
+      {"\0start"s, false},
+      {"\xC0\x80", false},
+      {"\xff", false},
+      {"\x01\x1f\x7f", true}, // other controls are text; only U+0000 cannot be stored
+  };
+  for (const auto& r : rows)
+    EXPECT_EQ(valid_text(r.text), r.valid) << "text of " << r.text.size() << " bytes";
+}
+
 } // namespace

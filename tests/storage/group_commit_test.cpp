@@ -1,0 +1,114 @@
+// The group-commit writer (actors/persistence) against a real PostgreSQL: one
+// transaction carries the writes of many conversations of many orgs, so a row that
+// the database refuses must fail only its own conversation's write, never another
+// tenant's (issue 18: one NUL byte used to fail every message of its batch).
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+
+#include "actors/persistence.hpp"
+#include "actors/type_ids.hpp"
+#include "actors/write_epoch.hpp"
+#include "storage/migrate.hpp"
+#include "tests/integration/harness.hpp"
+
+namespace parley {
+namespace {
+
+class group_commit : public ::testing::Test {
+protected:
+  void SetUp() override {
+    db_ = std::make_unique<test::test_database>();
+    storage::pg::connection conn{db_->conninfo()};
+    ASSERT_TRUE(conn.ok()) << conn.error();
+    auto m = storage::migrate(conn);
+    ASSERT_TRUE(m.ok) << m.error;
+    ASSERT_TRUE(
+        conn.exec("INSERT INTO orgs (id, name, updated_at) VALUES ('o1', 'O', 0)").ok());
+  }
+
+  /// A new conversation of `org` with one message of `body`.
+  static write_request creating(const std::string& conv, const std::string& org,
+                                const std::string& body) {
+    write_request w;
+    w.conv = conv;
+    w.epoch = next_write_epoch();
+    w.create = true;
+    w.conversation.id = conv;
+    w.conversation.org = org;
+    w.conversation.created_by = "u1";
+    w.conversation.created_at = 1000;
+    w.conversation.participants = {"u1"};
+    w.conversation.last_seq = 1;
+    w.conversation.last_ts = 1000;
+    protocol::message m;
+    m.conv = conv;
+    m.seq = 1;
+    m.ts = 1000;
+    m.author = "u1";
+    m.cid = "c-" + conv;
+    m.body = body;
+    w.messages.push_back(std::move(m));
+    return w;
+  }
+
+  std::unique_ptr<test::test_database> db_;
+};
+
+TEST_F(group_commit, a_refused_row_fails_only_its_own_conversation) {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::parley>();
+  caf::actor_system sys{cfg};
+  auto stats = std::make_shared<metrics>();
+  auto writer = sys.spawn<caf::detached>(persistence, db_->conninfo(), stats);
+  caf::scoped_actor self{sys};
+  // 40 writes in flight at once, so that they share transactions. Two are bad in
+  // different ways: a NUL in the body (refused before it is sent) and an org that
+  // does not exist (a foreign key the database refuses).
+  const int n = 40;
+  auto bad = [](int i) { return i == 7 || i == 30; };
+  std::vector<decltype(self->request(writer, caf::infinite, write_atom_v,
+                                     write_request{}))>
+      pending;
+  for (int i = 0; i < n; ++i) {
+    auto conv = "k" + std::to_string(i);
+    auto req = i == 7    ? creating(conv, "o1", std::string("hi\0there", 8))
+               : i == 30 ? creating(conv, "no-such-org", "hello")
+                         : creating(conv, "o1", "hello " + conv);
+    pending.push_back(self->request(writer, caf::infinite, write_atom_v, std::move(req)));
+  }
+  for (int i = 0; i < n; ++i) {
+    write_status status = write_status::stale;
+    pending[i].receive([&](write_outcome& out) { status = out.status; },
+                       [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
+    EXPECT_EQ(status, bad(i) ? write_status::unavailable : write_status::committed)
+        << "conversation k" << i;
+  }
+  auto stored = db_->query("SELECT count(*) FROM messages");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0], std::to_string(n - 2));
+  EXPECT_EQ(db_->query("SELECT body FROM messages WHERE conv = 'k7'").size(), 0u);
+  EXPECT_EQ(db_->query("SELECT id FROM conversations WHERE id = 'k30'").size(), 0u);
+  // The writer keeps going: the same conversation, repaired, commits.
+  write_outcome again;
+  self->request(writer, caf::infinite, write_atom_v, creating("k7", "o1", "hi there"))
+      .receive([&](write_outcome& out) { again = out; },
+               [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  EXPECT_EQ(again.status, write_status::committed);
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(group_commit, a_parameter_with_a_nul_is_refused_not_cut) {
+  storage::pg::connection conn{db_->conninfo()};
+  auto r = conn.exec("SELECT $1::text", {std::string("hi\0there", 8)});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.sqlstate(), storage::pg::sqlstate_nul_in_text);
+  EXPECT_EQ(r.error(), "parameter $1 holds a NUL byte");
+  EXPECT_TRUE(conn.ok()); // nothing was sent: the connection is untouched
+  auto fine = conn.exec("SELECT $1::text", {std::string("hi there")});
+  ASSERT_TRUE(fine.ok());
+  EXPECT_EQ(fine.str(0, 0), "hi there");
+}
+
+} // namespace
+} // namespace parley
