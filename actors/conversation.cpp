@@ -104,6 +104,45 @@ void remove_subscriber(self_ptr self, const caf::actor_addr& who) {
   subs.erase(i);
 }
 
+/// Sends a push to one subscription: straight into its connection's outbound
+/// queue when the connection is on this node (one thread-safe append, no actor
+/// hop), else through its session actor. Until the subscription is live (its
+/// conv.open reply is queued) the push waits, so it follows the reply.
+void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq = 0) {
+  if (!sub.live) {
+    if (sub.held.size() < max_held_pushes)
+      sub.held.push_back(held_push{seq, f});
+    else
+      sub.held_overflow = true;
+    return;
+  }
+  if (sub.out)
+    sub.out->send(f);
+  else
+    self->send(sub.session, push_atom_v, f);
+}
+
+/// `opened` from a session: its conv.open reply is queued on the connection, so
+/// the subscription goes live and what waited goes out, in order (message pushes
+/// the reply's backlog already carries are dropped).
+void go_live(self_ptr self, const caf::actor_addr& session) {
+  auto& st = self->state;
+  auto i = st.subscribers.find(session);
+  if (i == st.subscribers.end() || i->second.live) return;
+  auto& sub = i->second;
+  if (sub.held_overflow) {
+    // Too much waited: the client resyncs with conv.open {since}.
+    self->send(sub.session, revoked_atom_v, st.id);
+    remove_subscriber(self, session);
+    return;
+  }
+  sub.live = true;
+  auto held = std::move(sub.held);
+  sub.held.clear();
+  for (auto& h : held)
+    if (h.seq == 0 || h.seq > sub.backlog_to) push_to(self, sub, h.bytes);
+}
+
 /// Ends every subscription whose user may no longer read the conversation: its
 /// session gets `revoked` and nothing more.
 void revoke_lost(self_ptr self, const visibility::conversation_facts& facts) {
@@ -123,26 +162,28 @@ void revoke_lost(self_ptr self) {
   revoke_lost(self, facts_of(*self->state.svc.dir, self->state.info));
 }
 
+/// The connections that got a message's push, by user: `notify` skips them.
+using pushed_to = std::unordered_map<std::string, std::vector<caf::actor_addr>>;
+
 /// Pushes a committed message to every subscription that may see it, re-checking
 /// rights at this moment; a subscription that lost them gets `revoked` and nothing
-/// more.
-void fan_out(self_ptr self, const protocol::message& m,
-             const visibility::conversation_facts& facts) {
+/// more. Returns the subscriptions that got it (or will, after their backlog).
+pushed_to fan_out(self_ptr self, const protocol::message& m,
+                  const visibility::conversation_facts& facts) {
   auto& st = self->state;
+  pushed_to reached;
   revoke_lost(self, facts);
-  if (st.subscribers.empty()) return;
+  if (st.subscribers.empty()) return reached;
   frame push{protocol::encode_message_push(m)};
   std::uint64_t delivered = 0;
   for (auto& [addr, sub] : st.subscribers) {
     if (!may_see(self, sub.user, m)) continue;
-    if (sub.backlog_pending) {
-      sub.held.emplace_back(m.seq, push);
-      continue;
-    }
-    self->send(sub.session, push_atom_v, push);
+    reached[sub.user].push_back(addr);
+    push_to(self, sub, push, m.seq);
     ++delivered;
   }
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
+  return reached;
 }
 
 /// Encodes the messages of a page that `user` may see, at most max_page_bytes
@@ -232,10 +273,11 @@ void answer_committed(const protocol::message& m, const protocol::conversation& 
 }
 
 /// `{op: notify}` to every connection of every participant who may see `m`, except
-/// its author, whether or not the conversation is open there; each carries the
-/// recipient's unread count.
+/// its author and the connections that have the conversation open (`open`: they
+/// got the `message` push); each carries the recipient's unread count, which is
+/// kept for every participant either way.
 void notify_participants(self_ptr self, const protocol::message& m,
-                         const visibility::conversation_facts& facts) {
+                         const visibility::conversation_facts& facts, pushed_to& open) {
   auto& st = self->state;
   auto preview = protocol::cut_preview(m.body);
   std::vector<user_frame> batch;
@@ -252,7 +294,9 @@ void notify_participants(self_ptr self, const protocol::message& m,
         .str("author", m.author)
         .str("preview", preview)
         .uint("unread", r.unread);
-    batch.push_back(user_frame{p, frame{b.finish()}});
+    std::vector<caf::actor_addr> except;
+    if (auto o = open.find(p); o != open.end()) except = std::move(o->second);
+    batch.push_back(user_frame{p, frame{b.finish()}, std::move(except)});
   }
   // One message to the presence actor for all of them, not one per participant.
   if (!batch.empty()) self->send(st.svc.presence, push_atom_v, std::move(batch));
@@ -328,7 +372,7 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
             for (auto& [addr, sub] : st.subscribers)
               if (sub.user != req.user &&
                   visibility::can_read(access_of(self, sub.user, facts)))
-                self->send(sub.session, push_atom_v, others);
+                push_to(self, sub, others);
             b.uint("unread", unread);
             self->send(st.svc.presence, push_atom_v, req.user, frame{b.finish()});
           },
@@ -401,11 +445,11 @@ void push_typing(self_ptr self, const std::string& user, bool start, bool intern
       if (*alias_busy) continue;
     }
     if (!shown.as_alias) {
-      self->send(sub.session, push_atom_v, plain);
+      push_to(self, sub, plain);
       continue;
     }
     if (!as_alias) as_alias = encode(shown);
-    self->send(sub.session, push_atom_v, *as_alias);
+    push_to(self, sub, *as_alias);
   }
 }
 
@@ -469,8 +513,8 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
         push_typing(self, e.msg.author, false, was->internal);
       // The rights facts are gathered once per message for all its deliveries.
       auto facts = facts_of(*st.svc.dir, st.info);
-      fan_out(self, e.msg, facts);
-      notify_participants(self, e.msg, facts);
+      auto open = fan_out(self, e.msg, facts);
+      notify_participants(self, e.msg, facts, open);
       prompt_agent(self, e.msg);
       tell_unsnoozed(self, e.msg);
     }
@@ -702,6 +746,10 @@ void open_subscription(self_ptr self, open_request& req,
   auto& sub = it->second;
   sub.session = req.session;
   sub.user = req.user;
+  sub.out = req.out;
+  // Pushes wait until the session has queued this reply (go_live).
+  sub.live = false;
+  sub.backlog_to = 0;
   auto last = st.info.last_seq;
   if (!req.has_since || req.since >= last) {
     protocol::map_builder conv;
@@ -715,7 +763,7 @@ void open_subscription(self_ptr self, open_request& req,
   // arrive as pushes, held until the backlog reply has gone out.
   auto from = req.since + 1;
   auto to = std::min(last, req.since + protocol::limits::max_open_backlog);
-  sub.backlog_pending = true;
+  sub.backlog_to = to;
   auto rid = req.rid;
   auto user = req.user;
   auto finish = [=](const message_page& page) mutable {
@@ -736,12 +784,6 @@ void open_subscription(self_ptr self, open_request& req,
         .raw_array("messages", items)
         .boolean("more", cut || st.info.last_seq > to);
     rp.deliver(reply_ok(rid, f));
-    if (i == st.subscribers.end()) return; // closed meanwhile
-    auto& sub = i->second;
-    for (auto& [seq, push] : sub.held)
-      if (seq > to) self->send(sub.session, push_atom_v, push);
-    sub.held.clear();
-    sub.backlog_pending = false;
   };
   self->request(st.svc.db.for_key(st.id), caf::infinite, open_atom_v, st.id, from, to)
       .then([=](const message_page& page) mutable { finish(page); },
@@ -1157,6 +1199,9 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       },
       [=](recheck_atom) {
         if (self->state.stage == conversation_state::phase::ready) revoke_lost(self);
+      },
+      [=](opened_atom) {
+        go_live(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
       },
       [=](typing_atom, typing_request& req) -> caf::result<frame> {
         return when_loaded(self, req, [=](typing_request& req, auto rp) {

@@ -31,15 +31,34 @@ struct send_waiter {
   bool existing = false;
 };
 
+/// A push waiting for its subscription to go live; `seq` is the message's for a
+/// `message` push (0 for typing and read markers).
+struct held_push {
+  std::uint64_t seq = 0;
+  frame bytes;
+};
+
 /// One open subscription (a session that ran conv.open).
 struct subscriber {
   session_actor session;
   std::string user;
-  /// While the conv.open backlog is being read, live pushes wait here so the client
-  /// sees every message once and in order.
-  bool backlog_pending = false;
-  std::vector<std::pair<std::uint64_t, frame>> held;
+  /// The connection's outbound queue when it is on this node: pushes are written
+  /// straight into it, with no hop through the session actor.
+  std::shared_ptr<outbound> out;
+  /// False until the session has queued the conv.open reply (`opened`); pushes
+  /// wait in `held` meanwhile, so the client sees the reply first and every
+  /// message once and in order.
+  bool live = false;
+  /// The newest seq the conv.open reply carries: held message pushes up to it are
+  /// dropped when the subscription goes live.
+  std::uint64_t backlog_to = 0;
+  std::vector<held_push> held;
+  bool held_overflow = false; // more than max_held_pushes: revoked when it goes live
 };
+
+/// At most this many pushes wait for a subscription to go live; beyond, the
+/// subscription is revoked (its session never confirmed the reply).
+inline constexpr std::size_t max_held_pushes = 4096;
 
 /// A send waiting in the intake queue, with its reply target once resolved.
 struct queued_send {

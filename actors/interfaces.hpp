@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/outbound.hpp"
 #include "actors/type_ids.hpp"
 
 namespace parley {
@@ -36,13 +37,20 @@ using session_actor = caf::typed_actor<
 struct attachment {
   std::string user;
   session_actor session;
+  /// The connection's outbound queue on this node: pushes to it skip the session
+  /// actor. Not serialized; a session on another node is reached through `session`.
+  std::shared_ptr<outbound> out;
 };
 
 /// A frame for every connection of one user: a conversation hands the presence
-/// actor all the notifications of one message in a single message.
+/// actor all the notifications of one message in a single message. `except` names
+/// the user's connections (session actors) that must not get it: for `notify`,
+/// those that have the conversation open and get the `message` push instead
+/// (PROTOCOL.md v1.1, section 7).
 struct user_frame {
   std::string user;
   frame bytes;
+  std::vector<caf::actor_addr> except;
 };
 
 /// Knows every connection of every online user of this node: conversations push
@@ -52,7 +60,7 @@ using presence_actor = caf::typed_actor<
     caf::reacts_to<attach_atom, attachment>,
     // A frame for every connection of `user` (dropped when it is offline).
     caf::reacts_to<push_atom, std::string, frame>,
-    // Each frame for every connection of its user, in order.
+    // Each frame for every connection of its user but those it excepts, in order.
     caf::reacts_to<push_atom, std::vector<user_frame>>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
@@ -63,6 +71,10 @@ struct open_request {
   bool has_since = false;
   std::uint64_t since = 0;
   session_actor session;
+  /// The connection's outbound queue on this node: once the session has queued
+  /// the reply (it sends `opened`), the conversation writes pushes straight into
+  /// it. Not serialized; a session on another node is reached through `session`.
+  std::shared_ptr<outbound> out;
 };
 
 /// `typing {conv, state, internal?}` from `session` (as `user`).
@@ -172,7 +184,10 @@ using conversation_actor = conversation_api::extend<
     // To itself: typing indicators may have expired.
     caf::reacts_to<typing_tick_atom>,
     // The directory changed (a user, favourites): re-check every subscription now.
-    caf::reacts_to<recheck_atom>>;
+    caf::reacts_to<recheck_atom>,
+    // From a session: its conv.open reply is queued on the connection, so pushes
+    // may go out now (they wait until then, to follow the reply).
+    caf::reacts_to<opened_atom>>;
 
 /// Places conversations: finds or starts the actor of a conversation id and
 /// delegates to it. The one placement function, so clustering can put actors on
@@ -309,7 +324,7 @@ typename Inspector::result_type inspect(Inspector& f, frame& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_frame& x) {
-  return f(caf::meta::type_name("user_frame"), x.user, x.bytes);
+  return f(caf::meta::type_name("user_frame"), x.user, x.bytes, x.except);
 }
 
 template <class Inspector>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -8,12 +9,19 @@
 
 namespace parley {
 
+/// One connection of an online user: pushes go straight into `out` when the
+/// connection is on this node, else through its session actor.
+struct user_connection {
+  session_actor session;
+  std::shared_ptr<outbound> out;
+};
+
 struct presence_state {
   static inline const char* name = "parley.presence";
 
   /// Every open connection of each online user (several devices); a user with none
   /// left has no entry.
-  std::unordered_map<std::string, std::vector<session_actor>> sessions;
+  std::unordered_map<std::string, std::vector<user_connection>> sessions;
   /// The user of each connection, to forget it when it goes down.
   std::unordered_map<caf::actor_addr, std::string> user_of;
 };

@@ -99,7 +99,7 @@ void handle_hello(session_self self, const protocol::request& req,
   // Notifications and read markers reach every connection of the user.
   if (user)
     self->send(st.svc.presence, attach_atom_v,
-               attachment{user->id, caf::actor_cast<session_actor>(self)});
+               attachment{user->id, caf::actor_cast<session_actor>(self), st.out});
   protocol::map_builder f;
   if (user) {
     protocol::map_builder u;

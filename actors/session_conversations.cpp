@@ -380,13 +380,19 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
   o.has_since = since.has_value();
   o.since = since.value_or(0);
   o.session = caf::actor_cast<session_actor>(self);
+  o.out = st.out;
   auto id = *conv;
   self->request(st.svc.registry, st.svc.config->request_timeout, open_atom_v,
                 std::move(o))
       .then(
           [=](const frame& f) {
-            if (reply_is_ok(f)) self->state.open.insert(id);
+            if (!reply_is_ok(f)) return send_frame(self, f);
+            self->state.open.insert(id);
             send_frame(self, f);
+            // The reply is queued on the connection: the conversation (the
+            // responder, the registry delegated to it) may push straight to it now.
+            self->send(caf::actor_cast<conversation_actor>(self->current_sender()),
+                       opened_atom_v);
           },
           [=](const caf::error&) {
             send_error(self, rid, error_code::unavailable,

@@ -88,6 +88,7 @@ CAF_ADD_TYPE_ID(parley, (std::vector<parley::user_frame>))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
+CAF_ADD_ATOM(parley, parley, opened_atom, "opened")
 CAF_ADD_ATOM(parley, parley, disconnect_atom, "disconnect")
 CAF_ADD_ATOM(parley, parley, hello_timeout_atom, "hellotmo")
 CAF_ADD_ATOM(parley, parley, shutdown_atom, "shutdown")

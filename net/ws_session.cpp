@@ -112,8 +112,26 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void ws_session::post_send(frame f) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), f = std::move(f)] { self->enqueue(f); });
+  {
+    std::lock_guard lock{inbox_mutex_};
+    inbox_.push_back(std::move(f));
+    if (drain_posted_) return; // the posted drain takes this one too
+    drain_posted_ = true;
+  }
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void ws_session::drain_inbox() {
+  {
+    std::lock_guard lock{inbox_mutex_};
+    draining_.swap(inbox_);
+    drain_posted_ = false;
+  }
+  for (const auto& f : draining_)
+    enqueue(f);
+  draining_.clear();
+  // An idle connection keeps no large array of frame slots.
+  if (draining_.capacity() > 64) std::vector<frame>{}.swap(draining_);
 }
 
 void ws_session::post_close(std::uint16_t code, std::string reason) {

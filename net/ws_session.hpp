@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -31,6 +33,9 @@ public:
   void run(boost::beast::http::request<boost::beast::http::string_body> req);
 
   // Called from any thread (the outbound interface posts these to the strand).
+  /// Queues a frame: frames handed over from other threads gather in a small
+  /// inbox that one strand job drains, so a burst of pushes to this connection
+  /// (a committed batch's fan-out, replies) costs one wake of the strand.
   void post_send(frame f);
   void post_close(std::uint16_t code, std::string reason);
   /// Server shutdown, phase 1: stop handing new frames to the session actor.
@@ -42,6 +47,7 @@ private:
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void drain_inbox();
   void enqueue(const frame& f);
   void start_close(std::uint16_t code, std::string reason);
   void do_close();
@@ -54,6 +60,11 @@ private:
   std::shared_ptr<connection_set> connections_;
   session_actor actor_;
   std::uint64_t id_ = 0; // in connections_
+
+  std::mutex inbox_mutex_;
+  std::vector<frame> inbox_;    // under inbox_mutex_
+  bool drain_posted_ = false;   // under inbox_mutex_
+  std::vector<frame> draining_; // the strand's: what the current drain sends
 
   bool close_pending_ = false;
   bool close_sent_ = false;

@@ -99,6 +99,9 @@ protected:
     req.user = user;
     req.session = c.handle;
     EXPECT_TRUE(reply_ok(ask(open_atom_v, std::move(req)))) << "conv.open " << user;
+    // As a session does once it has queued the reply: the subscription goes live.
+    caf::send_as(c.handle, conv, opened_atom_v);
+    sched.run();
     return c;
   }
 

@@ -39,7 +39,7 @@ protected:
   connection attach(const std::string& user) {
     auto log = std::make_shared<std::vector<frame>>();
     connection c{user, sys.spawn(recording_session, log), log};
-    caf::anon_send(node, attach_atom_v, attachment{user, c.handle});
+    caf::anon_send(node, attach_atom_v, attachment{user, c.handle, nullptr});
     sched.run();
     return c;
   }
@@ -94,10 +94,10 @@ TEST_F(presence_actor_test, a_batch_sends_each_frame_to_its_users_connections_in
   auto bob_phone = attach("bob");
   auto bob_laptop = attach("bob");
   auto cleo = attach("cleo");
-  push_batch({{"bob", note("b1")},
-              {"ann", note("a1")},
-              {"zed", note("z1")},
-              {"bob", note("b2")}});
+  push_batch({{"bob", note("b1"), {}},
+              {"ann", note("a1"), {}},
+              {"zed", note("z1"), {}},
+              {"bob", note("b2"), {}}});
   EXPECT_EQ(described(ann.pushes), lines{"message a1"});
   EXPECT_EQ(described(bob_phone.pushes), (lines{"message b1", "message b2"}));
   EXPECT_EQ(described(bob_laptop.pushes), (lines{"message b1", "message b2"}));
@@ -124,9 +124,23 @@ TEST_F(presence_actor_test,
   EXPECT_EQ(described(second.pushes), lines{"message n2"});
 }
 
+// PROTOCOL.md v1.1: `notify` skips the connections that have the conversation open;
+// the conversation names them in `except`.
+TEST_F(presence_actor_test, a_batch_skips_the_connections_it_excepts) {
+  auto phone = attach("bob");
+  auto laptop = attach("bob");
+  auto ann = attach("ann");
+  push_batch({{"bob", note("b1"), {phone.handle.address()}},
+              {"ann", note("a1"), {phone.handle.address()}}, // not ann's: no effect
+              {"bob", note("b2"), {}}});
+  EXPECT_EQ(described(phone.pushes), lines{"message b2"});
+  EXPECT_EQ(described(laptop.pushes), (lines{"message b1", "message b2"}));
+  EXPECT_EQ(described(ann.pushes), lines{"message a1"});
+}
+
 TEST_F(presence_actor_test, attaching_the_same_connection_twice_delivers_once) {
   auto ann = attach("ann");
-  caf::anon_send(node, attach_atom_v, attachment{"ann", ann.handle});
+  caf::anon_send(node, attach_atom_v, attachment{"ann", ann.handle, nullptr});
   sched.run();
   push("ann", "n1");
   EXPECT_EQ(described(ann.pushes), lines{"message n1"});

@@ -176,7 +176,20 @@ protected:
     req.conv = conv_id;
     req.user = user;
     req.session = c.handle;
-    EXPECT_TRUE(reply_ok(ask(open_atom_v, std::move(req)))) << "conv.open " << user;
+    auto pending = client->request(target, caf::infinite, open_atom_v, std::move(req));
+    sched.run();
+    frame reply;
+    caf::strong_actor_ptr responder; // the conversation: the registry delegated
+    pending.receive(
+        [&](frame& f) {
+          reply = std::move(f);
+          responder = client->current_sender();
+        },
+        [&](caf::error& e) { ADD_FAILURE() << sys.render(e); });
+    EXPECT_TRUE(reply_ok(reply)) << "conv.open " << user;
+    // As a session does once it has queued the reply: the subscription goes live.
+    caf::send_as(c.handle, caf::actor_cast<conversation_actor>(responder), opened_atom_v);
+    sched.run();
     return c;
   }
 

@@ -135,8 +135,9 @@ public:
   /// hello with `token`; returns the reply.
   frame_view hello(const std::string& token);
 
-  /// `notify` pushes (PROTOCOL.md §7) reach every connection of a participant for
-  /// every message; most tests watch the conversation's own pushes and drop them.
+  /// `notify` pushes (PROTOCOL.md §7) reach every connection of a participant that
+  /// does not have the conversation open; most tests watch the conversation's own
+  /// pushes and drop them.
   bool keep_notify = false;
 
   /// Waits for the server to close the connection; returns its close code.

@@ -113,6 +113,42 @@ TEST_F(live, every_device_gets_notify_and_read) {
   EXPECT_FALSE(laptop->next_push(200ms));
 }
 
+// PROTOCOL.md v1.1 section 7: a connection with the conversation open gets the
+// `message` push and no `notify`; the user's other connections get `notify`, whose
+// unread count still counts every message.
+TEST_F(live, notify_skips_connections_that_have_the_conversation_open) {
+  auto alice = device("alice");
+  auto conv = create_private(*alice, {"bob"});
+  auto phone = device("bob");  // has the conversation open
+  auto laptop = device("bob"); // does not
+  protocol::map_builder o;
+  o.str("conv", conv);
+  ASSERT_TRUE(phone->request("conv.open", o).ok());
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_TRUE(send(*alice, conv, "m" + std::to_string(i), "hi").ok());
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    auto m = phone->next_push();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->op(), "message");
+    EXPECT_EQ(m->uint("seq"), seq);
+    auto n = laptop->next_push();
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->op(), "notify");
+    EXPECT_EQ(n->uint("seq"), seq);
+    EXPECT_EQ(n->uint("unread"), seq);
+  }
+  EXPECT_FALSE(phone->next_push(300ms)) << "an open connection was notified too";
+  // Closed again, the phone is notified like any other device.
+  ASSERT_TRUE(phone->request("conv.close", o).ok());
+  ASSERT_TRUE(send(*alice, conv, "m4", "hi").ok());
+  for (auto* d : {phone.get(), laptop.get()}) {
+    auto n = d->next_push();
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->op(), "notify");
+    EXPECT_EQ(n->uint("unread"), 4u);
+  }
+}
+
 TEST_F(live, unread_counts_survive_reconnects_and_restarts) {
   auto alice = device("alice");
   auto conv = create_private(*alice, {"bob"});
