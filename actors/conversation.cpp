@@ -88,10 +88,9 @@ void check_drained(self_ptr self) {
   }
 }
 
-void remember_recent(self_ptr self, const protocol::message& m) {
+void remember_recent(self_ptr self, const protocol::message& m, std::string preview) {
   auto& recent = self->state.recent;
-  recent[m.seq] =
-      recent_message{{m.seq, m.author, protocol::cut_preview(m.body)}, m.internal};
+  recent[m.seq] = recent_message{{m.seq, m.author, std::move(preview)}, m.internal};
   while (recent.size() > recent_capacity)
     recent.erase(recent.begin());
 }
@@ -102,6 +101,20 @@ void remove_subscriber(self_ptr self, const caf::actor_addr& who) {
   if (i == subs.end()) return;
   self->demonitor(i->second.session.address());
   subs.erase(i);
+  self->state.open_sessions.reset();
+}
+
+/// The sessions subscribed here, for notify to skip (kept until they change).
+const session_set& open_sessions(self_ptr self) {
+  auto& st = self->state;
+  if (!st.open_sessions) {
+    std::vector<caf::actor_addr> all;
+    all.reserve(st.subscribers.size());
+    for (const auto& [addr, sub] : st.subscribers)
+      all.push_back(addr);
+    st.open_sessions.emplace(std::move(all));
+  }
+  return *st.open_sessions;
 }
 
 /// Sends a push to one subscription: straight into its connection's outbound
@@ -162,28 +175,22 @@ void revoke_lost(self_ptr self) {
   revoke_lost(self, facts_of(*self->state.svc.dir, self->state.info));
 }
 
-/// The connections that got a message's push, by user: `notify` skips them.
-using pushed_to = std::unordered_map<std::string, std::vector<caf::actor_addr>>;
-
 /// Pushes a committed message to every subscription that may see it, re-checking
 /// rights at this moment; a subscription that lost them gets `revoked` and nothing
-/// more. Returns the subscriptions that got it (or will, after their backlog).
-pushed_to fan_out(self_ptr self, const protocol::message& m,
-                  const visibility::conversation_facts& facts) {
+/// more.
+void fan_out(self_ptr self, const protocol::message& m,
+             const visibility::conversation_facts& facts) {
   auto& st = self->state;
-  pushed_to reached;
   revoke_lost(self, facts);
-  if (st.subscribers.empty()) return reached;
+  if (st.subscribers.empty()) return;
   frame push{protocol::encode_message_push(m)};
   std::uint64_t delivered = 0;
   for (auto& [addr, sub] : st.subscribers) {
     if (!may_see(self, sub.user, m)) continue;
-    reached[sub.user].push_back(addr);
     push_to(self, sub, push, m.seq);
     ++delivered;
   }
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
-  return reached;
 }
 
 /// Encodes the messages of a page that `user` may see, at most max_page_bytes
@@ -273,33 +280,31 @@ void answer_committed(const protocol::message& m, const protocol::conversation& 
 }
 
 /// `{op: notify}` to every connection of every participant who may see `m`, except
-/// its author and the connections that have the conversation open (`open`: they
-/// got the `message` push); each carries the recipient's unread count, which is
-/// kept for every participant either way.
+/// its author and the connections that have the conversation open (they got the
+/// `message` push: v1.1); each carries the recipient's unread count, which is kept
+/// for every participant either way. The presence actor encodes the frames, and
+/// only for connections that get one.
 void notify_participants(self_ptr self, const protocol::message& m,
-                         const visibility::conversation_facts& facts, pushed_to& open) {
+                         const visibility::conversation_facts& facts,
+                         const std::string& preview) {
   auto& st = self->state;
-  auto preview = protocol::cut_preview(m.body);
-  std::vector<user_frame> batch;
+  notify_batch batch;
   for (const auto& p : st.info.participants) {
     if (p == m.author || !visibility::can_read(access_of(self, p, facts)) ||
         !may_see(self, p, m))
       continue;
     auto& r = st.reads[p];
     if (r.seq < m.seq) r.unread = std::min(r.unread + 1, storage::unread_cap);
-    protocol::map_builder b;
-    b.str("op", "notify")
-        .str("conv", st.id)
-        .uint("seq", m.seq)
-        .str("author", m.author)
-        .str("preview", preview)
-        .uint("unread", r.unread);
-    std::vector<caf::actor_addr> except;
-    if (auto o = open.find(p); o != open.end()) except = std::move(o->second);
-    batch.push_back(user_frame{p, frame{b.finish()}, std::move(except)});
+    batch.targets.push_back(notify_target{p, r.unread});
   }
+  if (batch.targets.empty()) return;
+  batch.conv = st.id;
+  batch.seq = m.seq;
+  batch.author = m.author;
+  batch.preview = preview;
+  batch.open = open_sessions(self);
   // One message to the presence actor for all of them, not one per participant.
-  if (!batch.empty()) self->send(st.svc.presence, push_atom_v, std::move(batch));
+  self->send(st.svc.presence, notify_atom_v, std::move(batch));
 }
 
 /// Messages with seq in (after, last] that `user` may see and did not write, as far
@@ -507,14 +512,15 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
       st.info.last_ts = e.msg.ts;
       if (is_end(e.msg)) st.info.ended_at = e.msg.ts; // as stored
       answer_committed(e.msg, st.info, e.waiters);
-      remember_recent(self, e.msg);
+      auto preview = protocol::cut_preview(e.msg.body);
+      remember_recent(self, e.msg, preview);
       // A message ends its author's typing.
       if (auto was = st.typing.stop(e.msg.author))
         push_typing(self, e.msg.author, false, was->internal);
       // The rights facts are gathered once per message for all its deliveries.
       auto facts = facts_of(*st.svc.dir, st.info);
-      auto open = fan_out(self, e.msg, facts);
-      notify_participants(self, e.msg, facts, open);
+      fan_out(self, e.msg, facts);
+      notify_participants(self, e.msg, facts, preview);
       prompt_agent(self, e.msg);
       tell_unsnoozed(self, e.msg);
     }
@@ -742,7 +748,10 @@ void open_subscription(self_ptr self, open_request& req,
   }
   auto addr = req.session.address();
   auto [it, inserted] = st.subscribers.try_emplace(addr);
-  if (inserted) self->monitor(req.session);
+  if (inserted) {
+    self->monitor(req.session);
+    st.open_sessions.reset();
+  }
   auto& sub = it->second;
   sub.session = req.session;
   sub.user = req.user;
@@ -1314,7 +1323,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
                   init_support(self);
                   if (first) {
                     st.ledger->remember(first->author, first->cid, first->seq, first->ts);
-                    remember_recent(self, *first);
+                    remember_recent(self, *first, protocol::cut_preview(first->body));
                     prompt_agent(self, *first); // an AI default assignee answers it
                   }
                   rp.deliver(conv_reply(rid, st.info));

@@ -121,6 +121,9 @@ struct conversation_state {
   std::map<std::uint64_t, recent_message> recent;
 
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  /// The subscribed sessions as one shared set for notify to skip; rebuilt after
+  /// the subscribers change (empty until then).
+  std::optional<session_set> open_sessions;
 
   /// Membership changes apply one at a time, each validated against the result of
   /// the one before.

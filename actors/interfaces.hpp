@@ -42,15 +42,36 @@ struct attachment {
   std::shared_ptr<outbound> out;
 };
 
-/// A frame for every connection of one user: a conversation hands the presence
-/// actor all the notifications of one message in a single message. `except` names
-/// the user's connections (session actors) that must not get it: for `notify`,
-/// those that have the conversation open and get the `message` push instead
-/// (PROTOCOL.md v1.1, section 7).
-struct user_frame {
+/// The connections (session actors) that have a conversation open, sorted; shared
+/// by every message until the set changes, so handing it on copies no addresses.
+class session_set {
+public:
+  session_set() = default;
+  explicit session_set(std::vector<caf::actor_addr> sessions);
+  bool contains(const caf::actor_addr& session) const;
+  const std::vector<caf::actor_addr>& list() const;
+
+private:
+  std::shared_ptr<const std::vector<caf::actor_addr>> sorted_;
+};
+
+/// A participant to notify of a message, with its unread count.
+struct notify_target {
   std::string user;
-  frame bytes;
-  std::vector<caf::actor_addr> except;
+  std::uint64_t unread = 0;
+};
+
+/// The notifications of one committed message (PROTOCOL.md section 7): the presence
+/// actor encodes `{op: notify}` for each target that has a connection outside
+/// `open` (those got the `message` push: v1.1), so a room whose members all have
+/// it open costs no encoding at all.
+struct notify_batch {
+  std::string conv;
+  std::uint64_t seq = 0;
+  std::string author;
+  std::string preview;
+  std::vector<notify_target> targets;
+  session_set open;
 };
 
 /// Knows every connection of every online user of this node: conversations push
@@ -60,8 +81,8 @@ using presence_actor = caf::typed_actor<
     caf::reacts_to<attach_atom, attachment>,
     // A frame for every connection of `user` (dropped when it is offline).
     caf::reacts_to<push_atom, std::string, frame>,
-    // Each frame for every connection of its user but those it excepts, in order.
-    caf::reacts_to<push_atom, std::vector<user_frame>>>;
+    // A message's notifications, for the targets' connections outside `open`.
+    caf::reacts_to<notify_atom, notify_batch>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
@@ -323,8 +344,24 @@ typename Inspector::result_type inspect(Inspector& f, frame& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, user_frame& x) {
-  return f(caf::meta::type_name("user_frame"), x.user, x.bytes, x.except);
+typename Inspector::result_type inspect(Inspector& f, session_set& x) {
+  auto sessions = x.list();
+  auto apply = caf::meta::load_callback([&]() -> caf::error {
+    x = session_set{std::move(sessions)};
+    return caf::none;
+  });
+  return f(caf::meta::type_name("session_set"), sessions, apply);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, notify_target& x) {
+  return f(caf::meta::type_name("notify_target"), x.user, x.unread);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, notify_batch& x) {
+  return f(caf::meta::type_name("notify_batch"), x.conv, x.seq, x.author, x.preview,
+           x.targets, x.open);
 }
 
 template <class Inspector>

@@ -2,22 +2,44 @@
 
 #include <algorithm>
 
+#include "protocol/types.hpp"
+
 namespace parley {
 
 namespace {
 
 void push_to(presence_actor::stateful_pointer<presence_state> self,
-             const std::string& user, const frame& f,
-             const std::vector<caf::actor_addr>& except = {}) {
+             const user_connection& c, const frame& f) {
+  if (c.out)
+    c.out->send(f);
+  else
+    self->send(c.session, push_atom_v, f);
+}
+
+void push_to(presence_actor::stateful_pointer<presence_state> self,
+             const std::string& user, const frame& f) {
   auto i = self->state.sessions.find(user);
   if (i == self->state.sessions.end()) return; // offline: nothing to tell
-  for (const auto& c : i->second) {
-    if (std::find(except.begin(), except.end(), c.session.address()) != except.end())
-      continue;
-    if (c.out)
-      c.out->send(f);
-    else
-      self->send(c.session, push_atom_v, f);
+  for (const auto& c : i->second)
+    push_to(self, c, f);
+}
+
+/// Encodes a target's notify only when one of its connections does not have the
+/// conversation open (PROTOCOL.md v1.1): a room whose members all have it open
+/// costs a lookup per member and nothing else.
+void notify(presence_actor::stateful_pointer<presence_state> self,
+            const notify_batch& batch) {
+  for (const auto& t : batch.targets) {
+    auto i = self->state.sessions.find(t.user);
+    if (i == self->state.sessions.end()) continue; // offline
+    frame f;
+    for (const auto& c : i->second) {
+      if (batch.open.contains(c.session.address())) continue;
+      if (f.empty())
+        f = frame{protocol::encode_notify(batch.conv, batch.seq, batch.author,
+                                          batch.preview, t.unread)};
+      push_to(self, c, f);
+    }
   }
 }
 
@@ -52,10 +74,7 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
             user_connection{std::move(a.session), std::move(a.out)});
       },
       [=](push_atom, const std::string& user, const frame& f) { push_to(self, user, f); },
-      [=](push_atom, const std::vector<user_frame>& batch) {
-        for (const auto& uf : batch)
-          push_to(self, uf.user, uf.bytes, uf.except);
-      },
+      [=](notify_atom, const notify_batch& batch) { notify(self, batch); },
   };
 }
 

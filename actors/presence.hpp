@@ -28,9 +28,9 @@ struct presence_state {
 
 /// Maps online users to their connections: conversations push notifications and
 /// read markers to a user id without knowing its connections. One actor per node,
-/// and one hop from a conversation to the sessions: a message's notifications
-/// arrive here as one batch (a `std::vector<user_frame>`) and leave as one CAF
-/// message per connection.
+/// and one hop from a conversation to the connections: a message's notifications
+/// arrive here as one `notify_batch`, are encoded only for connections that do not
+/// have the conversation open, and go straight into each one's outbound queue.
 presence_actor::behavior_type
 presence(presence_actor::stateful_pointer<presence_state> self);
 

@@ -32,7 +32,9 @@ struct message_page;
 struct conversation_page;
 struct created_lookup;
 struct db_ack;
-struct user_frame;
+struct session_set;
+struct notify_target;
+struct notify_batch;
 
 } // namespace parley
 
@@ -83,12 +85,15 @@ CAF_ADD_TYPE_ID(parley, (parley::search_request))
 CAF_ADD_TYPE_ID(parley, (parley::search_result))
 CAF_ADD_TYPE_ID(parley, (parley::inbox_request))
 CAF_ADD_TYPE_ID(parley, (parley::inbox_result))
-CAF_ADD_TYPE_ID(parley, (parley::user_frame))
-CAF_ADD_TYPE_ID(parley, (std::vector<parley::user_frame>))
+CAF_ADD_TYPE_ID(parley, (parley::session_set))
+CAF_ADD_TYPE_ID(parley, (parley::notify_target))
+CAF_ADD_TYPE_ID(parley, (std::vector<parley::notify_target>))
+CAF_ADD_TYPE_ID(parley, (parley::notify_batch))
 
 CAF_ADD_ATOM(parley, parley, frame_atom, "frame")
 CAF_ADD_ATOM(parley, parley, push_atom, "push")
 CAF_ADD_ATOM(parley, parley, opened_atom, "opened")
+CAF_ADD_ATOM(parley, parley, notify_atom, "notify")
 CAF_ADD_ATOM(parley, parley, disconnect_atom, "disconnect")
 CAF_ADD_ATOM(parley, parley, hello_timeout_atom, "hellotmo")
 CAF_ADD_ATOM(parley, parley, shutdown_atom, "shutdown")

@@ -114,7 +114,7 @@ std::optional<std::string_view> args::opt_str(std::string_view key, std::size_t 
     fail(quoted(key) + " is not valid UTF-8");
     return std::nullopt;
   }
-  if (!valid_text(v)) {
+  if (v.find('\0') != std::string_view::npos) { // valid UTF-8 but not storable text
     fail(quoted(key) + " must not contain U+0000");
     return std::nullopt;
   }

@@ -133,6 +133,19 @@ std::string encode_message_push(const message& m) {
   return b.finish();
 }
 
+std::string encode_notify(std::string_view conv, std::uint64_t seq,
+                          std::string_view author, std::string_view preview,
+                          std::uint64_t unread) {
+  map_builder b;
+  b.str("op", "notify")
+      .str("conv", conv)
+      .uint("seq", seq)
+      .str("author", author)
+      .str("preview", preview)
+      .uint("unread", unread);
+  return b.finish();
+}
+
 void put_conversation(map_builder& b, const conversation& c) {
   b.str("id", c.id).str("kind", to_string(c.kind)).str("org", c.org);
   if (c.company) b.str("company", *c.company);

@@ -160,6 +160,11 @@ std::string encode_message(const message& m);
 /// subscription it fans out to.
 std::string encode_message_push(const message& m);
 
+/// The `{op: "notify", conv, seq, author, preview, unread}` push (section 7).
+std::string encode_notify(std::string_view conv, std::uint64_t seq,
+                          std::string_view author, std::string_view preview,
+                          std::uint64_t unread);
+
 /// Writes the fields of a `<conv>` object.
 void put_conversation(map_builder& b, const conversation& c);
 

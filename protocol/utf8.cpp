@@ -1,6 +1,7 @@
 #include "protocol/utf8.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace parley::protocol {
 
@@ -9,6 +10,14 @@ bool valid_utf8(std::string_view text) {
   std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
+    // Most text is ASCII: eight bytes at a time while no byte has its high bit.
+    while (n - i >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, s + i, 8);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= n) break;
     std::uint8_t c = s[i];
     if (c < 0x80) {
       ++i;

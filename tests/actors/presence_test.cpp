@@ -55,8 +55,18 @@ protected:
     sched.run();
   }
 
-  void push_batch(std::vector<user_frame> batch) {
-    caf::anon_send(node, push_atom_v, std::move(batch));
+  /// The notifications of message `seq` of c1 by `author` for `targets`, skipping
+  /// the `open` connections.
+  void notify(std::uint64_t seq, std::vector<notify_target> targets,
+              std::vector<caf::actor_addr> open = {}) {
+    notify_batch b;
+    b.conv = "c1";
+    b.seq = seq;
+    b.author = "zoe";
+    b.preview = "hi";
+    b.targets = std::move(targets);
+    b.open = session_set{std::move(open)};
+    caf::anon_send(node, notify_atom_v, std::move(b));
     sched.run();
   }
 
@@ -89,18 +99,18 @@ TEST_F(presence_actor_test, a_push_to_an_offline_user_is_dropped) {
   EXPECT_EQ(described(ann.pushes), lines{});
 }
 
-TEST_F(presence_actor_test, a_batch_sends_each_frame_to_its_users_connections_in_order) {
+TEST_F(presence_actor_test, a_notify_batch_reaches_every_connection_of_each_target) {
   auto ann = attach("ann");
   auto bob_phone = attach("bob");
   auto bob_laptop = attach("bob");
   auto cleo = attach("cleo");
-  push_batch({{"bob", note("b1"), {}},
-              {"ann", note("a1"), {}},
-              {"zed", note("z1"), {}},
-              {"bob", note("b2"), {}}});
-  EXPECT_EQ(described(ann.pushes), lines{"message a1"});
-  EXPECT_EQ(described(bob_phone.pushes), (lines{"message b1", "message b2"}));
-  EXPECT_EQ(described(bob_laptop.pushes), (lines{"message b1", "message b2"}));
+  notify(7, {{"bob", 2}, {"ann", 1}, {"zed", 5}}); // zed is offline
+  notify(8, {{"bob", 3}});
+  EXPECT_EQ(described(ann.pushes), lines{"notify c1 7 by zoe unread 1"});
+  EXPECT_EQ(described(bob_phone.pushes),
+            (lines{"notify c1 7 by zoe unread 2", "notify c1 8 by zoe unread 3"}));
+  EXPECT_EQ(described(bob_laptop.pushes),
+            (lines{"notify c1 7 by zoe unread 2", "notify c1 8 by zoe unread 3"}));
   EXPECT_EQ(described(cleo.pushes), lines{});
 }
 
@@ -125,17 +135,20 @@ TEST_F(presence_actor_test,
 }
 
 // PROTOCOL.md v1.1: `notify` skips the connections that have the conversation open;
-// the conversation names them in `except`.
-TEST_F(presence_actor_test, a_batch_skips_the_connections_it_excepts) {
+// the conversation hands over the set of its subscribed sessions.
+TEST_F(presence_actor_test, a_notify_batch_skips_the_connections_that_have_it_open) {
   auto phone = attach("bob");
   auto laptop = attach("bob");
   auto ann = attach("ann");
-  push_batch({{"bob", note("b1"), {phone.handle.address()}},
-              {"ann", note("a1"), {phone.handle.address()}}, // not ann's: no effect
-              {"bob", note("b2"), {}}});
-  EXPECT_EQ(described(phone.pushes), lines{"message b2"});
-  EXPECT_EQ(described(laptop.pushes), (lines{"message b1", "message b2"}));
-  EXPECT_EQ(described(ann.pushes), lines{"message a1"});
+  auto cleo = attach("cleo");
+  notify(1, {{"bob", 1}, {"ann", 1}, {"cleo", 1}},
+         {phone.handle.address(), cleo.handle.address()});
+  notify(2, {{"bob", 2}});
+  EXPECT_EQ(described(phone.pushes), lines{"notify c1 2 by zoe unread 2"});
+  EXPECT_EQ(described(laptop.pushes),
+            (lines{"notify c1 1 by zoe unread 1", "notify c1 2 by zoe unread 2"}));
+  EXPECT_EQ(described(ann.pushes), lines{"notify c1 1 by zoe unread 1"});
+  EXPECT_EQ(described(cleo.pushes), lines{});
 }
 
 TEST_F(presence_actor_test, attaching_the_same_connection_twice_delivers_once) {

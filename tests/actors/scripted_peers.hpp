@@ -147,9 +147,10 @@ inline presence_actor::behavior_type recording_presence(presence_actor::pointer,
   return {
       [](attach_atom, const attachment&) {},
       [=](push_atom, const std::string&, const frame& f) { pushes->push_back(f); },
-      [=](push_atom, const std::vector<user_frame>& batch) {
-        for (const auto& uf : batch)
-          pushes->push_back(uf.bytes);
+      [=](notify_atom, const notify_batch& batch) {
+        for (const auto& t : batch.targets)
+          pushes->push_back(frame{protocol::encode_notify(
+              batch.conv, batch.seq, batch.author, batch.preview, t.unread)});
       },
   };
 }
@@ -166,7 +167,8 @@ inline std::string field(const msgpack::object& map, std::string_view key) {
 }
 
 /// A push in a few words: "typing ann human start", "typing ann human stop
-/// internal", "message ann", "message ann takeover" (a system message).
+/// internal", "message ann", "message ann takeover" (a system message), "notify c1
+/// 7 by ann unread 2".
 inline std::string describe(const frame& f) {
   auto handle = msgpack::unpack(f.view().data(), f.size());
   const auto& m = handle.get();
@@ -178,6 +180,9 @@ inline std::string describe(const frame& f) {
       out += " " + field(*sys, "event");
     return out;
   }
+  if (op == "notify")
+    return "notify " + field(m, "conv") + " " + field(m, "seq") + " by " +
+           field(m, "author") + " unread " + field(m, "unread");
   if (op != "typing") return op;
   auto out =
       "typing " + field(m, "user") + " " + field(m, "kind") + " " + field(m, "state");

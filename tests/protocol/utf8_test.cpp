@@ -259,6 +259,20 @@ TEST(Utf8Test, PrefixNeverSplitsACharacter) {
   }
 }
 
+// valid_utf8 skips ASCII eight bytes at a time: every position of a bad or
+// multi-byte sequence inside and around such runs must still be checked.
+TEST(Utf8Test, LongStringsMatchTheStandardAtEveryOffset) {
+  const std::vector<std::string> inserts{
+      "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC3",
+      "\x80",     "\xED\xA0\x80", "\xC0\xAF",         "\xF4\x90\x80\x80"};
+  for (const auto& insert : inserts)
+    for (std::size_t before = 0; before <= 17; ++before)
+      for (std::size_t after = 0; after <= 17; ++after) {
+        auto s = std::string(before, 'a') + insert + std::string(after, 'b');
+        ASSERT_EQ(valid_utf8(s), reference_valid(s)) << before << " " << after;
+      }
+}
+
 // -- valid_text -------------------------------------------------------------------------
 
 TEST(ValidText, RefusesNulAnywhereAndInvalidUtf8) {
