@@ -67,7 +67,8 @@ public:
   }
 
   /// Appends one complete frame's bytes (the owner's own data frames) behind
-  /// whatever is already accepted; they leave with the next socket write.
+  /// whatever is already accepted; they leave with the next socket write, which
+  /// the owner starts with `flush` once it has appended what goes together.
   template <class ConstBuffers>
   void append(const ConstBuffers& buffers) {
     auto n = boost::asio::buffer_size(buffers);
@@ -76,7 +77,14 @@ public:
     core_->pending.resize(old + n);
     boost::asio::buffer_copy(boost::asio::buffer(core_->pending.data() + old, n),
                              buffers);
-    schedule_flush(core_);
+  }
+
+  /// Starts the socket write of everything accepted, now, unless one is in flight
+  /// or scheduled (that one takes it). No extra turn of the strand: the owner
+  /// calls it after gathering a burst.
+  void flush() {
+    if (core_->flush_scheduled || !core_->inflight.empty()) return;
+    start_write(core_);
   }
 
   template <class ConstBuffers, class Token>

@@ -130,6 +130,8 @@ void ws_session::drain_inbox() {
   for (const auto& f : draining_)
     enqueue(f);
   draining_.clear();
+  // The whole burst leaves in one socket write, started from this same turn.
+  if (!finished_) ws_.next_layer().flush();
   // An idle connection keeps no large array of frame slots.
   if (draining_.capacity() > 64) std::vector<frame>{}.swap(draining_);
 }
