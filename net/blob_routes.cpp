@@ -98,7 +98,7 @@ std::string content_disposition(const std::string& name) {
 
 /// Asks a blob store from the network threads: a short-lived actor makes the
 /// request and hands the answer (nullopt: failed or timed out) to `done`, which
-/// must post back to its connection's strand.
+/// must post back to its connection's io shard.
 template <class Result, class Done, class... Ts>
 void ask_store(const net_context& ctx, const blob_store_actor& store, Done done,
                Ts... xs) {
@@ -115,7 +115,7 @@ void ask_store(const net_context& ctx, const blob_store_actor& store, Done done,
 /// After an answer that cut a request body short: reads and discards what the
 /// client still sends (at most 1 MiB, for at most 5 s) before the socket closes, so
 /// closing with unread bytes does not reset the connection under the answer.
-void linger(std::shared_ptr<void> owner, beast::tcp_stream& stream, std::size_t budget) {
+void linger(std::shared_ptr<void> owner, tcp_stream& stream, std::size_t budget) {
   auto sink = std::make_shared<std::array<char, 16 * 1024>>();
   stream.async_read_some(asio::buffer(*sink), [owner, sink, &stream, budget](
                                                   beast::error_code ec, std::size_t n) {
@@ -128,9 +128,9 @@ void linger(std::shared_ptr<void> owner, beast::tcp_stream& stream, std::size_t 
 constexpr std::chrono::seconds write_timeout{30};
 
 /// A response with a short body, after which the connection closes.
-void answer_and_close(std::shared_ptr<void> owner, beast::tcp_stream& stream,
-                      unsigned version, http::status status, std::string content_type,
-                      std::string body, bool drain = false) {
+void answer_and_close(std::shared_ptr<void> owner, tcp_stream& stream, unsigned version,
+                      http::status status, std::string content_type, std::string body,
+                      bool drain = false) {
   auto res = std::make_shared<http::response<http::string_body>>(status, version);
   res->set(http::field::server, "parley");
   res->set(http::field::content_type, content_type);
@@ -157,7 +157,7 @@ void answer_and_close(std::shared_ptr<void> owner, beast::tcp_stream& stream,
 
 class blob_upload : public std::enable_shared_from_this<blob_upload> {
 public:
-  blob_upload(beast::tcp_stream stream, beast::flat_buffer buffer,
+  blob_upload(tcp_stream stream, beast::flat_buffer buffer,
               http::request_parser<http::string_body>&& header,
               std::shared_ptr<net_context> ctx)
       : stream_(std::move(stream)), buffer_(std::move(buffer)),
@@ -310,7 +310,7 @@ private:
     begun_ = false;
   }
 
-  beast::tcp_stream stream_;
+  tcp_stream stream_;
   beast::flat_buffer buffer_;
   http::request_parser<http::buffer_body> parser_;
   std::shared_ptr<net_context> ctx_;
@@ -330,7 +330,7 @@ private:
 
 class blob_download : public std::enable_shared_from_this<blob_download> {
 public:
-  blob_download(beast::tcp_stream stream, std::shared_ptr<net_context> ctx)
+  blob_download(tcp_stream stream, std::shared_ptr<net_context> ctx)
       : stream_(std::move(stream)), ctx_(std::move(ctx)) {}
 
   void start(const http::request<http::string_body>& req) {
@@ -425,7 +425,7 @@ private:
         });
   }
 
-  beast::tcp_stream stream_;
+  tcp_stream stream_;
   std::shared_ptr<net_context> ctx_;
   unsigned version_ = 11;
   std::string id_;
@@ -448,7 +448,7 @@ bool is_blob_download(std::string_view path) {
          path.substr(0, download_prefix.size()) == download_prefix;
 }
 
-void serve_blob_upload(beast::tcp_stream stream, beast::flat_buffer buffer,
+void serve_blob_upload(tcp_stream stream, beast::flat_buffer buffer,
                        http::request_parser<http::string_body>&& header,
                        std::shared_ptr<net_context> ctx) {
   std::make_shared<blob_upload>(std::move(stream), std::move(buffer), std::move(header),
@@ -456,7 +456,7 @@ void serve_blob_upload(beast::tcp_stream stream, beast::flat_buffer buffer,
       ->start();
 }
 
-void serve_blob_download(beast::tcp_stream stream, http::request<http::string_body> req,
+void serve_blob_download(tcp_stream stream, http::request<http::string_body> req,
                          std::shared_ptr<net_context> ctx) {
   std::make_shared<blob_download>(std::move(stream), std::move(ctx))->start(req);
 }

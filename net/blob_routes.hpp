@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "net/config.hpp"
+#include "net/io.hpp"
 
 // Attachments over HTTP (PROTOCOL.md section 6): POST /v1/blobs?name= streams the
 // body into the blob store chunk by chunk, GET /v1/blobs/<id> streams it back out.
@@ -22,12 +23,12 @@ bool is_blob_download(std::string_view path);
 /// Serves an upload whose request header `header` has been read (and nothing of its
 /// body, apart from what `buffer` may already hold).
 void serve_blob_upload(
-    boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer,
+    tcp_stream stream, boost::beast::flat_buffer buffer,
     boost::beast::http::request_parser<boost::beast::http::string_body>&& header,
     std::shared_ptr<net_context> ctx);
 
 /// Serves a download request.
-void serve_blob_download(boost::beast::tcp_stream stream,
+void serve_blob_download(tcp_stream stream,
                          boost::beast::http::request<boost::beast::http::string_body> req,
                          std::shared_ptr<net_context> ctx);
 

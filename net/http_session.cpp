@@ -13,11 +13,11 @@ namespace parley::net {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-http_session::http_session(boost::asio::ip::tcp::socket&& socket,
-                           std::shared_ptr<net_context> ctx,
-                           std::shared_ptr<connection_set> connections)
+http_session::http_session(tcp_socket&& socket, std::shared_ptr<net_context> ctx,
+                           std::shared_ptr<connection_set> connections,
+                           std::shared_ptr<shard_outbox> outbox)
     : stream_(std::move(socket)), ctx_(std::move(ctx)),
-      connections_(std::move(connections)) {}
+      connections_(std::move(connections)), outbox_(std::move(outbox)) {}
 
 void http_session::run() {
   do_read();
@@ -76,7 +76,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     if (path != "/v1")
       return respond(http::status::not_found, "text/plain",
                      "WebSocket endpoint is /v1\n");
-    std::make_shared<ws_session>(std::move(stream_), ctx_, connections_)
+    std::make_shared<ws_session>(std::move(stream_), ctx_, connections_, outbox_)
         ->run(parser_->release());
     return;
   }

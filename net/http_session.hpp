@@ -7,18 +7,21 @@
 #include <boost/beast/http.hpp>
 
 #include "net/config.hpp"
+#include "net/io.hpp"
 
 namespace parley::net {
 
 class connection_set;
+class shard_outbox;
 
 /// One plain HTTP connection: answers GET /healthz and GET /metrics, and hands an
 /// upgrade to /v1 over to a ws_session and blob requests to net/blob_routes.
 /// Keep-alive, one request at a time.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<net_context> ctx,
-               std::shared_ptr<connection_set> connections);
+  http_session(tcp_socket&& socket, std::shared_ptr<net_context> ctx,
+               std::shared_ptr<connection_set> connections,
+               std::shared_ptr<shard_outbox> outbox);
 
   void run();
 
@@ -30,7 +33,7 @@ private:
                std::string body);
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
 
-  boost::beast::tcp_stream stream_;
+  tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
@@ -38,6 +41,7 @@ private:
       response_;
   std::shared_ptr<net_context> ctx_;
   std::shared_ptr<connection_set> connections_;
+  std::shared_ptr<shard_outbox> outbox_; // its shard's, for a WebSocket upgrade
 };
 
 } // namespace parley::net

@@ -1,26 +1,48 @@
 #include "net/server.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "net/connection_set.hpp"
 #include "net/fail.hpp"
 #include "net/http_session.hpp"
+#include "net/shard_outbox.hpp"
 #include "net/ws_session.hpp"
 
 namespace parley::net {
 
 namespace asio = boost::asio;
 
+namespace {
+
+std::vector<std::unique_ptr<server::shard>> make_shards(std::size_t n) {
+  std::vector<std::unique_ptr<server::shard>> shards;
+  for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) {
+    auto s = std::make_unique<server::shard>();
+    s->outbox = std::make_shared<shard_outbox>(s->ioc.get_executor());
+    shards.push_back(std::move(s));
+  }
+  return shards;
+}
+
+} // namespace
+
 server::server(std::shared_ptr<net_context> ctx, std::size_t threads)
-    : ctx_(std::move(ctx)), ioc_(static_cast<int>(threads)),
-      acceptor_(asio::make_strand(ioc_)),
-      connections_(std::make_shared<connection_set>()), thread_count_(threads) {}
+    : ctx_(std::move(ctx)), shards_(make_shards(threads)),
+      acceptor_(shards_.front()->ioc.get_executor()),
+      connections_(std::make_shared<connection_set>()) {}
 
 server::~server() {
-  ioc_.stop();
+  stop_shards();
+}
+
+void server::stop_shards() {
+  for (auto& s : shards_)
+    s->ioc.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
+  threads_.clear();
 }
 
 asio::ip::tcp::endpoint server::start(const asio::ip::tcp::endpoint& at) {
@@ -30,24 +52,30 @@ asio::ip::tcp::endpoint server::start(const asio::ip::tcp::endpoint& at) {
   acceptor_.listen(asio::socket_base::max_listen_connections);
   auto bound = acceptor_.local_endpoint();
   do_accept();
-  for (std::size_t i = 0; i < thread_count_; ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& s : shards_)
+    threads_.emplace_back([io = &s->ioc] { io->run(); });
   return bound;
 }
 
 void server::do_accept() {
-  // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(asio::make_strand(ioc_), [this](boost::beast::error_code ec,
-                                                         asio::ip::tcp::socket socket) {
-    if (ec) {
-      if (ec == asio::error::operation_aborted) return; // acceptor closed
-      fail(ec, "accept");
-    } else {
-      socket.set_option(asio::ip::tcp::no_delay(true));
-      std::make_shared<http_session>(std::move(socket), ctx_, connections_)->run();
-    }
-    if (acceptor_.is_open()) do_accept();
-  });
+  // The connection lives on the next shard in turn (its socket uses that shard's
+  // executor); the acceptor itself runs on the first.
+  auto& to = *shards_[next_shard_++ % shards_.size()];
+  acceptor_.async_accept(
+      to.ioc.get_executor(),
+      [this, outbox = to.outbox](boost::beast::error_code ec, tcp_socket socket) {
+        if (ec) {
+          if (ec == asio::error::operation_aborted) return; // acceptor closed
+          fail(ec, "accept");
+        } else {
+          socket.set_option(asio::ip::tcp::no_delay(true));
+          // Its first step runs on its own shard.
+          auto session = std::make_shared<http_session>(std::move(socket), ctx_,
+                                                        connections_, outbox);
+          asio::post(outbox->get_executor(), [session] { session->run(); });
+        }
+        if (acceptor_.is_open()) do_accept();
+      });
 }
 
 void server::stop_accepting() {
@@ -65,10 +93,7 @@ void server::close_all(std::chrono::milliseconds grace) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (connections_->size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  ioc_.stop();
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-  threads_.clear();
+  stop_shards();
 }
 
 } // namespace parley::net

@@ -9,15 +9,27 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/config.hpp"
+#include "net/io.hpp"
 
 namespace parley::net {
 
 class connection_set;
+class shard_outbox;
 
-/// The HTTP/WebSocket front: an acceptor and the io_context threads that run every
-/// connection. Starts listening in `start`, stops in two phases at shutdown.
+/// The HTTP/WebSocket front: an acceptor and the io shards that run every
+/// connection. A shard is an io_context run by one thread, with the outbox
+/// through which actors hand it frames; accepted connections are dealt to the
+/// shards in turn and stay on theirs (net/io.hpp). Starts listening in `start`,
+/// stops in two phases at shutdown.
 class server {
 public:
+  /// An io_context that one thread runs, and the outbox into it.
+  struct shard {
+    boost::asio::io_context ioc{1};
+    std::shared_ptr<shard_outbox> outbox;
+  };
+
+  /// `threads` io shards (at least one).
   server(std::shared_ptr<net_context> ctx, std::size_t threads);
   ~server();
 
@@ -33,12 +45,13 @@ public:
 
 private:
   void do_accept();
+  void stop_shards();
 
   std::shared_ptr<net_context> ctx_;
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, executor> acceptor_;
+  std::size_t next_shard_ = 0; // the acceptor's: who gets the next connection
   std::shared_ptr<connection_set> connections_;
-  std::size_t thread_count_;
   std::vector<std::thread> threads_;
 };
 

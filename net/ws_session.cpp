@@ -8,6 +8,7 @@
 #include "actors/session.hpp"
 #include "net/connection_set.hpp"
 #include "net/fail.hpp"
+#include "net/shard_outbox.hpp"
 #include "net/ws_frame.hpp"
 
 namespace parley::net {
@@ -18,14 +19,18 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// The session actor's view of this connection: every call hops onto the strand.
-/// Holds the connection weakly, so a closed connection is simply gone.
+/// The actors' view of this connection: every call hops onto its io shard (frames
+/// through the shard's outbox). Holds the connection weakly, so a closed
+/// connection is simply gone.
 class ws_outbound final : public outbound {
 public:
   explicit ws_outbound(std::weak_ptr<ws_session> s) : s_(std::move(s)) {}
 
   void send(frame f) override {
-    if (auto s = s_.lock()) s->post_send(std::move(f));
+    if (auto s = s_.lock()) {
+      auto box = s->outbox();
+      box->push(std::move(s), std::move(f));
+    }
   }
 
   void close(std::uint16_t code, std::string reason) override {
@@ -41,10 +46,11 @@ constexpr std::uint16_t close_policy = 1008;
 
 } // namespace
 
-ws_session::ws_session(beast::tcp_stream&& stream, std::shared_ptr<net_context> ctx,
-                       std::shared_ptr<connection_set> connections)
-    : ws_(std::move(stream)), ctx_(std::move(ctx)), connections_(std::move(connections)) {
-}
+ws_session::ws_session(tcp_stream&& stream, std::shared_ptr<net_context> ctx,
+                       std::shared_ptr<connection_set> connections,
+                       std::shared_ptr<shard_outbox> outbox)
+    : ws_(std::move(stream)), ctx_(std::move(ctx)), connections_(std::move(connections)),
+      outbox_(std::move(outbox)) {}
 
 ws_session::~ws_session() {
   if (id_) connections_->remove(id_);
@@ -111,29 +117,16 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
-void ws_session::post_send(frame f) {
-  {
-    std::lock_guard lock{inbox_mutex_};
-    inbox_.push_back(std::move(f));
-    if (drain_posted_) return; // the posted drain takes this one too
-    drain_posted_ = true;
-  }
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+bool ws_session::accept(const frame& f) {
+  enqueue(f);
+  if (flush_due_) return false;
+  flush_due_ = true;
+  return true;
 }
 
-void ws_session::drain_inbox() {
-  {
-    std::lock_guard lock{inbox_mutex_};
-    draining_.swap(inbox_);
-    drain_posted_ = false;
-  }
-  for (const auto& f : draining_)
-    enqueue(f);
-  draining_.clear();
-  // The whole burst leaves in one socket write, started from this same turn.
+void ws_session::flush() {
+  flush_due_ = false;
   if (!finished_) ws_.next_layer().flush();
-  // An idle connection keeps no large array of frame slots.
-  if (draining_.capacity() > 64) std::vector<frame>{}.swap(draining_);
 }
 
 void ws_session::post_close(std::uint16_t code, std::string reason) {
