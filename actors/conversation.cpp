@@ -1011,12 +1011,17 @@ frame load_failure(self_ptr self, std::uint64_t rid) {
   return reply_not_found(*st.svc.stats, rid);
 }
 
-/// The common start of every request the registry delegates: count it (for the
-/// passivation handshake), note the activity, and run `work` once the conversation
-/// is ready, or answer the load failure if it never becomes ready.
+/// The common start of every request: count it when the registry delegated it (for
+/// the passivation handshake; a session may also send straight here), note the
+/// activity, and run `work` once the conversation is ready, or answer the load
+/// failure if it never becomes ready.
 template <class Request, class Work>
 caf::result<frame> when_loaded(self_ptr self, Request& req, Work work) {
-  ++self->state.delegated_handled;
+  if constexpr (requires { req.direct; }) {
+    if (!req.direct) ++self->state.delegated_handled;
+  } else {
+    ++self->state.delegated_handled;
+  }
   touch(self);
   auto rp = self->make_response_promise<frame>();
   if (self->state.stage == conversation_state::phase::ready) {

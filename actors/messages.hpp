@@ -24,6 +24,7 @@ struct send_request {
   std::vector<std::string> mentions;
   bool internal = false;
   std::vector<protocol::blob_ref> attachments; // checked by the blob store already
+  bool direct = false; // sent past the registry (session.hpp); not serialized
 };
 
 struct history_request {
@@ -35,6 +36,7 @@ struct history_request {
   bool has_after = false;
   std::uint64_t after = 0;
   std::uint64_t limit = 0;
+  bool direct = false; // sent past the registry (session.hpp); not serialized
 };
 
 /// msg.around: up to `limit` messages on each side of `seq`, and `seq` itself.
@@ -44,6 +46,7 @@ struct around_request {
   std::string user;
   std::uint64_t seq = 0;
   std::uint64_t limit = 10;
+  bool direct = false; // sent past the registry (session.hpp); not serialized
 };
 
 /// `read {conv, seq}`: move the caller's read marker forward.
@@ -52,6 +55,7 @@ struct read_request {
   std::string conv;
   std::string user;
   std::uint64_t seq = 0;
+  bool direct = false; // sent past the registry (session.hpp); not serialized
 };
 
 /// A read marker to store, and the unread count to compute up to `upto`.

@@ -82,6 +82,9 @@ std::string metrics::render() const {
         static_cast<std::int64_t>(conversations_active.load()));
   counter("parley_slow_consumer_closes_total",
           "Connections closed for a full outbound queue.", slow_consumer_closes.load());
+  counter("parley_direct_requests_total",
+          "Requests sent straight to a conversation's actor, past the registry.",
+          direct_requests.load());
   commit_batch_size.render(out, "parley_commit_batch_size", "Messages per commit.");
   commit_latency_ms.render(out, "parley_commit_latency_ms",
                            "Group-commit transaction latency in milliseconds.");

@@ -42,6 +42,8 @@ struct metrics {
   std::atomic<std::uint64_t> fanout_deliveries{0};
   std::atomic<std::uint64_t> conversations_active{0};
   std::atomic<std::uint64_t> slow_consumer_closes{0};
+  /// Requests a session sent straight to a conversation's actor, past the registry.
+  std::atomic<std::uint64_t> direct_requests{0};
   histogram commit_batch_size; // messages per transaction
   histogram commit_latency_ms; // one transaction, including its round trip
   std::array<std::atomic<std::uint64_t>, std::size(protocol::all_error_codes)> errors{};

@@ -24,6 +24,8 @@ caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req,
                               bool fresh = false) {
   auto& e = place(self, req.conv, fresh);
   ++e.delegated;
+  // Counted here, so not by the conversation as a request sent past the registry.
+  if constexpr (requires { req.direct; }) req.direct = false;
   return self->delegate(e.handle, atom, std::move(req));
 }
 

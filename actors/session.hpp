@@ -1,9 +1,11 @@
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "actors/interfaces.hpp"
@@ -13,6 +15,22 @@
 #include "protocol/codec.hpp"
 
 namespace parley {
+
+/// How this connection's requests reach one conversation. Through the registry
+/// (which places the conversation and counts what it forwards for the passivation
+/// handshake) until a reply names the incarnation; then straight to it, saving a
+/// hop per request, as long as
+/// - nothing sent through the registry is still unanswered, so requests keep the
+///   order in which the client sent them, and
+/// - the route was used within half the passivation delay: every request counts as
+///   activity, so an incarnation used that recently cannot have passivated.
+/// A failed direct request forgets the route (the client's retry takes the
+/// registry). Only hot requests go direct: those with a `direct` flag.
+struct conversation_route {
+  conversation_api incarnation;
+  std::size_t via_registry = 0; // sent through the registry, not yet answered
+  std::chrono::steady_clock::time_point last_used;
+};
 
 struct session_state {
   static inline const char* name = "parley.session";
@@ -27,6 +45,11 @@ struct session_state {
   bool is_user = false; // `sub` is a provisioned user (always true without adm)
 
   std::unordered_set<std::string> open; // conversations subscribed by conv.open
+
+  /// Routes to the conversations this connection talks to (at most
+  /// max_routes; idle ones are dropped first).
+  std::unordered_map<std::string, conversation_route> routes;
+  static constexpr std::size_t max_routes = 256;
 
   /// The connection's request budget (set from the config at start).
   token_bucket budget{0, 1};
@@ -56,18 +79,56 @@ void send_error(session_self self, std::optional<std::uint64_t> rid,
 /// Closes the connection with a WebSocket close code and stops the session.
 void close_session(session_self self, std::uint16_t code, std::string reason);
 
-/// Forwards a request to the registry and sends its reply frame to the client;
-/// an unreachable conversation or a timeout answers `unavailable`.
+/// The incarnation to send a request for `conv` to directly, if the route allows
+/// it now (see conversation_route).
+conversation_api direct_route(session_self self, const std::string& conv);
+/// A request for `conv` goes through the registry.
+void route_via_registry(session_self self, const std::string& conv);
+/// A reply to such a request came from `sender` (or failed: null).
+void route_answered(session_self self, const std::string& conv,
+                    const caf::strong_actor_ptr& sender);
+/// A direct request failed: the route goes back through the registry.
+void route_failed(session_self self, const std::string& conv);
+
+/// Sends a request to its conversation (directly when the route allows, else
+/// through the registry) and its reply frame to the client; an unreachable
+/// conversation or a timeout answers `unavailable`.
 template <class Atom, class Request>
 void ask_conversation(session_self self, Atom atom, Request req) {
   auto rid = req.rid;
-  self->request(self->state.svc.registry, self->state.svc.config->request_timeout, atom,
-                std::move(req))
-      .then([=](const frame& f) { send_frame(self, f); },
+  auto timeout = self->state.svc.config->request_timeout;
+  auto unavailable = [=] {
+    send_error(self, rid, protocol::error_code::unavailable,
+               "conversation unavailable; retry");
+  };
+  if constexpr (requires { req.direct; }) {
+    auto conv = req.conv;
+    if (auto to = direct_route(self, conv)) {
+      req.direct = true;
+      self->request(to, timeout, atom, std::move(req))
+          .then([=](const frame& f) { send_frame(self, f); },
+                [=](const caf::error&) {
+                  route_failed(self, conv);
+                  unavailable();
+                });
+      return;
+    }
+    route_via_registry(self, conv);
+    self->request(self->state.svc.registry, timeout, atom, std::move(req))
+        .then(
+            [=](const frame& f) {
+              route_answered(self, conv, self->current_sender());
+              send_frame(self, f);
+            },
             [=](const caf::error&) {
-              send_error(self, rid, protocol::error_code::unavailable,
-                         "conversation unavailable; retry");
+              route_answered(self, conv, nullptr);
+              unavailable();
             });
+  } else {
+    self->request(self->state.svc.registry, timeout, atom, std::move(req))
+        .then([=](const frame& f) { send_frame(self, f); },
+              [=](const caf::error&) { unavailable(); });
+  }
 }
 
 /// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).

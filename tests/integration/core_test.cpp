@@ -3,10 +3,12 @@
 // concurrency, and bad input that closes only the offender.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <thread>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/http_client.hpp"
 
 namespace parley::test {
 namespace {
@@ -351,6 +353,50 @@ TEST_F(core, concurrent_writers_get_gapless_unique_seqs) {
             std::to_string(writers * per_writer));
   EXPECT_EQ(db->query("SELECT max(seq) FROM messages")[0],
             std::to_string(writers * per_writer));
+}
+
+// A session sends a conversation's requests through the registry until a reply
+// names the conversation's actor, then straight to it, but only once nothing sent
+// through the registry is unanswered (actors/session.hpp, conversation_route).
+// Waves of pipelined sends, each starting while the previous one is still in
+// flight, cross those switches: every send keeps the order it was sent in.
+TEST_F(core, pipelined_sends_keep_their_order_across_route_changes) {
+  auto alice = connect_as("alice");
+  auto conv = create_private(*alice, {"bob"});
+  std::vector<std::uint64_t> rids;
+  std::map<std::uint64_t, std::uint64_t> early; // rid -> seq, read mid-way
+  int n = 0;
+  // 180 sends: within the default burst of one connection's rate limit.
+  for (int wave = 0; wave < 6; ++wave) {
+    for (int i = 0; i < 30; ++i) {
+      auto f = send_args(conv, "o" + std::to_string(n++), "x");
+      rids.push_back(alice->send_request("msg.send", f));
+    }
+    // Wait for part of the wave only: the next one starts with sends in flight.
+    if (wave % 2 == 0) {
+      auto rid = rids[rids.size() - 20];
+      auto r = alice->wait_reply(rid);
+      ASSERT_TRUE(r.ok()) << r.str("message");
+      early[rid] = r.uint("seq");
+    }
+  }
+  std::vector<std::uint64_t> seqs;
+  for (auto rid : rids) {
+    if (auto e = early.find(rid); e != early.end()) {
+      seqs.push_back(e->second);
+      continue;
+    }
+    auto r = alice->wait_reply(rid);
+    ASSERT_TRUE(r.ok()) << r.str("message");
+    seqs.push_back(r.uint("seq"));
+  }
+  for (std::size_t i = 0; i < seqs.size(); ++i)
+    ASSERT_EQ(seqs[i], i + 1) << "send " << i << " overtook another";
+  // Some of them did go straight to the conversation.
+  auto m = http_call(server->port(), "GET", "/metrics", "").body;
+  auto at = m.find("\nparley_direct_requests_total ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stoull(m.substr(at + 30)), 0u);
 }
 
 TEST_F(core, malformed_requests_get_bad_request_and_the_connection_lives) {
