@@ -1,8 +1,8 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -56,7 +56,9 @@ struct session_state {
 
   /// admin.* ops apply one at a time, in the order sent, so a provisioning script
   /// may pipeline an org and then its users.
-  std::deque<std::function<void()>> admin_queue;
+  /// A list, not a deque: libstdc++'s empty deque allocates ~600 bytes, and most
+  /// connections never send an admin op (bench/RESULTS.md, "Hot path").
+  std::list<std::function<void()>> admin_queue;
   bool admin_busy = false;
   bool closing = false;
 };
