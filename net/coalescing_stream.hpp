@@ -154,7 +154,12 @@ private:
     std::swap(c->pending, c->inflight);
     boost::asio::async_write(c->next, boost::asio::buffer(c->inflight),
                              [c](boost::beast::error_code ec, std::size_t) {
-                               release(c->inflight);
+                               // Busy: keep the buffer for the next write. Idle:
+                               // free it (see release).
+                               if (c->pending.empty())
+                                 release(c->inflight);
+                               else
+                                 c->inflight.clear();
                                if (ec) {
                                  c->error = ec;
                                  c->pending.clear();
@@ -163,16 +168,11 @@ private:
                              });
   }
 
-  /// An idle connection keeps at most a small buffer: a burst (a history page of
-  /// 768 KiB) must not stay reserved on each of 100k idle connections.
-  static constexpr std::size_t retained_capacity = 16 * 1024;
-
-  static void release(std::vector<char>& buffer) {
-    if (buffer.capacity() > retained_capacity)
-      std::vector<char>{}.swap(buffer);
-    else
-      buffer.clear();
-  }
+  /// An idle connection keeps no write buffer: most connections are idle most of
+  /// the time, and even a reply's few hundred bytes add up over 100k of them
+  /// (bench/RESULTS.md, "Hot path": bytes per idle connection). A busy one
+  /// reuses its buffers while writes follow each other.
+  static void release(std::vector<char>& buffer) { std::vector<char>{}.swap(buffer); }
 
   static void notify_flushed(const std::shared_ptr<core>& c) {
     auto waiters = std::move(c->flushed_waiters);

@@ -113,7 +113,10 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     std::string bytes{static_cast<const char*>(data.data()), data.size()};
     caf::anon_send(actor_, frame_atom_v, std::move(bytes));
   }
+  // The frame was copied out: an idle connection keeps no read buffer (the next
+  // read sizes a new one to its message).
   buffer_.consume(buffer_.size());
+  buffer_.shrink_to_fit();
   do_read();
 }
 
