@@ -73,6 +73,7 @@ public:
   void append(const ConstBuffers& buffers) {
     auto n = boost::asio::buffer_size(buffers);
     if (core_->error || n == 0) return;
+    if (core_->pending.capacity() == 0) acquire(core_->pending);
     auto old = core_->pending.size();
     core_->pending.resize(old + n);
     boost::asio::buffer_copy(boost::asio::buffer(core_->pending.data() + old, n),
@@ -102,6 +103,7 @@ public:
           if (ec) {
             n = 0;
           } else {
+            if (c->pending.capacity() == 0) acquire(c->pending);
             auto old = c->pending.size();
             c->pending.resize(old + n);
             boost::asio::buffer_copy(boost::asio::buffer(c->pending.data() + old, n), b);
@@ -171,8 +173,35 @@ private:
   /// An idle connection keeps no write buffer: most connections are idle most of
   /// the time, and even a reply's few hundred bytes add up over 100k of them
   /// (bench/RESULTS.md, "Hot path": bytes per idle connection). A busy one
-  /// reuses its buffers while writes follow each other.
-  static void release(std::vector<char>& buffer) { std::vector<char>{}.swap(buffer); }
+  /// reuses its buffers while writes follow each other, and an idle one's buffer
+  /// goes to a small pool of its thread (a connection stays on its io shard's
+  /// thread), which the next connection to write takes it from: no allocation per
+  /// write in a fan-out.
+  static constexpr std::size_t pooled_buffers = 256;
+  static constexpr std::size_t pooled_capacity = 64 * 1024; // larger ones are freed
+
+  static std::vector<std::vector<char>>& pool() {
+    thread_local std::vector<std::vector<char>> buffers;
+    return buffers;
+  }
+
+  static void acquire(std::vector<char>& buffer) {
+    auto& p = pool();
+    if (p.empty()) return;
+    buffer.swap(p.back());
+    p.pop_back();
+  }
+
+  static void release(std::vector<char>& buffer) {
+    buffer.clear();
+    auto& p = pool();
+    if (buffer.capacity() > 0 && buffer.capacity() <= pooled_capacity &&
+        p.size() < pooled_buffers) {
+      p.emplace_back().swap(buffer);
+      return;
+    }
+    std::vector<char>{}.swap(buffer);
+  }
 
   static void notify_flushed(const std::shared_ptr<core>& c) {
     auto waiters = std::move(c->flushed_waiters);
