@@ -32,15 +32,9 @@ using namespace scripted;
 
 // -- the fixture ------------------------------------------------------------------
 
-class conversation_typing : public ::testing::Test {
+class conversation_typing : public ::testing::Test, public test_system {
 protected:
-  conversation_typing()
-      : sys{testing_config(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
-                                      sys.scheduler())},
-        client{sys, true} {
-    // Actors on the test scheduler only run when the test runs them: do not wait
-    // for them to finish at the end.
-    sys.await_actors_before_shutdown(false);
+  conversation_typing() {
     protocol::org_info org;
     org.id = "o1";
     org.name = "Org";
@@ -148,10 +142,6 @@ protected:
   }
 
   const std::string conv_id = "ctypingtypingtypingtypingty";
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
-  caf::scoped_actor client;
   std::shared_ptr<directory> dir = std::make_shared<directory>();
   frame_log notified = std::make_shared<std::vector<frame>>();
   conversation_actor conv;

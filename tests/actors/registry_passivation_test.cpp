@@ -29,13 +29,9 @@ ai_hub_actor::behavior_type silent_hub(ai_hub_actor::pointer) {
   return {[](ai_prompt_atom, const ai_prompt&) {}};
 }
 
-class registry_passivation : public ::testing::Test {
+class registry_passivation : public ::testing::Test, public test_system {
 protected:
-  registry_passivation()
-      : sys{testing_config(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
-                                      sys.scheduler())},
-        client{sys, true} {
-    sys.await_actors_before_shutdown(false);
+  registry_passivation() {
     protocol::org_info org;
     org.id = "o1";
     org.name = "Org";
@@ -105,10 +101,6 @@ protected:
   }
 
   const std::string conv_id = "cpassivationpassivationpas";
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
-  caf::scoped_actor client;
   std::shared_ptr<directory> dir = std::make_shared<directory>();
   registry_actor reg;
 };

@@ -218,6 +218,23 @@ inline caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+/// An actor system on CAF's deterministic test scheduler and a blocking client
+/// actor to send from. Actors only run when the test runs them, so the system
+/// does not wait for them at the end.
+struct test_system {
+  test_system()
+      : sys{testing_config(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
+                                      sys.scheduler())},
+        client{sys, true} {
+    sys.await_actors_before_shutdown(false);
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  caf::scoped_actor client;
+};
+
 /// A user of org o1 (staff are members, clients work for acme).
 inline protocol::user_info user(std::string id, protocol::user_kind kind) {
   protocol::user_info u;

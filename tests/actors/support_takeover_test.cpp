@@ -81,15 +81,9 @@ std::string assignee_in(const frame& f) {
 
 constexpr auto agent_delay = 3000ms;
 
-class support_takeover : public ::testing::Test {
+class support_takeover : public ::testing::Test, public test_system {
 protected:
-  support_takeover()
-      : sys{testing_config(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
-                                      sys.scheduler())},
-        client{sys, true} {
-    // Actors on the test scheduler only run when the test runs them: do not wait
-    // for them to finish at the end.
-    sys.await_actors_before_shutdown(false);
+  support_takeover() {
     protocol::org_info org;
     org.id = "o1";
     org.name = "Org";
@@ -284,10 +278,6 @@ protected:
   }
 
   const std::string conv_id = "csupportsupportsupportsupp";
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
-  caf::scoped_actor client;
   std::shared_ptr<directory> dir = std::make_shared<directory>();
   std::shared_ptr<write_log> writes = std::make_shared<write_log>();
   prompt_log prompts = std::make_shared<std::vector<ai_prompt>>();
