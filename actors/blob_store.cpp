@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <iostream>
-#include <random>
 
 #include "actors/access.hpp"
 #include "actors/services.hpp"
 #include "protocol/error_code.hpp"
+#include "protocol/random_id.hpp"
 #include "protocol/sniff.hpp"
 #include "storage/blob_queries.hpp"
 #include "storage/message_queries.hpp"
@@ -107,20 +107,11 @@ void arm_gc(self_ptr self) {
 } // namespace
 
 std::string new_blob_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                          (static_cast<std::uint64_t>(now_ms()) << 21)};
-  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string id = "b";
-  for (int i = 0; i < 26; ++i)
-    id += alphabet[rng() % 32];
-  return id;
+  return protocol::random_id('b');
 }
 
 bool valid_blob_id(std::string_view id) {
-  if (id.size() != 27 || id[0] != 'b') return false;
-  return std::all_of(id.begin() + 1, id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
-  });
+  return protocol::has_random_id_shape(id, 'b');
 }
 
 blob_store_actor::behavior_type

@@ -2,7 +2,6 @@
 #include "actors/conversation_internal.hpp"
 
 #include <algorithm>
-#include <random>
 #include <vector>
 
 #include "actors/replies.hpp"
@@ -10,6 +9,7 @@
 #include "protocol/digest.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
+#include "protocol/random_id.hpp"
 
 namespace parley::conversation_detail {
 
@@ -1073,21 +1073,12 @@ namespace parley {
 using namespace conversation_detail;
 
 bool valid_conversation_id(std::string_view id) {
-  if (id.size() != 27 || id[0] != 'c') return false;
-  return std::all_of(id.begin() + 1, id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
-  });
+  return protocol::has_random_id_shape(id, 'c');
 }
 
 std::string new_conversation_id() {
   // 130 random bits in base32 (a-z, 2-7): unguessable, URL- and path-safe.
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                          (static_cast<std::uint64_t>(now_ms()) << 20)};
-  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string id = "c";
-  for (int i = 0; i < 26; ++i)
-    id += alphabet[rng() % 32];
-  return id;
+  return protocol::random_id('c');
 }
 
 std::string support_conversation_id(std::string_view org, std::string_view contact) {

@@ -1,11 +1,11 @@
 #include "actors/session.hpp"
 
-#include <random>
 #include <string_view>
 #include <unordered_map>
 
 #include "actors/replies.hpp"
 #include "protocol/jwt.hpp"
+#include "protocol/random_id.hpp"
 #include "protocol/types.hpp"
 
 namespace parley {
@@ -65,12 +65,7 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
 }
 
 std::string new_session_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id = "s";
-  for (int i = 0; i < 16; ++i)
-    id += hex[rng() % 16];
-  return id;
+  return protocol::random_id('s', 16);
 }
 
 void refuse_auth(session_self self, std::optional<std::uint64_t> rid,

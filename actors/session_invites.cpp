@@ -2,13 +2,13 @@
 // lists and conv.end. Validated and decided here with the pure rules of
 // invite_rules.hpp; stored by the db workers; the conversation an accepted
 // invitation creates is served by its conversation actor like any other.
-#include <random>
 
 #include "actors/conversation.hpp"
 #include "actors/invite_rules.hpp"
 #include "actors/replies.hpp"
 #include "actors/session.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/random_id.hpp"
 
 namespace parley {
 
@@ -25,20 +25,11 @@ constexpr std::size_t max_email_bytes = 320;
 
 /// A new random invitation id: `i` + 26 characters of a-z2-7, like conversation ids.
 std::string new_invitation_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                          (static_cast<std::uint64_t>(now_ms()) << 24)};
-  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string id = "i";
-  for (int i = 0; i < 26; ++i)
-    id += alphabet[rng() % 32];
-  return id;
+  return protocol::random_id('i');
 }
 
 bool valid_invitation_id(std::string_view id) {
-  if (id.size() != 27 || id[0] != 'i') return false;
-  for (auto c : id.substr(1))
-    if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) return false;
-  return true;
+  return protocol::has_random_id_shape(id, 'i');
 }
 
 /// Reads the `invitation` argument. A string that cannot be an invitation id names
