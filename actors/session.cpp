@@ -7,6 +7,7 @@
 #include "protocol/jwt.hpp"
 #include "protocol/random_id.hpp"
 #include "protocol/types.hpp"
+#include "protocol/utf8.hpp"
 
 namespace parley {
 
@@ -66,6 +67,17 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
 
 std::string new_session_id() {
   return protocol::random_id('s', 16);
+}
+
+/// The error for an op the server does not know. It quotes the op so that a typo
+/// is obvious, but at most 64 characters of it, and only as valid text: the op
+/// is the client's, up to a whole frame of arbitrary bytes.
+std::string unknown_op_message(std::string_view op) {
+  if (!protocol::valid_text(op)) return "unknown op (not valid UTF-8 text)";
+  constexpr std::size_t shown = 64;
+  auto cut = protocol::utf8_prefix_bytes(op, shown);
+  return "unknown op '" + std::string{op.substr(0, cut)} +
+         (cut < op.size() ? "\xE2\x80\xA6'" : "'"); // … when cut
 }
 
 void refuse_auth(session_self self, std::optional<std::uint64_t> rid,
@@ -135,8 +147,7 @@ void handle_frame(session_self self, const std::string& bytes) {
                       "too many requests on this connection; slow down and retry");
   auto handler = op_table().find(op);
   if (handler == op_table().end())
-    return send_error(self, rid, error_code::bad_request,
-                      "unknown op '" + std::string{op} + "'");
+    return send_error(self, rid, error_code::bad_request, unknown_op_message(op));
   handler->second(self, req, *rid);
 }
 

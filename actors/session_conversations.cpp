@@ -367,7 +367,7 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
   if (!require_user(self, rid)) return;
   auto& st = self->state;
   protocol::args a{req};
-  auto since = a.opt_uint("since");
+  auto since = a.opt_seq("since");
   auto conv = conv_arg(self, a, rid);
   if (!conv) return;
   if (!st.open.count(*conv) && st.open.size() >= limits::max_open_conversations)
@@ -470,7 +470,7 @@ void op_read(session_self self, const protocol::request& req, std::uint64_t rid)
   read_request r;
   r.rid = rid;
   r.user = self->state.subject;
-  r.seq = a.uint("seq");
+  r.seq = a.seq("seq");
   if (a.ok() && r.seq == 0) a.fail("'seq' must be a seq (>= 1)");
   auto conv = conv_arg(self, a, rid);
   if (!conv) return;
@@ -527,7 +527,7 @@ void op_msg_around(session_self self, const protocol::request& req, std::uint64_
   around_request r;
   r.rid = rid;
   r.user = self->state.subject;
-  r.seq = a.uint("seq");
+  r.seq = a.seq("seq");
   r.limit = a.opt_uint("limit").value_or(limits::default_around_limit);
   if (a.ok() && r.seq == 0) a.fail("'seq' must be a seq (>= 1)");
   if (a.ok() && (r.limit < 1 || r.limit > limits::max_around_limit))
@@ -544,8 +544,8 @@ void op_msg_history(session_self self, const protocol::request& req, std::uint64
   history_request h;
   h.rid = rid;
   h.user = self->state.subject;
-  auto before = a.opt_uint("before");
-  auto after = a.opt_uint("after");
+  auto before = a.opt_seq("before");
+  auto after = a.opt_seq("after");
   auto limit = a.opt_uint("limit").value_or(limits::default_history_limit);
   if (a.ok() && before && after) a.fail("give 'before' or 'after', not both");
   if (a.ok() && (limit < 1 || limit > limits::max_history_limit))

@@ -148,6 +148,23 @@ std::uint64_t args::uint(std::string_view key) {
   return opt_uint(key).value_or(0);
 }
 
+std::optional<std::uint64_t> args::opt_seq(std::string_view key) {
+  auto v = opt_uint(key);
+  if (v && *v > static_cast<std::uint64_t>(INT64_MAX)) {
+    fail(quoted(key) + " must be a seq (0..2^63-1)");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::uint64_t args::seq(std::string_view key) {
+  if (!find(key)) {
+    fail("missing " + quoted(key));
+    return 0;
+  }
+  return opt_seq(key).value_or(0);
+}
+
 std::optional<std::int64_t> args::opt_int(std::string_view key) {
   auto o = find(key);
   if (!o) return std::nullopt;

@@ -80,6 +80,13 @@ public:
   /// An optional non-negative integer.
   std::optional<std::uint64_t> opt_uint(std::string_view key);
 
+  /// A required message seq: 0..2^63-1 (seqs are stored as bigint, so a larger
+  /// one can name nothing and is a bad request, not a failed query).
+  std::uint64_t seq(std::string_view key);
+
+  /// An optional message seq.
+  std::optional<std::uint64_t> opt_seq(std::string_view key);
+
   /// An optional signed integer (timestamps may be given as either sign of int).
   std::optional<std::int64_t> opt_int(std::string_view key);
 

@@ -399,6 +399,38 @@ TEST_F(core, pipelined_sends_keep_their_order_across_route_changes) {
   EXPECT_GT(std::stoull(m.substr(at + 30)), 0u);
 }
 
+// Issue 18: an unknown op was echoed whole (up to 1 MiB, invalid UTF-8 included),
+// and a seq beyond what the database holds answered `unavailable`.
+TEST_F(core, unknown_ops_are_quoted_short_and_huge_seqs_are_bad_requests) {
+  auto alice = connect_as("alice");
+  auto conv = create_private(*alice, {"bob"});
+  protocol::map_builder none;
+  auto long_op = alice->request(std::string(4000, 'x'), none);
+  EXPECT_EQ(long_op.code(), "bad_request");
+  EXPECT_EQ(long_op.str("message"),
+            "unknown op '" + std::string(64, 'x') + "\xE2\x80\xA6'");
+  auto bad_op = alice->request("msg.\xff\xfe", none);
+  EXPECT_EQ(bad_op.code(), "bad_request");
+  EXPECT_EQ(bad_op.str("message"), "unknown op (not valid UTF-8 text)");
+  const std::uint64_t huge = 1ull << 63;
+  for (const char* key : {"before", "after"}) {
+    protocol::map_builder h;
+    h.str("conv", conv).uint(key, huge);
+    auto r = alice->request("msg.history", h);
+    EXPECT_EQ(r.code(), "bad_request") << key;
+    EXPECT_EQ(r.str("message"), std::string{"'"} + key + "' must be a seq (0..2^63-1)");
+  }
+  protocol::map_builder rd;
+  rd.str("conv", conv).uint("seq", ~0ull);
+  EXPECT_EQ(alice->request("read", rd).code(), "bad_request");
+  protocol::map_builder around;
+  around.str("conv", conv).uint("seq", huge);
+  EXPECT_EQ(alice->request("msg.around", around).code(), "bad_request");
+  protocol::map_builder open;
+  open.str("conv", conv).uint("since", huge);
+  EXPECT_EQ(alice->request("conv.open", open).code(), "bad_request");
+}
+
 TEST_F(core, malformed_requests_get_bad_request_and_the_connection_lives) {
   auto alice = connect_as("alice");
   auto conv = create_private(*alice, {"bob"});

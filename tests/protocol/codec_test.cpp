@@ -845,6 +845,22 @@ TEST_F(ArgsTest, Uint) {
   EXPECT_EQ(a.error(), "missing 'missing'");
 }
 
+TEST_F(ArgsTest, SeqIsAtMostInt64Max) {
+  const std::uint64_t max = std::numeric_limits<std::int64_t>::max();
+  args a{load(map_builder{}.uint("ok", max).uint("big", max + 1).uint("top", ~0ull))};
+  EXPECT_EQ(a.seq("ok"), max);
+  EXPECT_EQ(a.opt_seq("absent"), std::nullopt);
+  EXPECT_TRUE(a.ok());
+  EXPECT_EQ(a.opt_seq("big"), std::nullopt);
+  EXPECT_EQ(a.error(), "'big' must be a seq (0..2^63-1)");
+  args b{*req_};
+  EXPECT_EQ(b.seq("top"), 0u);
+  EXPECT_EQ(b.error(), "'top' must be a seq (0..2^63-1)");
+  args c{*req_};
+  EXPECT_EQ(c.seq("missing"), 0u);
+  EXPECT_EQ(c.error(), "missing 'missing'");
+}
+
 TEST_F(ArgsTest, UintWrongTypes) {
   for (const auto& raw : {bytes({0xff}), bytes({0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0}),
                           bytes({0xa1, '1'}), bytes({0xc3}), bytes({0x91, 0x01}),
