@@ -35,9 +35,33 @@ void http_session::do_read() {
       beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
+namespace {
+
+/// RFC 9112 section 6.1: a request body's length is known from Content-Length or
+/// from a final `chunked` coding. Only `chunked` alone is accepted: with any other
+/// coding (`chunked, identity`, `gzip`) the length is unknown, and reading on
+/// would take the rest of the body for a next request.
+bool acceptable_transfer_encoding(const http::request<http::string_body>& req) {
+  auto te = req[http::field::transfer_encoding];
+  if (te.empty()) return true;
+  std::string_view v{te.data(), te.size()};
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+    v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+    v.remove_suffix(1);
+  return beast::iequals(beast::string_view{v.data(), v.size()}, "chunked");
+}
+
+} // namespace
+
 void http_session::on_header(beast::error_code ec, std::size_t bytes) {
   if (ec) return on_read(ec, bytes);
   auto& req = parser_->get();
+  if (!acceptable_transfer_encoding(req)) {
+    bad_framing_ = true; // the connection closes after the answer
+    return respond(http::status::bad_request, "text/plain",
+                   "unsupported Transfer-Encoding\n");
+  }
   auto target = std::string_view{req.target().data(), req.target().size()};
   if (req.method() == http::verb::post &&
       is_blob_upload(target.substr(0, target.find('?'))) &&
@@ -106,7 +130,8 @@ void http_session::respond(http::status status, std::string content_type,
   response_ = std::make_shared<http::response<http::string_body>>(status, version);
   response_->set(http::field::server, "parley");
   response_->set(http::field::content_type, content_type);
-  response_->keep_alive(keep_alive && status != http::status::payload_too_large);
+  response_->keep_alive(keep_alive && !bad_framing_ &&
+                        status != http::status::payload_too_large);
   response_->body() = std::move(body);
   response_->prepare_payload();
   bool close = !response_->keep_alive();

@@ -42,6 +42,7 @@ private:
   std::shared_ptr<net_context> ctx_;
   std::shared_ptr<connection_set> connections_;
   std::shared_ptr<shard_outbox> outbox_; // its shard's, for a WebSocket upgrade
+  bool bad_framing_ = false; // the request's length is unknown: close after answering
 };
 
 } // namespace parley::net

@@ -7,6 +7,9 @@
 #include <set>
 #include <thread>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
 #include "tests/integration/harness.hpp"
 #include "tests/integration/http_client.hpp"
 
@@ -557,6 +560,29 @@ TEST_F(core, bad_frames_close_only_the_offender) {
     auto push = bob->next_push();
     ASSERT_TRUE(push) << tc.name;
     EXPECT_EQ(push->uint("seq"), ack.uint("seq")) << tc.name;
+  }
+}
+
+// Issue 18: `Transfer-Encoding: chunked, identity` was accepted and the body read
+// as a next request (request smuggling's raw material). Any coding but `chunked`
+// alone is a 400, and the connection closes: the smuggled request is never read.
+TEST_F(core, a_transfer_encoding_other_than_chunked_is_400_and_closes) {
+  for (std::string te : {"chunked, identity", "gzip", "identity", "gzip, chunked"}) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket s{ioc};
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
+    std::string req = "POST /v1/blobs?name=a.txt HTTP/1.1\r\nHost: x\r\n"
+                      "Transfer-Encoding: " +
+                      te +
+                      "\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::asio::write(s, boost::asio::buffer(req));
+    std::string answer;
+    boost::system::error_code ec;
+    boost::asio::read(s, boost::asio::dynamic_buffer(answer), ec); // until closed
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << te << ": " << answer;
+    EXPECT_EQ(answer.find("HTTP/1.1", 1), std::string::npos)
+        << te << ": a second response (the smuggled request was read)";
   }
 }
 
