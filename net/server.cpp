@@ -1,6 +1,7 @@
 #include "net/server.hpp"
 
 #include <algorithm>
+#include <iostream>
 
 #include <boost/asio/post.hpp>
 
@@ -31,6 +32,7 @@ std::vector<std::unique_ptr<server::shard>> make_shards(std::size_t n) {
 server::server(std::shared_ptr<net_context> ctx, std::size_t threads)
     : ctx_(std::move(ctx)), shards_(make_shards(threads)),
       acceptor_(shards_.front()->ioc.get_executor()),
+      accept_pause_(shards_.front()->ioc.get_executor()),
       connections_(std::make_shared<connection_set>()) {}
 
 server::~server() {
@@ -64,8 +66,9 @@ void server::do_accept() {
   acceptor_.async_accept(
       to.ioc.get_executor(),
       [this, outbox = to.outbox](boost::beast::error_code ec, tcp_socket socket) {
+        if (ec == asio::error::operation_aborted) return; // acceptor closed
+        if (out_of_descriptors(ec)) return pause_accepting(ec);
         if (ec) {
-          if (ec == asio::error::operation_aborted) return; // acceptor closed
           fail(ec, "accept");
         } else {
           socket.set_option(asio::ip::tcp::no_delay(true));
@@ -78,9 +81,30 @@ void server::do_accept() {
       });
 }
 
+bool server::out_of_descriptors(const boost::beast::error_code& ec) {
+  return ec == asio::error::no_descriptors ||            // EMFILE: this process's limit
+         ec == std::errc::too_many_files_open_in_system; // ENFILE
+}
+
+void server::pause_accepting(const boost::beast::error_code& ec) {
+  // Accepting again at once fails again at once: a core spun and the same line
+  // filled the log while new clients timed out. Wait, and say so once a while.
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_descriptor_warning_ >= std::chrono::seconds{10}) {
+    last_descriptor_warning_ = now;
+    std::cerr << "parleyd: accept: " << ec.message()
+              << "; pausing accepts (this line repeats at most every 10 s)\n";
+  }
+  accept_pause_.expires_after(accept_backoff);
+  accept_pause_.async_wait([this](boost::beast::error_code wait_ec) {
+    if (!wait_ec && acceptor_.is_open()) do_accept();
+  });
+}
+
 void server::stop_accepting() {
   asio::post(acceptor_.get_executor(), [this] {
     boost::beast::error_code ignored;
+    accept_pause_.cancel();
     acceptor_.close(ignored);
   });
   for (auto& s : connections_->snapshot())

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -45,12 +47,22 @@ public:
 
 private:
   void do_accept();
+  static bool out_of_descriptors(const boost::beast::error_code& ec);
+  /// Out of file descriptors: accept again after accept_backoff.
+  void pause_accepting(const boost::beast::error_code& ec);
   void stop_shards();
+
+  static constexpr std::chrono::milliseconds accept_backoff{100};
 
   std::shared_ptr<net_context> ctx_;
   std::vector<std::unique_ptr<shard>> shards_;
   boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, executor> acceptor_;
   std::size_t next_shard_ = 0; // the acceptor's: who gets the next connection
+  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                    boost::asio::wait_traits<std::chrono::steady_clock>,
+                                    executor>
+      accept_pause_;
+  std::chrono::steady_clock::time_point last_descriptor_warning_{};
   std::shared_ptr<connection_set> connections_;
   std::vector<std::thread> threads_;
 };

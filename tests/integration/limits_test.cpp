@@ -4,8 +4,12 @@
 // receiving every message in order.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -286,6 +290,74 @@ TEST_F(limits, a_nul_in_any_text_field_is_a_bad_request) {
   protocol::map_builder h;
   h.str("conv", conv);
   EXPECT_EQ(bob->request("msg.history", h).list("messages").size(), cases.size());
+}
+
+/// The server's CPU time so far (user + system), in clock ticks.
+long cpu_ticks(pid_t pid) {
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{stat}, {}};
+  std::istringstream fields{text.substr(text.rfind(')') + 2)};
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {
+    if (i == 14) utime = std::stol(f);
+    if (i == 15) {
+      stime = std::stol(f);
+      break;
+    }
+  }
+  return utime + stime;
+}
+
+/// Open file descriptors of a process.
+long open_fds(pid_t pid) {
+  long n = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator{"/proc/" + std::to_string(pid) + "/fd"})
+    ++n;
+  return n;
+}
+
+// Issue 18: at the process's open-file limit the accept loop retried at once: 94%
+// of a core and one log line per attempt while new clients timed out. It pauses
+// now, logs at most every 10 s, and accepts again once descriptors are free.
+TEST_F(limits, running_out_of_file_descriptors_pauses_accepts_without_spinning) {
+  start();
+  provision({"alice"});
+  auto pid = server->pid();
+  auto limit = open_fds(pid) + 4;
+  auto set_limit = [&](long n) {
+    // The soft limit only: raising it again needs no privilege.
+    auto cmd =
+        "prlimit --pid " + std::to_string(pid) + " --nofile=" + std::to_string(n) + ":";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  };
+  set_limit(limit);
+  // More clients than descriptors: the kernel completes their handshakes in the
+  // backlog; the server's accepts fail with EMFILE.
+  boost::asio::io_context ioc;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> crowd;
+  for (int i = 0; i < 20; ++i) {
+    crowd.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
+    crowd.back()->connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
+  }
+  std::this_thread::sleep_for(300ms);
+  auto before = cpu_ticks(pid);
+  std::this_thread::sleep_for(2s);
+  auto spent = cpu_ticks(pid) - before; // clock ticks: 100 a second
+  EXPECT_LT(spent, 40) << "the accept loop spun: " << spent << " ticks in 2 s";
+  auto log = server->stderr_text();
+  std::size_t lines = 0;
+  for (auto at = log.find("pausing accepts"); at != std::string::npos;
+       at = log.find("pausing accepts", at + 1))
+    ++lines;
+  EXPECT_GE(lines, 1u);
+  EXPECT_LE(lines, 2u) << log.substr(0, 2000);
+  // Descriptors back: new clients are served again.
+  crowd.clear();
+  set_limit(4096);
+  auto alice = connect_as("alice");
+  EXPECT_TRUE(alice->request("conv.list").ok());
 }
 
 } // namespace
