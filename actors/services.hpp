@@ -31,6 +31,8 @@ struct runtime_config {
   /// Requests per second one connection may sustain, and its burst (0: no limit).
   std::uint64_t rate_per_second = 50;
   std::uint64_t rate_burst = 200;
+  /// The longest a token may still be valid when presented (0: unbounded).
+  std::int64_t max_token_lifetime_s = 30 * 24 * 3600;
 };
 
 /// The database read pool: requests about one conversation go to the same worker

@@ -94,7 +94,8 @@ void handle_hello(session_self self, const protocol::request& req,
   a.opt_str("device", 0, protocol::limits::max_text_bytes);
   if (!a.ok()) return refuse_auth(self, rid, a.error());
   auto verdict =
-      protocol::verify_token(token, st.svc.config->token_secret, now_ms() / 1000);
+      protocol::verify_token(token, st.svc.config->token_secret, now_ms() / 1000,
+                             st.svc.config->max_token_lifetime_s);
   if (!verdict.claims) return refuse_auth(self, rid, protocol::to_string(verdict.error));
   auto& claims = *verdict.claims;
   auto user = st.svc.dir->user(claims.sub);

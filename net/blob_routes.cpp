@@ -34,8 +34,9 @@ directory::user_ptr authenticate(const http::request_header<>& req,
   if (value.size() <= scheme.size()) return nullptr;
   for (std::size_t i = 0; i < scheme.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return nullptr;
-  auto verdict = protocol::verify_token(value.substr(scheme.size()),
-                                        ctx.svc.config->token_secret, now_ms() / 1000);
+  auto verdict =
+      protocol::verify_token(value.substr(scheme.size()), ctx.svc.config->token_secret,
+                             now_ms() / 1000, ctx.svc.config->max_token_lifetime_s);
   if (!verdict.claims || verdict.claims->admin) return nullptr;
   return ctx.svc.dir->user(verdict.claims->sub);
 }

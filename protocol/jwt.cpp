@@ -27,6 +27,8 @@ std::string_view to_string(token_error err) {
     return "token lacks sub or exp";
   case token_error::expired:
     return "token expired";
+  case token_error::too_long_lived:
+    return "token lifetime exceeds the server's maximum";
   }
   return "malformed token";
 }
@@ -396,7 +398,7 @@ std::string sign_token(const token_claims& claims, std::string_view secret) {
 }
 
 token_result verify_token(std::string_view token, std::string_view secret,
-                          std::int64_t now_seconds) {
+                          std::int64_t now_seconds, std::int64_t max_lifetime_seconds) {
   token_result out;
   auto fail = [&](token_error e) {
     out.error = e;
@@ -433,6 +435,8 @@ token_result verify_token(std::string_view token, std::string_view secret,
       !exp)
     return fail(token_error::missing_claim);
   if (*exp <= now_seconds) return fail(token_error::expired);
+  if (max_lifetime_seconds > 0 && *exp - now_seconds > max_lifetime_seconds)
+    return fail(token_error::too_long_lived);
   token_claims claims;
   claims.sub = *sub;
   claims.exp = *exp;

@@ -20,6 +20,7 @@ enum class token_error {
   bad_signature,
   missing_claim, // no string `sub` or no integer `exp`
   expired,
+  too_long_lived, // valid for longer than the server's maximum lifetime
 };
 
 std::string_view to_string(token_error err);
@@ -34,9 +35,12 @@ struct token_result {
 std::string sign_token(const token_claims& claims, std::string_view secret);
 
 /// Verifies an HS256 JWT: structure, algorithm, signature (constant time), required
-/// claims, and expiry against `now_seconds`.
+/// claims, and expiry against `now_seconds`. With `max_lifetime_seconds` > 0 a token
+/// whose `exp` lies further ahead than that is refused: no token stays valid for
+/// longer than the server allows, however it was signed.
 token_result verify_token(std::string_view token, std::string_view secret,
-                          std::int64_t now_seconds);
+                          std::int64_t now_seconds,
+                          std::int64_t max_lifetime_seconds = 0);
 
 /// base64url without padding, as JWTs use it.
 std::string base64url_encode(std::string_view bytes);

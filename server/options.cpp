@@ -11,6 +11,7 @@ const char* usage() {
          "  parleyd serve [--listen HOST:PORT] [--db CONNINFO] [--token-secret S]\n"
          "                [--data-dir DIR] [--node-name N] [--io-threads N]\n"
          "                [--db-workers N] [--max-outbound-bytes N]\n"
+         "                [--max-token-lifetime SECONDS]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
          "                [--blob-gc-interval SECONDS]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
@@ -117,6 +118,12 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       if (!value(v)) return std::nullopt;
       if (!parse_number(v, o.blob_gc_seconds)) {
         error = "--blob-gc-interval needs a number of seconds (0: off)";
+        return std::nullopt;
+      }
+    } else if (a == "--max-token-lifetime") {
+      if (!value(v)) return std::nullopt;
+      if (!parse_number(v, o.max_token_lifetime) || o.max_token_lifetime < 0) {
+        error = "--max-token-lifetime needs a number of seconds (0: unbounded)";
         return std::nullopt;
       }
     } else if (a == "--cluster" || a == "--cluster-listen") {

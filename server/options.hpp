@@ -24,6 +24,7 @@ struct options {
   std::size_t rate_limit = 50; // requests per second per connection; 0: off
   std::size_t rate_burst = 200;
   std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off
+  std::int64_t max_token_lifetime = 30 * 24 * 3600; // seconds; 0: unbounded
 
   // token
   std::string user;

@@ -434,6 +434,17 @@ TEST_F(core, unknown_ops_are_quoted_short_and_huge_seqs_are_bad_requests) {
   EXPECT_EQ(alice->request("conv.open", open).code(), "bad_request");
 }
 
+// Issue 18: a token with `exp` a century ahead was accepted. The server bounds how
+// long a token may still be valid (--max-token-lifetime, 30 days by default).
+TEST_F(core, a_token_valid_for_longer_than_the_maximum_is_refused) {
+  ws_client c{server->port()};
+  auto r = c.hello(token_for(secret, "alice", false, 100ll * 365 * 86400));
+  EXPECT_EQ(r.code(), "unauthenticated");
+  EXPECT_EQ(r.str("message"), "token lifetime exceeds the server's maximum");
+  ws_client ok{server->port()};
+  EXPECT_TRUE(ok.hello(token_for(secret, "alice", false, 29ll * 86400)).ok());
+}
+
 TEST_F(core, malformed_requests_get_bad_request_and_the_connection_lives) {
   auto alice = connect_as("alice");
   auto conv = create_private(*alice, {"bob"});

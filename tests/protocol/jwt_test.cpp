@@ -414,11 +414,34 @@ TEST(JwtTest, SubBadEscapesMalformed) {
   }
 }
 
+TEST(JwtTest, AMaximumLifetimeBoundsHowFarAheadExpMayLie) {
+  struct row {
+    std::int64_t exp_ahead;
+    std::int64_t max;
+    bool ok;
+  };
+  for (const auto& r : std::vector<row>{
+           {60, 0, true},                      // no maximum
+           {100 * 365 * 86400ll, 0, true},     // a century, unbounded
+           {3600, 3600, true},                 // exactly the maximum
+           {3601, 3600, false},                // one second more
+           {100 * 365 * 86400ll, 86400, false} // a century against a day
+       }) {
+    auto payload =
+        "{\"sub\":\"alice\",\"exp\":" + std::to_string(now + r.exp_ahead) + "}";
+    auto v = verify_token(make_token(hs256_header, payload), secret, now, r.max);
+    EXPECT_EQ(v.claims.has_value(), r.ok) << r.exp_ahead << " vs " << r.max;
+    if (!r.ok) {
+      EXPECT_EQ(v.error, token_error::too_long_lived);
+    }
+  }
+}
+
 TEST(JwtTest, ErrorNamesAreDistinct) {
   std::vector<std::string_view> names{
-      to_string(token_error::malformed), to_string(token_error::unsupported_alg),
+      to_string(token_error::malformed),     to_string(token_error::unsupported_alg),
       to_string(token_error::bad_signature), to_string(token_error::missing_claim),
-      to_string(token_error::expired)};
+      to_string(token_error::expired),       to_string(token_error::too_long_lived)};
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_FALSE(names[i].empty());
     for (std::size_t j = i + 1; j < names.size(); ++j)
