@@ -9,9 +9,9 @@ namespace parley {
 
 /// The write side of one client connection, as actors see it. The net module
 /// implements it over a WebSocket; every call is thread-safe and never blocks (it
-/// posts to the connection's strand). The bound on queued bytes lives behind this
-/// interface: exceeding it closes the connection with 1008, so a slow reader can
-/// never stall a conversation actor.
+/// hands the frame to the connection's io shard, net/shard_outbox). The bound on queued
+/// bytes lives behind this interface: exceeding it closes the connection with 1008, so a
+/// slow reader can never stall a conversation actor.
 class outbound {
 public:
   virtual ~outbound() = default;

@@ -19,16 +19,17 @@ namespace parley::net {
 
 /// A stream layer beneath the WebSocket that gathers writes. Beast's own writes
 /// (control frames: pong, ping, close) and the owner's data frames (`append`) are
-/// copied, whole, into one pending buffer in the order they come; the socket
-/// write starts on a later turn of the strand, so every frame queued for the
-/// client in the meantime (a burst of replies after one group commit, a fan-out)
-/// leaves in one `sendmsg` instead of one each. The profile of the durability
-/// bench put three quarters of the Asio thread's time in per-frame `sendmsg`.
+/// copied, whole, into one pending buffer in the order they come; the owner
+/// starts the socket write once it has appended a burst (`flush`), and Beast's
+/// own writes start it on a later turn of the connection's thread, so every frame
+/// queued for the client in the meantime (a burst of replies after one group
+/// commit, a fan-out) leaves in one `sendmsg` instead of one each. The profile of the
+/// durability bench put three quarters of the Asio thread's time in per-frame `sendmsg`.
 ///
-/// Only the strand touches it. Its socket and buffers live in a shared core that
-/// the pending operations keep alive, so the owner may go away at any time.
-/// `buffered_bytes()` counts what is accepted but not yet on the wire; the
-/// owner bounds its own frames by it, and `set_write_limit` bounds Beast's.
+/// Only the connection's io shard thread touches it. Its socket and buffers live in a
+/// shared core that the pending operations keep alive, so the owner may go away at any
+/// time. `buffered_bytes()` counts what is accepted but not yet on the wire; the owner
+/// bounds its own frames by it, and `set_write_limit` bounds Beast's.
 template <class NextLayer>
 class coalescing_stream {
 public:
@@ -81,7 +82,7 @@ public:
   }
 
   /// Starts the socket write of everything accepted, now, unless one is in flight
-  /// or scheduled (that one takes it). No extra turn of the strand: the owner
+  /// or scheduled (that one takes it). No extra turn of the thread: the owner
   /// calls it after gathering a burst.
   void flush() {
     if (core_->flush_scheduled || !core_->inflight.empty()) return;
@@ -143,7 +144,7 @@ private:
   static void schedule_flush(const std::shared_ptr<core>& c) {
     if (c->flush_scheduled || !c->inflight.empty()) return; // on_written starts it
     c->flush_scheduled = true;
-    // A later turn of the strand: the frames posted behind this one join it.
+    // A later turn of the thread: the frames posted behind this one join it.
     boost::asio::post(c->next.get_executor(), [c] {
       c->flush_scheduled = false;
       start_write(c);
