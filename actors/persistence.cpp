@@ -93,10 +93,10 @@ items_t answer_collisions(self_ptr self, items_t items,
 /// conversations of every org, so a statement that fails for something in one
 /// request's data must not fail the others: after a unique violation the
 /// colliding conversations are answered with what is stored and the rest is
-/// retried; after any other statement error (the connection still up) the batch
-/// is split in two halves of whole conversations and each half committed on its
-/// own, down to the one conversation at fault. Only a lost connection fails
-/// everything at once, since nothing can commit then.
+/// retried; after any other fault in the data (storage::blames_the_data) the
+/// batch is split in two halves of whole conversations and each half committed
+/// on its own, down to the one conversation at fault. A lost connection or an
+/// error of the server itself fails everything at once: no part could commit.
 void commit_items(self_ptr self, items_t items) {
   auto& st = self->state;
   auto& db = *st.db;
@@ -129,6 +129,14 @@ void commit_items(self_ptr self, items_t items) {
       fail_all(self, items, write_status::unavailable, r.error);
       return;
     }
+    if (!storage::blames_the_data(r.sqlstate)) {
+      // The server refused the statement for itself, not for a request's data:
+      // every part would fail the same way (the clients' retries are idempotent).
+      std::cerr << "parleyd: group commit failed (" << r.sqlstate << "): " << r.error
+                << "\n";
+      fail_all(self, items, write_status::unavailable, r.error);
+      return;
+    }
     std::optional<std::vector<storage::cid_entry>> stored;
     if (r.sqlstate == storage::sqlstate_unique_violation) {
       auto found = storage::find_collisions(db, batch.messages);
@@ -139,8 +147,8 @@ void commit_items(self_ptr self, items_t items) {
       items = answer_collisions(self, std::move(items), std::move(*stored));
       continue;
     }
-    // A collision that is no message key (a conversation id, a create cid) or any
-    // other error in the data: find the conversation it belongs to.
+    // A collision that is no message key (a conversation id, a create cid) or
+    // another fault in the data: find the conversation it belongs to.
     auto halves = commit_policy<pending_write>::split_in_halves(std::move(items));
     if (halves.second.empty()) {
       // One conversation left: it is the one at fault.

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace parley::storage {
@@ -22,5 +23,16 @@ struct db_result {
 };
 
 inline constexpr const char* sqlstate_unique_violation = "23505";
+
+/// True when a failed statement's SQLSTATE blames the data it was given: class 22
+/// (data exception: a NUL in text, a value out of range) or 23 (integrity
+/// constraint violation: a key taken, a foreign key missing). Such a failure is
+/// one request's fault and worth isolating; any other (resources, a read-only or
+/// shutting-down server, a lock or serialization failure) fails whatever is sent,
+/// so retrying parts of a batch would only repeat it.
+inline bool blames_the_data(std::string_view sqlstate) {
+  return sqlstate.size() == 5 &&
+         (sqlstate.substr(0, 2) == "22" || sqlstate.substr(0, 2) == "23");
+}
 
 } // namespace parley::storage

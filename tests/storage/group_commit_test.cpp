@@ -98,6 +98,63 @@ TEST_F(group_commit, a_refused_row_fails_only_its_own_conversation) {
   self->send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
+// A failure of the server itself (here: a read-only database) is nobody's data:
+// the writer fails the batch at once instead of retrying it in ever smaller parts,
+// which would fail just the same (at least one statement per conversation).
+TEST_F(group_commit, a_server_side_failure_fails_the_batch_without_splitting_it) {
+  {
+    storage::pg::connection admin{db_->conninfo()};
+    ASSERT_TRUE(admin
+                    .exec("ALTER DATABASE " + db_->name() +
+                          " SET default_transaction_read_only = on")
+                    .ok());
+  }
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::parley>();
+  caf::actor_system sys{cfg};
+  auto stats = std::make_shared<metrics>();
+  auto writer = sys.spawn<caf::detached>(persistence, db_->conninfo(), stats);
+  caf::scoped_actor self{sys};
+  const int n = 40;
+  std::vector<decltype(self->request(writer, caf::infinite, write_atom_v,
+                                     write_request{}))>
+      pending;
+  for (int i = 0; i < n; ++i)
+    pending.push_back(self->request(writer, caf::infinite, write_atom_v,
+                                    creating("r" + std::to_string(i), "o1", "hello")));
+  for (auto& p : pending) {
+    write_status status = write_status::committed;
+    p.receive([&](write_outcome& out) { status = out.status; },
+              [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
+    EXPECT_EQ(status, write_status::unavailable);
+  }
+  // One failed statement per batch; splitting would have cost at least one per
+  // conversation.
+  EXPECT_LT(stats->commit_failures.load(), static_cast<std::uint64_t>(n));
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST(blames_the_data, only_data_exceptions_and_constraint_violations) {
+  struct row {
+    const char* sqlstate;
+    bool data;
+  };
+  for (const auto& r : std::vector<row>{
+           {"22021", true},  // NUL in text
+           {"22003", true},  // numeric value out of range
+           {"23505", true},  // unique violation
+           {"23503", true},  // foreign key violation
+           {"25006", false}, // read-only transaction
+           {"53100", false}, // disk full
+           {"57014", false}, // statement timeout / cancel
+           {"40001", false}, // serialization failure
+           {"08006", false}, // connection failure
+           {"", false},      // no result at all
+           {"22", false},    // not a SQLSTATE
+       })
+    EXPECT_EQ(storage::blames_the_data(r.sqlstate), r.data) << r.sqlstate;
+}
+
 TEST_F(group_commit, a_parameter_with_a_nul_is_refused_not_cut) {
   storage::pg::connection conn{db_->conninfo()};
   auto r = conn.exec("SELECT $1::text", {std::string("hi\0there", 8)});
