@@ -129,10 +129,7 @@ void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq =
       sub.held_overflow = true;
     return;
   }
-  if (sub.out)
-    sub.out->send(f);
-  else
-    self->send(sub.session, push_atom_v, f);
+  push_to_connection(self, sub.session, sub.out, f);
 }
 
 /// `opened` from a session: its conv.open reply is queued on the connection, so

@@ -37,6 +37,18 @@ using session_actor = caf::typed_actor<
     // The server is stopping: close with 1001 after pending replies.
     caf::reacts_to<shutdown_atom>>;
 
+/// Pushes `f` to one connection: straight into its outbound queue when it is on
+/// this node (`out`), else through its session actor. The one rule for every
+/// actor that pushes (conversations, presence).
+template <class Self>
+void push_to_connection(Self* self, const session_actor& session,
+                        const std::shared_ptr<outbound>& out, const frame& f) {
+  if (out)
+    out->send(f);
+  else
+    self->send(session, push_atom_v, f);
+}
+
 /// A connection that authenticated as `user`.
 struct attachment {
   std::string user;

@@ -9,19 +9,11 @@ namespace parley {
 namespace {
 
 void push_to(presence_actor::stateful_pointer<presence_state> self,
-             const user_connection& c, const frame& f) {
-  if (c.out)
-    c.out->send(f);
-  else
-    self->send(c.session, push_atom_v, f);
-}
-
-void push_to(presence_actor::stateful_pointer<presence_state> self,
              const std::string& user, const frame& f) {
   auto i = self->state.sessions.find(user);
   if (i == self->state.sessions.end()) return; // offline: nothing to tell
   for (const auto& c : i->second)
-    push_to(self, c, f);
+    push_to_connection(self, c.session, c.out, f);
 }
 
 /// Encodes a target's notify only when one of its connections does not have the
@@ -38,7 +30,7 @@ void notify(presence_actor::stateful_pointer<presence_state> self,
       if (f.empty())
         f = frame{protocol::encode_notify(batch.conv, batch.seq, batch.author,
                                           batch.preview, t.unread)};
-      push_to(self, c, f);
+      push_to_connection(self, c.session, c.out, f);
     }
   }
 }
