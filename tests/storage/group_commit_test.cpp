@@ -15,6 +15,38 @@
 namespace parley {
 namespace {
 
+/// The real writer on a real actor system, and a client to ask it.
+struct running_writer {
+  explicit running_writer(const std::string& conninfo)
+      : sys{(cfg.add_message_types<caf::id_block::parley>(), cfg)},
+        writer{sys.spawn<caf::detached>(persistence, conninfo, stats)}, self{sys} {}
+  ~running_writer() { self->send_exit(writer, caf::exit_reason::user_shutdown); }
+
+  /// Sends every request at once, so that they share transactions, and returns
+  /// each one's outcome in order.
+  std::vector<write_status> write_all(std::vector<write_request> requests) {
+    std::vector<decltype(self->request(writer, caf::infinite, write_atom_v,
+                                       write_request{}))>
+        pending;
+    for (auto& r : requests)
+      pending.push_back(self->request(writer, caf::infinite, write_atom_v, std::move(r)));
+    std::vector<write_status> out;
+    for (auto& p : pending) {
+      auto status = write_status::stale;
+      p.receive([&](write_outcome& o) { status = o.status; },
+                [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
+      out.push_back(status);
+    }
+    return out;
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  std::shared_ptr<metrics> stats = std::make_shared<metrics>();
+  persistence_actor writer;
+  caf::scoped_actor self;
+};
+
 class group_commit : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -56,46 +88,32 @@ protected:
 };
 
 TEST_F(group_commit, a_refused_row_fails_only_its_own_conversation) {
-  caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::parley>();
-  caf::actor_system sys{cfg};
-  auto stats = std::make_shared<metrics>();
-  auto writer = sys.spawn<caf::detached>(persistence, db_->conninfo(), stats);
-  caf::scoped_actor self{sys};
+  running_writer w{db_->conninfo()};
   // 40 writes in flight at once, so that they share transactions. Two are bad in
   // different ways: a NUL in the body (refused before it is sent) and an org that
   // does not exist (a foreign key the database refuses).
   const int n = 40;
   auto bad = [](int i) { return i == 7 || i == 30; };
-  std::vector<decltype(self->request(writer, caf::infinite, write_atom_v,
-                                     write_request{}))>
-      pending;
+  std::vector<write_request> requests;
   for (int i = 0; i < n; ++i) {
     auto conv = "k" + std::to_string(i);
-    auto req = i == 7    ? creating(conv, "o1", std::string("hi\0there", 8))
-               : i == 30 ? creating(conv, "no-such-org", "hello")
-                         : creating(conv, "o1", "hello " + conv);
-    pending.push_back(self->request(writer, caf::infinite, write_atom_v, std::move(req)));
+    requests.push_back(i == 7    ? creating(conv, "o1", std::string("hi\0there", 8))
+                       : i == 30 ? creating(conv, "no-such-org", "hello")
+                                 : creating(conv, "o1", "hello " + conv));
   }
-  for (int i = 0; i < n; ++i) {
-    write_status status = write_status::stale;
-    pending[i].receive([&](write_outcome& out) { status = out.status; },
-                       [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
-    EXPECT_EQ(status, bad(i) ? write_status::unavailable : write_status::committed)
+  auto outcomes = w.write_all(std::move(requests));
+  for (int i = 0; i < n; ++i)
+    EXPECT_EQ(outcomes[i], bad(i) ? write_status::unavailable : write_status::committed)
         << "conversation k" << i;
-  }
   auto stored = db_->query("SELECT count(*) FROM messages");
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0], std::to_string(n - 2));
   EXPECT_EQ(db_->query("SELECT body FROM messages WHERE conv = 'k7'").size(), 0u);
   EXPECT_EQ(db_->query("SELECT id FROM conversations WHERE id = 'k30'").size(), 0u);
   // The writer keeps going: the same conversation, repaired, commits.
-  write_outcome again;
-  self->request(writer, caf::infinite, write_atom_v, creating("k7", "o1", "hi there"))
-      .receive([&](write_outcome& out) { again = out; },
-               [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
-  EXPECT_EQ(again.status, write_status::committed);
-  self->send_exit(writer, caf::exit_reason::user_shutdown);
+  std::vector<write_request> again;
+  again.push_back(creating("k7", "o1", "hi there"));
+  EXPECT_EQ(w.write_all(std::move(again)), std::vector{write_status::committed});
 }
 
 // A failure of the server itself (here: a read-only database) is nobody's data:
@@ -109,29 +127,16 @@ TEST_F(group_commit, a_server_side_failure_fails_the_batch_without_splitting_it)
                           " SET default_transaction_read_only = on")
                     .ok());
   }
-  caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::parley>();
-  caf::actor_system sys{cfg};
-  auto stats = std::make_shared<metrics>();
-  auto writer = sys.spawn<caf::detached>(persistence, db_->conninfo(), stats);
-  caf::scoped_actor self{sys};
+  running_writer w{db_->conninfo()};
   const int n = 40;
-  std::vector<decltype(self->request(writer, caf::infinite, write_atom_v,
-                                     write_request{}))>
-      pending;
+  std::vector<write_request> requests;
   for (int i = 0; i < n; ++i)
-    pending.push_back(self->request(writer, caf::infinite, write_atom_v,
-                                    creating("r" + std::to_string(i), "o1", "hello")));
-  for (auto& p : pending) {
-    write_status status = write_status::committed;
-    p.receive([&](write_outcome& out) { status = out.status; },
-              [&](caf::error& err) { ADD_FAILURE() << to_string(err); });
+    requests.push_back(creating("r" + std::to_string(i), "o1", "hello"));
+  for (auto status : w.write_all(std::move(requests)))
     EXPECT_EQ(status, write_status::unavailable);
-  }
   // One failed statement per batch; splitting would have cost at least one per
   // conversation.
-  EXPECT_LT(stats->commit_failures.load(), static_cast<std::uint64_t>(n));
-  self->send_exit(writer, caf::exit_reason::user_shutdown);
+  EXPECT_LT(w.stats->commit_failures.load(), static_cast<std::uint64_t>(n));
 }
 
 TEST(blames_the_data, only_data_exceptions_and_constraint_violations) {
