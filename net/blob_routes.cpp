@@ -7,7 +7,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include "actors/blob_store.hpp"
+#include "actors/api/blob_messages.hpp"
+#include "actors/rules/ids.hpp"
 #include "net/fail.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/jwt.hpp"

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "actors/metrics.hpp"
-#include "actors/services.hpp"
+#include "actors/node/metrics.hpp"
+#include "actors/node/services.hpp"
 #include "protocol/limits.hpp"
 
 namespace parley::net {

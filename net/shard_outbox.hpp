@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/frame.hpp"
+#include "actors/api/frame.hpp"
 #include "net/io.hpp"
 
 namespace parley::net {

@@ -5,7 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
-#include "actors/session.hpp"
+#include "actors/session/session.hpp"
 #include "net/connection_set.hpp"
 #include "net/fail.hpp"
 #include "net/shard_outbox.hpp"

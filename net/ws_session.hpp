@@ -8,8 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "actors/interfaces.hpp"
-#include "actors/outbound.hpp"
+#include "actors/api/interfaces.hpp"
+#include "actors/api/outbound.hpp"
 #include "net/coalescing_stream.hpp"
 #include "net/config.hpp"
 #include "net/io.hpp"

@@ -10,13 +10,13 @@
 #include <boost/asio/ip/address.hpp>
 #include <caf/all.hpp>
 
-#include "actors/blob_store.hpp"
-#include "actors/db_worker.hpp"
-#include "actors/health.hpp"
-#include "actors/persistence.hpp"
-#include "actors/presence.hpp"
-#include "actors/registry.hpp"
-#include "actors/snooze_scheduler.hpp"
+#include "actors/db/blob_store.hpp"
+#include "actors/db/db_worker.hpp"
+#include "actors/node/health.hpp"
+#include "actors/db/persistence.hpp"
+#include "actors/delivery/presence.hpp"
+#include "actors/conversation/registry.hpp"
+#include "actors/node/snooze_scheduler.hpp"
 #include "net/server.hpp"
 #include "protocol/jwt.hpp"
 #include "server/embedded_postgres.hpp"

@@ -1,13 +1,13 @@
 // The AI responder's rules (PROTOCOL.md sections 4 and 9) as tables: how a message
 // splits into words, which rule answers which message, and which configurations
 // `admin.ai.put` refuses. The expectations follow the decisions written in
-// actors/ai_rules.hpp and docs/protocol.md (§9 support inbox — rules decided).
+// actors/rules/ai_rules.hpp and docs/protocol.md (§9 support inbox — rules decided).
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "actors/ai_rules.hpp"
+#include "actors/rules/ai_rules.hpp"
 
 namespace parley::ai_rules {
 namespace {

@@ -2,8 +2,8 @@
 // timer), batches are bounded, and a failed epoch refuses its later writes.
 #include <gtest/gtest.h>
 
-#include "actors/commit_policy.hpp"
-#include "actors/seq_ledger.hpp"
+#include "actors/rules/commit_policy.hpp"
+#include "actors/rules/seq_ledger.hpp"
 
 namespace parley {
 namespace {

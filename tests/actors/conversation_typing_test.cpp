@@ -1,5 +1,5 @@
 // Typing (PROTOCOL.md section 7) in the real conversation actor
-// (actors/conversation.cpp), under CAF's deterministic test scheduler: time moves
+// (actors/conversation/conversation.cpp), under CAF's deterministic test scheduler: time moves
 // only when the test calls advance_time, so expiry and races are exact and no test
 // sleeps.
 //
@@ -17,7 +17,7 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
-#include "actors/conversation.hpp"
+#include "actors/conversation/conversation.hpp"
 #include "protocol/codec.hpp"
 #include "tests/actors/scripted_peers.hpp"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/inbox_rules.hpp"
+#include "actors/rules/inbox_rules.hpp"
 
 namespace parley::inbox_rules {
 namespace {

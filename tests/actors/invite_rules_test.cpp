@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/invite_rules.hpp"
+#include "actors/rules/invite_rules.hpp"
 
 namespace parley {
 namespace {

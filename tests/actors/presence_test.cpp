@@ -1,4 +1,4 @@
-// The presence actor (actors/presence.cpp) under CAF's deterministic test scheduler:
+// The presence actor (actors/delivery/presence.cpp) under CAF's deterministic test scheduler:
 // which connections a push to a user id reaches, the batched form conversations use
 // for a message's notifications, and connections that go away. The connections are
 // the recording sessions of tests/actors/scripted_peers.hpp.
@@ -11,7 +11,7 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
-#include "actors/presence.hpp"
+#include "actors/delivery/presence.hpp"
 #include "protocol/codec.hpp"
 #include "tests/actors/scripted_peers.hpp"
 

@@ -13,8 +13,8 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
-#include "actors/conversation.hpp"
-#include "actors/registry.hpp"
+#include "actors/conversation/conversation.hpp"
+#include "actors/conversation/registry.hpp"
 #include "tests/actors/scripted_peers.hpp"
 
 namespace parley {

@@ -1,6 +1,6 @@
 #pragma once
 
-// Scripted peers for driving the REAL conversation actor (actors/conversation.cpp)
+// Scripted peers for driving the REAL conversation actor (actors/conversation/conversation.cpp)
 // under CAF's deterministic test scheduler (tests/actors/*_test.cpp).
 //
 // The conversation actor reaches other actors only through the typed handles in
@@ -22,7 +22,7 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
-#include "actors/interfaces.hpp"
+#include "actors/api/interfaces.hpp"
 #include "protocol/codec.hpp"
 
 namespace parley::scripted {

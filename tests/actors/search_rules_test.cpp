@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/search_rules.hpp"
+#include "actors/rules/search_rules.hpp"
 
 namespace parley {
 namespace {

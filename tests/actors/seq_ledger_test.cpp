@@ -2,7 +2,7 @@
 // commits, failures that roll back without gaps, and idempotency.
 #include <gtest/gtest.h>
 
-#include "actors/seq_ledger.hpp"
+#include "actors/rules/seq_ledger.hpp"
 
 namespace parley {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/support_rules.hpp"
+#include "actors/rules/support_rules.hpp"
 
 namespace parley::support_rules {
 namespace {

@@ -28,8 +28,8 @@
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
-#include "actors/conversation.hpp"
-#include "actors/registry.hpp"
+#include "actors/conversation/conversation.hpp"
+#include "actors/conversation/registry.hpp"
 #include "protocol/codec.hpp"
 #include "tests/actors/scripted_peers.hpp"
 

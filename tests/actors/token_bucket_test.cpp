@@ -2,7 +2,7 @@
 // request times and the answers they get.
 #include <gtest/gtest.h>
 
-#include "actors/token_bucket.hpp"
+#include "actors/rules/token_bucket.hpp"
 
 namespace parley {
 namespace {

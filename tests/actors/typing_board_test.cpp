@@ -2,7 +2,7 @@
 // hear: starts, refreshes, switches to internal, stops, the 6 s expiry, disconnects.
 #include <gtest/gtest.h>
 
-#include "actors/typing_board.hpp"
+#include "actors/rules/typing_board.hpp"
 
 namespace parley {
 namespace {

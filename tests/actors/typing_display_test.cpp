@@ -2,7 +2,7 @@
 // who types, the org's settings -> whom the push names and with which kind.
 #include <gtest/gtest.h>
 
-#include "actors/typing_display.hpp"
+#include "actors/rules/typing_display.hpp"
 
 namespace parley::typing_display {
 namespace {

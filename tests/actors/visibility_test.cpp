@@ -3,7 +3,7 @@
 //
 // The expectations come from the protocol's table and from the decisions the
 // server made where the protocol is silent, written down independently of
-// actors/visibility.cpp:
+// actors/rules/visibility.cpp:
 //   - participants of any kind read and act (confidential included: the creator is
 //     always a participant), except that a client of another company and a contact
 //     never read a company-tied (company/confidential) conversation, even as
@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/visibility.hpp"
+#include "actors/rules/visibility.hpp"
 
 namespace parley {
 namespace {

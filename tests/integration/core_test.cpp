@@ -360,7 +360,7 @@ TEST_F(core, concurrent_writers_get_gapless_unique_seqs) {
 
 // A session sends a conversation's requests through the registry until a reply
 // names the conversation's actor, then straight to it, but only once nothing sent
-// through the registry is unanswered (actors/session.hpp, conversation_route).
+// through the registry is unanswered (actors/session/session.hpp, conversation_route).
 // Waves of pipelined sends, each starting while the previous one is still in
 // flight, cross those switches: every send keeps the order it was sent in.
 TEST_F(core, pipelined_sends_keep_their_order_across_route_changes) {

@@ -6,9 +6,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/persistence.hpp"
-#include "actors/type_ids.hpp"
-#include "actors/write_epoch.hpp"
+#include "actors/db/persistence.hpp"
+#include "actors/api/type_ids.hpp"
+#include "actors/rules/write_epoch.hpp"
 #include "storage/migrate.hpp"
 #include "tests/integration/harness.hpp"
 

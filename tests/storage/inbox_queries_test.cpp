@@ -1,5 +1,5 @@
 // inbox.list's SQL (storage/inbox_queries.cpp) against its oracle, the pure rules'
-// `page` (actors/inbox_rules.hpp): random support conversations (ties in every sort
+// `page` (actors/rules/inbox_rules.hpp): random support conversations (ties in every sort
 // key, blocked contacts, ids that order differently as bytes and as words, another
 // org's conversations with the same assignees and teams) in a real PostgreSQL, then
 // every view x status x unreplied x sort paged through with small limits, and pages
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/inbox_messages.hpp"
+#include "actors/api/inbox_messages.hpp"
 #include "storage/migrate.hpp"
 #include "tests/integration/harness.hpp"
 

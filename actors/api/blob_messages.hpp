@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "protocol/types.hpp"
+
+// The values that travel to and from the blob store actors (attachments,
+// PROTOCOL.md section 6), with their inspect overloads.
+namespace parley {
+
+/// Bytes per stored chunk: what an upload holds in memory at most, and one row.
+inline constexpr std::size_t blob_chunk_bytes = 256 * 1024;
+
+/// What a download may serve: nothing (`found` false: missing or not readable by
+/// the caller, indistinguishable on purpose), or the blob's facts.
+struct blob_grant {
+  bool found = false;
+  bool failed = false; // the database could not be read
+  std::string name;
+  std::string type;
+  std::uint64_t size = 0;
+  std::uint64_t chunks = 0;
+};
+
+/// One chunk of a blob being downloaded.
+struct blob_bytes {
+  bool ok = false;
+  std::string data;
+};
+
+/// msg.send's attachments to check for `user`: each must name a blob the user may
+/// read, of a type and size the user's organisation allows now.
+struct blob_claim {
+  std::string user;
+  std::vector<protocol::blob_ref> refs; // blob and name as the client gave them
+};
+
+/// The verdict on a claim: `code` 0 with every ref completed (size, type), or the
+/// protocol::error_code + 1 of the first refusal and its message.
+struct blob_claim_result {
+  std::uint8_t code = 0;
+  std::string message;
+  std::vector<protocol::blob_ref> refs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, blob_grant& x) {
+  return f(caf::meta::type_name("blob_grant"), x.found, x.failed, x.name, x.type, x.size,
+           x.chunks);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, blob_bytes& x) {
+  return f(caf::meta::type_name("blob_bytes"), x.ok, x.data);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, blob_claim& x) {
+  return f(caf::meta::type_name("blob_claim"), x.user, x.refs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, blob_claim_result& x) {
+  return f(caf::meta::type_name("blob_claim_result"), x.code, x.message, x.refs);
+}
+
+} // namespace parley
+
+namespace parley::protocol {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, blob_ref& x) {
+  return f(caf::meta::type_name("blob_ref"), x.blob, x.name, x.size, x.type);
+}
+
+} // namespace parley::protocol

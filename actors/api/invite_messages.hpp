@@ -1,0 +1,81 @@
+#pragma once
+
+// The values sessions and db workers exchange for cross-organisation invitations
+// and block lists (PROTOCOL.md section 8), with their `inspect` overloads.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/api/messages.hpp"
+#include "storage/invite_queries.hpp"
+#include "storage/pg.hpp"
+
+namespace parley {
+
+/// conv.end {conv}: who ends which conversation (the shape of a conv.get).
+using end_request = get_request;
+
+/// What an invite_request asks the database to do.
+enum class invite_op : std::uint8_t {
+  send,     // store a new invitation (`invitation` is its id)
+  revoke,   // the inviter withdraws `invitation`
+  accept,   // the invitee accepts `invitation`, creating direct conversation `conv`
+  ignore,   // the invitee ignores `invitation` (and blocks its sender with `block`)
+  sent,     // the newest `limit` invitations `user` sent
+  received, // the newest `limit` pending invitations delivered to `user`
+  blocks,   // `user`'s blocked emails
+  unblock,  // remove `email` from `user`'s block list
+};
+
+struct invite_request {
+  std::uint8_t op = 0; // invite_op
+  std::string user;    // the caller
+  std::string invitation;
+  std::string conv;
+  std::string email;      // send: the invitee's; unblock: the one to remove
+  std::string from_org;   // send
+  std::string from_email; // send
+  std::string note;       // send ("": none)
+  bool block = false;     // ignore
+  std::uint64_t limit = 0;
+  std::int64_t ts = 0;
+};
+
+struct invite_result {
+  bool failed = false;      // the database could not be reached or refused
+  std::uint8_t outcome = 0; // storage::invite_outcome for revoke/accept/ignore
+  bool created = false;     // accept: this request created the conversation
+  std::vector<storage::invitation> items;
+  std::vector<std::string> emails;
+};
+
+/// Runs one invite_request on `db` (a db worker's connection).
+invite_result run_invite_request(storage::pg::connection& db, const invite_request& q);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, invite_request& x) {
+  return f(caf::meta::type_name("invite_request"), x.op, x.user, x.invitation, x.conv,
+           x.email, x.from_org, x.from_email, x.note, x.block, x.limit, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, invite_result& x) {
+  return f(caf::meta::type_name("invite_result"), x.failed, x.outcome, x.created, x.items,
+           x.emails);
+}
+
+} // namespace parley
+
+namespace parley::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, invitation& x) {
+  return f(caf::meta::type_name("invitation"), x.id, x.from_user, x.from_org,
+           x.from_email, x.from_name, x.to_email, x.to_user, x.note, x.delivered,
+           x.status, x.conv, x.ts);
+}
+
+} // namespace parley::storage

@@ -1,0 +1,80 @@
+#pragma once
+
+// The values sessions and db workers exchange for full-text search (PROTOCOL.md
+// section 10), with their `inspect` overloads.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+
+#include "actors/rules/search_rules.hpp"
+#include "protocol/types.hpp"
+#include "storage/pg.hpp"
+#include "storage/search_queries.hpp"
+
+namespace parley {
+
+/// `search` for `user`, with the directory facts the SQL pre-filter needs.
+struct search_request {
+  std::uint8_t scope = 0; // search_rules::scope
+  std::string q;          // empty: q has no word (only the `conv` is looked up)
+  std::string user;
+  std::string org;
+  bool full_staff = false;
+  std::string client_of; // a client's company; empty for other users
+  std::string conv;      // the one conversation searched; empty: all readable
+  std::uint64_t limit = 0;
+};
+
+struct search_result {
+  bool failed = false; // the database could not be reached or refused
+  std::vector<storage::message_hit> hits;
+  // The conversations of `hits` (and the `conv` searched, when it exists), with
+  // participants, for the session's rule check.
+  std::vector<protocol::conversation> convs;
+  std::vector<storage::contact_hit> contacts;
+};
+
+/// Runs one search_request on `db` (a db worker's connection).
+search_result run_search_request(storage::pg::connection& db, const search_request& q);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, search_request& x) {
+  return f(caf::meta::type_name("search_request"), x.scope, x.q, x.user, x.org,
+           x.full_staff, x.client_of, x.conv, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, search_result& x) {
+  return f(caf::meta::type_name("search_result"), x.failed, x.hits, x.convs, x.contacts);
+}
+
+} // namespace parley
+
+namespace parley::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_hit& x) {
+  return f(caf::meta::type_name("message_hit"), x.conv, x.seq, x.ts, x.snippet);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, contact_hit& x) {
+  std::string email = x.email.value_or("");
+  bool has_email = x.email.has_value();
+  auto apply = caf::meta::load_callback([&]() -> caf::error {
+    if (has_email)
+      x.email = std::move(email);
+    else
+      x.email.reset();
+    return caf::none;
+  });
+  return f(caf::meta::type_name("contact_hit"), x.user, x.name, has_email, email, apply);
+}
+
+} // namespace parley::storage

@@ -1,0 +1,148 @@
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/api/interfaces.hpp"
+#include "actors/node/access.hpp"
+#include "actors/node/services.hpp"
+#include "actors/rules/seq_ledger.hpp"
+#include "actors/rules/support_rules.hpp"
+#include "actors/rules/typing_board.hpp"
+#include "actors/rules/visibility.hpp"
+
+namespace parley {
+
+/// Who answers a client once its message is durable.
+struct send_waiter {
+  caf::typed_response_promise<frame> promise;
+  std::uint64_t rid = 0;
+  /// conv.end waits for its `ended` system message and answers `{conv}`.
+  bool conv_reply = false;
+  /// With conv_reply: the answer to a conv.create that found the contact's
+  /// existing support conversation (`existing: true`).
+  bool existing = false;
+};
+
+/// A push waiting for its subscription to go live; `seq` is the message's for a
+/// `message` push (0 for typing and read markers).
+struct held_push {
+  std::uint64_t seq = 0;
+  frame bytes;
+};
+
+/// One open subscription (a session that ran conv.open).
+struct subscriber {
+  session_actor session;
+  std::string user;
+  /// The connection's outbound queue when it is on this node: pushes are written
+  /// straight into it, with no hop through the session actor.
+  std::shared_ptr<outbound> out;
+  /// False until the session has queued the conv.open reply (`opened`); pushes
+  /// wait in `held` meanwhile, so the client sees the reply first and every
+  /// message once and in order.
+  bool live = false;
+  /// The newest seq the conv.open reply carries: held message pushes up to it are
+  /// dropped when the subscription goes live.
+  std::uint64_t backlog_to = 0;
+  std::vector<held_push> held;
+  bool held_overflow = false; // more than max_held_pushes: revoked when it goes live
+};
+
+/// At most this many pushes wait for a subscription to go live; beyond, the
+/// subscription is revoked (its session never confirmed the reply).
+inline constexpr std::size_t max_held_pushes = 4096;
+
+/// A send waiting in the intake queue, with its reply target once resolved.
+struct queued_send {
+  send_request req;
+  send_waiter waiter;
+  std::optional<protocol::reply_ref> target;
+};
+
+/// What reply-to needs to know about a recent message.
+struct recent_message {
+  protocol::reply_ref ref;
+  bool internal = false;
+};
+
+/// A participant's read marker and unread count (kept for notifications).
+struct read_mark {
+  std::uint64_t seq = 0;
+  std::uint64_t unread = 0;
+};
+
+struct conversation_state {
+  static inline const char* name = "parley.conversation";
+
+  enum class phase { loading, creating, ready };
+
+  services svc;
+  std::string id;
+  phase stage = phase::loading;
+  protocol::conversation info;
+  /// info.participants as a set: rights are checked per subscriber per event.
+  std::unordered_set<std::string> members;
+  /// Read markers and unread counts of the participants.
+  std::unordered_map<std::string, read_mark> reads;
+  /// Who is typing (never stored), and whether an expiry check is scheduled.
+  typing_board<caf::actor_addr> typing;
+  bool typing_tick_armed = false;
+  /// Connections watched only because they typed (not subscribers).
+  std::unordered_set<caf::actor_addr> typing_watched;
+  std::optional<seq_ledger<send_waiter>> ledger;
+
+  /// Support conversations (PROTOCOL.md section 9): the state with every assigned
+  /// message applied (info.support mirrors it), the state as last committed, and
+  /// the state each batch in flight carries. A failed batch fails everything after
+  /// it, so the state rolls back to the committed one.
+  std::optional<support_rules::support_state> support;
+  std::optional<support_rules::support_state> support_committed;
+  std::deque<std::optional<support_rules::support_state>> support_in_flight;
+
+  /// Requests that arrived while the conversation was loading or being created.
+  /// Each is called once: with true when the conversation is ready, false when it
+  /// could not be loaded (the request is then answered unavailable / not_found).
+  std::vector<std::function<void(bool)>> parked;
+
+  /// Sends waiting for their turn: a send whose reply target must first be read
+  /// from the database holds up the ones behind it, keeping arrival order = seq order.
+  std::deque<queued_send> intake;
+  bool intake_busy = false;
+
+  /// Author and preview of recent messages, for reply-to without a database read.
+  std::map<std::uint64_t, recent_message> recent;
+
+  std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  /// The subscribed sessions as one shared set for notify to skip; rebuilt after
+  /// the subscribers change (empty until then).
+  std::optional<session_set> open_sessions;
+
+  /// Membership changes apply one at a time, each validated against the result of
+  /// the one before.
+  std::deque<std::function<void()>> membership_queue;
+  bool membership_busy = false;
+
+  std::vector<caf::typed_response_promise<bool>> drain_waiters;
+
+  bool flush_queued = false;
+  bool load_unavailable = false; // loading failed because the database did not answer
+  std::shared_ptr<bool> counted = std::make_shared<bool>(false); // in the active gauge
+  std::uint64_t delegated_handled = 0; // requests the registry delegated to us
+  std::int64_t last_activity_ms = 0;
+};
+
+/// Spawned by the registry. `fresh`: the conversation is being created (its first
+/// request is `create`); otherwise it loads itself from PostgreSQL.
+conversation_actor::behavior_type
+conversation(conversation_actor::stateful_pointer<conversation_state> self,
+             std::string id, services svc, bool fresh);
+
+} // namespace parley

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include "actors/api/interfaces.hpp"
+#include "actors/node/services.hpp"
+
+namespace parley {
+
+struct registry_state {
+  static inline const char* name = "parley.registry";
+
+  struct entry {
+    conversation_actor handle;
+    std::uint64_t delegated = 0; // requests forwarded to this incarnation
+  };
+
+  services svc; // svc.registry is this actor
+  std::unordered_map<std::string, entry> convs;
+  std::unordered_map<caf::actor_addr, std::string> by_addr;
+};
+
+/// The placement function: maps a conversation id to the actor that owns it,
+/// starting one (which loads itself from PostgreSQL) on first use, and forwards the
+/// request. Callers never hold conversation handles, so a conversation can
+/// passivate, restart, or (later) live on another node without them noticing.
+registry_actor::behavior_type
+registry(registry_actor::stateful_pointer<registry_state> self, services svc);
+
+} // namespace parley

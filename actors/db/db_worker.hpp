@@ -1,0 +1,22 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actors/api/interfaces.hpp"
+#include "storage/pg.hpp"
+
+namespace parley {
+
+struct db_worker_state {
+  static inline const char* name = "parley.db";
+  std::unique_ptr<storage::pg::connection> db;
+  std::size_t cid_cache = 4096;
+};
+
+/// One connection's worth of reads and directory writes. Spawn detached: libpq
+/// blocks, and a detached actor has its own thread.
+db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
+                                  std::string conninfo, std::size_t cid_cache);
+
+} // namespace parley

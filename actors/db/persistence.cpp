@@ -1,0 +1,207 @@
+#include "actors/db/persistence.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <optional>
+
+#include "storage/message_queries.hpp"
+
+namespace parley {
+
+namespace {
+
+using self_ptr = persistence_actor::stateful_pointer<persistence_state>;
+
+void answer(pending_write& p, write_status status, std::string error = {}) {
+  write_outcome out;
+  out.status = status;
+  out.error = std::move(error);
+  p.promise.deliver(std::move(out));
+}
+
+/// Fails every item of `items` with `status`, and records their conversations'
+/// epochs as failed so that later requests of the same epoch are refused.
+template <class Items>
+void fail_all(self_ptr self, Items& items, write_status status,
+              const std::string& error) {
+  for (auto& item : items) {
+    answer(item.request, status, error);
+    for (auto& stale : self->state.policy.mark_failed(item.conv, item.epoch))
+      answer(stale, write_status::stale);
+  }
+  items.clear();
+}
+
+/// The batch of `items`, moving their messages out (no copy per message); give
+/// them back with `restore` if the batch has to be retried.
+storage::write_batch make_batch(std::vector<commit_policy<pending_write>::item>& items) {
+  storage::write_batch batch;
+  std::size_t n = 0;
+  for (const auto& item : items)
+    n += item.request.request.messages.size();
+  batch.messages.reserve(n);
+  for (auto& item : items) {
+    auto& r = item.request.request;
+    if (r.create)
+      batch.creates.push_back({r.conversation, r.create_cid.empty()
+                                                   ? std::nullopt
+                                                   : std::optional{r.create_cid}});
+    std::move(r.messages.begin(), r.messages.end(), std::back_inserter(batch.messages));
+    if (r.support) batch.supports.push_back({r.conv, *r.support});
+  }
+  return batch;
+}
+
+/// Undoes make_batch's moves: each item gets its messages back, in order.
+void restore(std::vector<commit_policy<pending_write>::item>& items,
+             storage::write_batch& batch) {
+  auto next = batch.messages.begin();
+  for (auto& item : items)
+    for (auto& m : item.request.request.messages)
+      m = std::move(*next++);
+}
+
+using items_t = std::vector<commit_policy<pending_write>::item>;
+
+/// Answers the conversations of `items` that collided with `stored` rows with
+/// what is stored, and returns the others for the next attempt.
+items_t answer_collisions(self_ptr self, items_t items,
+                          std::vector<storage::cid_entry> stored) {
+  std::map<std::string, std::vector<storage::cid_entry>> by_conv;
+  for (auto& e : stored)
+    by_conv[e.conv].push_back(std::move(e));
+  items_t keep;
+  for (auto& item : items) {
+    auto hit = by_conv.find(item.conv);
+    if (hit == by_conv.end()) {
+      keep.push_back(std::move(item));
+      continue;
+    }
+    write_outcome out;
+    out.status = write_status::collision;
+    out.existing = hit->second;
+    item.request.promise.deliver(std::move(out));
+    for (auto& stale : self->state.policy.mark_failed(item.conv, item.epoch))
+      answer(stale, write_status::stale);
+  }
+  return keep;
+}
+
+/// Commits `items` in as few transactions as their data allows. The batch mixes
+/// conversations of every org, so a statement that fails for something in one
+/// request's data must not fail the others: after a unique violation the
+/// colliding conversations are answered with what is stored and the rest is
+/// retried; after any other fault in the data (storage::blames_the_data) the
+/// batch is split in two halves of whole conversations and each half committed
+/// on its own, down to the one conversation at fault. A lost connection or an
+/// error of the server itself fails everything at once: no part could commit.
+void commit_items(self_ptr self, items_t items) {
+  auto& st = self->state;
+  auto& db = *st.db;
+  // Each round commits, removes at least one conversation, or splits the batch.
+  while (!items.empty()) {
+    if (!db.ok() && !db.reset()) {
+      st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
+      fail_all(self, items, write_status::unavailable, "database unreachable");
+      return;
+    }
+    auto batch = make_batch(items);
+    auto start = std::chrono::steady_clock::now();
+    auto r = storage::write(db, batch);
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                        start)
+                  .count();
+    if (r.ok()) {
+      st.stats->commits.fetch_add(1, std::memory_order_relaxed);
+      st.stats->messages_committed.fetch_add(batch.messages.size(),
+                                             std::memory_order_relaxed);
+      st.stats->commit_batch_size.observe(static_cast<double>(batch.messages.size()));
+      st.stats->commit_latency_ms.observe(ms);
+      for (auto& item : items)
+        answer(item.request, write_status::committed);
+      return;
+    }
+    st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
+    if (!db.ok()) {
+      db.reset();
+      fail_all(self, items, write_status::unavailable, r.error);
+      return;
+    }
+    if (!storage::blames_the_data(r.sqlstate)) {
+      // The server refused the statement for itself, not for a request's data:
+      // every part would fail the same way (the clients' retries are idempotent).
+      std::cerr << "parleyd: group commit failed (" << r.sqlstate << "): " << r.error
+                << "\n";
+      fail_all(self, items, write_status::unavailable, r.error);
+      return;
+    }
+    std::optional<std::vector<storage::cid_entry>> stored;
+    if (r.sqlstate == storage::sqlstate_unique_violation) {
+      auto found = storage::find_collisions(db, batch.messages);
+      if (found.ok() && !found.value->empty()) stored = std::move(found.value);
+    }
+    restore(items, batch);
+    if (stored) {
+      items = answer_collisions(self, std::move(items), std::move(*stored));
+      continue;
+    }
+    // A collision that is no message key (a conversation id, a create cid) or
+    // another fault in the data: find the conversation it belongs to.
+    auto halves = commit_policy<pending_write>::split_in_halves(std::move(items));
+    if (halves.second.empty()) {
+      // One conversation left: it is the one at fault.
+      std::cerr << "parleyd: commit of conversation " << halves.first.front().conv
+                << " failed (" << r.sqlstate << "): " << r.error << "\n";
+      fail_all(self, halves.first, write_status::unavailable, r.error);
+      return;
+    }
+    commit_items(self, std::move(halves.first));
+    items = std::move(halves.second);
+  }
+}
+
+/// Commits everything pending (up to the policy's batch size).
+void commit_pending(self_ptr self) {
+  commit_items(self, self->state.policy.take_batch());
+}
+
+} // namespace
+
+persistence_actor::behavior_type
+persistence(persistence_actor::stateful_pointer<persistence_state> self,
+            std::string conninfo, std::shared_ptr<metrics> stats) {
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo);
+  self->state.stats = std::move(stats);
+  return {
+      [=](write_atom, write_request& req) -> caf::result<write_outcome> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<write_outcome>();
+        auto conv = req.conv;
+        auto epoch = req.epoch;
+        if (auto stale = st.policy.offer(std::move(conv), epoch,
+                                         pending_write{std::move(req), rp})) {
+          answer(*stale, write_status::stale);
+          return rp;
+        }
+        if (!st.flush_queued) {
+          // Behind every request already in the mailbox: they join this batch.
+          st.flush_queued = true;
+          self->send(self, flush_atom_v);
+        }
+        return rp;
+      },
+      [=](flush_atom) {
+        auto& st = self->state;
+        st.flush_queued = false;
+        commit_pending(self);
+        if (st.policy.has_pending() && !st.flush_queued) {
+          st.flush_queued = true;
+          self->send(self, flush_atom_v);
+        }
+      },
+  };
+}
+
+} // namespace parley

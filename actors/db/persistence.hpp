@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actors/api/interfaces.hpp"
+#include "actors/node/metrics.hpp"
+#include "actors/rules/commit_policy.hpp"
+#include "storage/pg.hpp"
+
+namespace parley {
+
+/// One write waiting for its transaction.
+struct pending_write {
+  write_request request;
+  caf::typed_response_promise<write_outcome> promise;
+};
+
+struct persistence_state {
+  static inline const char* name = "parley.persistence";
+  /// The writer's own connection; blocking calls are fine on a detached actor.
+  std::unique_ptr<storage::pg::connection> db;
+  /// What accumulates while a transaction is in flight.
+  commit_policy<pending_write> policy;
+  /// A flush message is queued behind the requests already in the mailbox.
+  bool flush_queued = false;
+  std::shared_ptr<metrics> stats;
+};
+
+/// The group-commit writer. Spawn detached.
+persistence_actor::behavior_type
+persistence(persistence_actor::stateful_pointer<persistence_state> self,
+            std::string conninfo, std::shared_ptr<metrics> stats);
+
+} // namespace parley

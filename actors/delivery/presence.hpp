@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/api/interfaces.hpp"
+
+namespace parley {
+
+/// One connection of an online user: pushes go straight into `out` when the
+/// connection is on this node, else through its session actor.
+struct user_connection {
+  session_actor session;
+  std::shared_ptr<outbound> out;
+};
+
+struct presence_state {
+  static inline const char* name = "parley.presence";
+
+  /// Every open connection of each online user (several devices); a user with none
+  /// left has no entry.
+  std::unordered_map<std::string, std::vector<user_connection>> sessions;
+  /// The user of each connection, to forget it when it goes down.
+  std::unordered_map<caf::actor_addr, std::string> user_of;
+};
+
+/// Maps online users to their connections: conversations push notifications and
+/// read markers to a user id without knowing its connections. One actor per node,
+/// and one hop from a conversation to the connections: a message's notifications
+/// arrive here as one `notify_batch`, are encoded only for connections that do not
+/// have the conversation open, and go straight into each one's outbound queue.
+presence_actor::behavior_type
+presence(presence_actor::stateful_pointer<presence_state> self);
+
+} // namespace parley

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "actors/api/interfaces.hpp"
+#include "actors/node/services.hpp"
+
+// Wakes snoozed support conversations (PROTOCOL.md section 9). The truth is in
+// PostgreSQL (conversations.snoozed_until, indexed), so a restart, even after
+// kill -9, loses no wake-up: the first walk after start finds every snooze that
+// fell due while the server was down. The conversation actor decides (a stale
+// wake-up changes nothing), so waking twice is harmless.
+namespace parley {
+
+/// How often the scheduler walks the due snoozes: the latest a wake-up can come.
+inline constexpr std::chrono::milliseconds snooze_poll_interval{1000};
+
+struct snooze_scheduler_state {
+  static inline const char* name = "parley.snooze_scheduler";
+  services svc;
+};
+
+snooze_scheduler_actor::behavior_type
+snooze_scheduler(snooze_scheduler_actor::stateful_pointer<snooze_scheduler_state> self,
+                 services svc);
+
+} // namespace parley

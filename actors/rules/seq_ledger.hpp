@@ -1,0 +1,174 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "actors/rules/write_epoch.hpp"
+#include "protocol/types.hpp"
+
+namespace parley {
+
+/// The sequencing and idempotency bookkeeping of one conversation: plain logic,
+/// no actors, so every rule is tested in a table (tests/actors/seq_ledger_test.cpp).
+///
+/// Rules it keeps:
+/// - seqs are assigned 1, 2, 3, ... in arrival order; a message is "in flight" from
+///   assignment until the persistence actor answers for the batch holding it;
+/// - batches go to the writer in seq order and are answered in that order; a
+///   failed batch fails every message after it too, the next seq rolls back to the
+///   last committed one + 1, and the ledger takes a new epoch so that late answers
+///   for the failed one are ignored: no gap can ever be committed. Epochs come
+///   from the process-wide counter (write_epoch.hpp), so they only grow, also
+///   across incarnations of the same conversation;
+/// - a (author, cid) seen before answers with the stored seq (committed) or waits
+///   for the in-flight original; the committed keys of the newest `capacity`
+///   messages are remembered.
+///
+/// `Waiter` is whatever answers a client later (a response promise in the actor, an
+/// int in tests).
+template <class Waiter>
+class seq_ledger {
+public:
+  struct entry {
+    protocol::message msg;
+    std::vector<Waiter> waiters; // the sender, then any retries that arrived meanwhile
+  };
+
+  enum class found { fresh, committed, in_flight };
+
+  struct lookup {
+    found kind = found::fresh;
+    std::uint64_t seq = 0;
+    std::int64_t ts = 0;
+  };
+
+  seq_ledger(std::uint64_t last_seq, std::int64_t last_ts, std::size_t capacity = 4096)
+      : last_committed_(last_seq), next_seq_(last_seq + 1), last_ts_(last_ts),
+        capacity_(capacity), epoch_(next_write_epoch()) {}
+
+  std::uint64_t last_committed() const { return last_committed_; }
+  std::uint64_t next_seq() const { return next_seq_; }
+  /// The newest timestamp assigned (a new message gets at least this).
+  std::int64_t last_ts() const { return last_ts_; }
+  std::uint64_t epoch() const { return epoch_; }
+  bool idle() const { return in_flight_.empty(); }
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+  /// Records a committed key (from a snapshot, a commit, or a collision report).
+  void remember(std::string_view author, std::string_view cid, std::uint64_t seq,
+                std::int64_t ts) {
+    auto k = key(author, cid);
+    if (committed_.count(k)) return;
+    committed_.emplace(k, std::make_pair(seq, ts));
+    order_.push_back(std::move(k));
+    while (order_.size() > capacity_) {
+      committed_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+  lookup find(std::string_view author, std::string_view cid) const {
+    auto k = key(author, cid);
+    if (auto i = committed_.find(k); i != committed_.end())
+      return {found::committed, i->second.first, i->second.second};
+    if (auto i = in_flight_keys_.find(k); i != in_flight_keys_.end())
+      return {found::in_flight, i->second, 0};
+    return {};
+  }
+
+  /// Attaches a retry to its in-flight original (precondition: find() said so).
+  void wait_for(std::uint64_t seq, Waiter w) { at(seq).waiters.push_back(std::move(w)); }
+
+  /// Assigns the next seq and a timestamp that never goes back, and queues `m`.
+  const protocol::message& assign(protocol::message m, Waiter w, std::int64_t now) {
+    m.seq = next_seq_++;
+    last_ts_ = std::max(last_ts_, now);
+    m.ts = last_ts_;
+    in_flight_keys_.emplace(key(m.author, m.cid), m.seq);
+    entry e;
+    e.msg = std::move(m);
+    e.waiters.push_back(std::move(w));
+    in_flight_.push_back(std::move(e));
+    return in_flight_.back().msg;
+  }
+
+  /// The assigned messages not yet handed to the writer, as one batch of the
+  /// current epoch. Empty when there is nothing new.
+  std::vector<protocol::message> take_unsent() {
+    std::vector<protocol::message> out;
+    for (std::size_t i = sent_; i < in_flight_.size(); ++i)
+      out.push_back(in_flight_[i].msg);
+    if (!out.empty()) {
+      batches_.push_back(out.size());
+      sent_ = in_flight_.size();
+    }
+    return out;
+  }
+
+  /// The writer committed the oldest outstanding batch of `epoch`. Returns its
+  /// entries in seq order, for replies and fan-out. A stale epoch returns nothing.
+  std::vector<entry> commit(std::uint64_t epoch) {
+    std::vector<entry> out;
+    if (epoch != epoch_ || batches_.empty()) return out;
+    auto n = batches_.front();
+    batches_.pop_front();
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& e = in_flight_.front();
+      last_committed_ = e.msg.seq;
+      in_flight_keys_.erase(key(e.msg.author, e.msg.cid));
+      remember(e.msg.author, e.msg.cid, e.msg.seq, e.msg.ts);
+      out.push_back(std::move(e));
+      in_flight_.pop_front();
+    }
+    sent_ -= n;
+    return out;
+  }
+
+  /// A batch of `epoch` failed: every in-flight message fails with it (sent or not,
+  /// since later ones would leave a gap). Returns them for error replies, rolls the
+  /// next seq back and takes a new epoch. A stale epoch returns nothing.
+  std::vector<entry> fail(std::uint64_t epoch) {
+    std::vector<entry> out;
+    if (epoch != epoch_) return out;
+    for (auto& e : in_flight_)
+      out.push_back(std::move(e));
+    in_flight_.clear();
+    in_flight_keys_.clear();
+    batches_.clear();
+    sent_ = 0;
+    next_seq_ = last_committed_ + 1;
+    epoch_ = next_write_epoch();
+    return out;
+  }
+
+private:
+  static std::string key(std::string_view author, std::string_view cid) {
+    std::string k;
+    k.reserve(author.size() + 1 + cid.size());
+    k.append(author).push_back('\0');
+    k.append(cid);
+    return k;
+  }
+
+  entry& at(std::uint64_t seq) { return in_flight_[seq - in_flight_.front().msg.seq]; }
+
+  std::uint64_t last_committed_;
+  std::uint64_t next_seq_;
+  std::int64_t last_ts_;
+  std::size_t capacity_;
+  std::uint64_t epoch_;
+  std::deque<entry> in_flight_;     // ascending by seq
+  std::size_t sent_ = 0;            // prefix of in_flight_ given to the writer
+  std::deque<std::size_t> batches_; // sizes of outstanding batches, oldest first
+  std::unordered_map<std::string, std::uint64_t> in_flight_keys_;
+  std::unordered_map<std::string, std::pair<std::uint64_t, std::int64_t>> committed_;
+  std::deque<std::string> order_; // committed keys, oldest first, for eviction
+};
+
+} // namespace parley

@@ -1,0 +1,208 @@
+#include "actors/session/session.hpp"
+
+#include <string_view>
+#include <unordered_map>
+
+#include "actors/node/replies.hpp"
+#include "protocol/jwt.hpp"
+#include "protocol/random_id.hpp"
+#include "protocol/types.hpp"
+#include "protocol/utf8.hpp"
+
+namespace parley {
+
+namespace {
+
+using protocol::error_code;
+
+/// WebSocket close codes of PROTOCOL.md.
+constexpr std::uint16_t close_going_away = 1001;
+constexpr std::uint16_t close_invalid_payload = 1007;
+constexpr std::uint16_t close_policy = 1008;
+
+using op_handler = void (*)(session_self, const protocol::request&, std::uint64_t);
+
+const std::unordered_map<std::string_view, op_handler>& op_table() {
+  static const std::unordered_map<std::string_view, op_handler> table{
+      {"admin.org.put", op_admin_org_put},
+      {"admin.user.put", op_admin_user_put},
+      {"conv.create", op_conv_create},
+      {"conv.get", op_conv_get},
+      {"conv.list", op_conv_list},
+      {"conv.open", op_conv_open},
+      {"conv.close", op_conv_close},
+      {"msg.send", op_msg_send},
+      {"msg.history", op_msg_history},
+      {"msg.around", op_msg_around},
+      {"read", op_read},
+      {"admin.company.put", op_admin_company_put},
+      {"admin.team.put", op_admin_team_put},
+      {"admin.favorites.set", op_admin_favorites_set},
+      {"favorites.add", op_favorites_add},
+      {"favorites.remove", op_favorites_remove},
+      {"conv.participants.add", op_conv_participants_add},
+      {"conv.participants.remove", op_conv_participants_remove},
+      // Cross-organisation direct messages (section 8).
+      {"invite.send", op_invite_send},
+      {"invite.revoke", op_invite_revoke},
+      {"invite.accept", op_invite_accept},
+      {"invite.ignore", op_invite_ignore},
+      {"invite.list", op_invite_list},
+      {"blocks.list", op_blocks_list},
+      {"blocks.remove", op_blocks_remove},
+      {"conv.end", op_conv_end},
+      {"support.assign", op_support_assign},
+      {"support.takeover", op_support_takeover},
+      {"support.close", op_support_close},
+      {"support.snooze", op_support_snooze},
+      {"support.unsnooze", op_support_unsnooze},
+      {"contact.block", op_contact_block},
+      {"contact.unblock", op_contact_unblock},
+      {"admin.ai.put", op_admin_ai_put},
+      {"search", op_search},
+      {"inbox.list", op_inbox_list},
+  };
+  return table;
+}
+
+std::string new_session_id() {
+  return protocol::random_id('s', 16);
+}
+
+/// The error for an op the server does not know. It quotes the op so that a typo
+/// is obvious, but at most 64 characters of it, and only as valid text: the op
+/// is the client's, up to a whole frame of arbitrary bytes.
+std::string unknown_op_message(std::string_view op) {
+  if (!protocol::valid_text(op)) return "unknown op (not valid UTF-8 text)";
+  constexpr std::size_t shown = 64;
+  auto cut = protocol::utf8_prefix_bytes(op, shown);
+  return "unknown op '" + std::string{op.substr(0, cut)} +
+         (cut < op.size() ? "\xE2\x80\xA6'" : "'"); // … when cut
+}
+
+void refuse_auth(session_self self, std::optional<std::uint64_t> rid,
+                 std::string_view why) {
+  send_error(self, rid, error_code::unauthenticated, why);
+  close_session(self, close_policy, "unauthenticated");
+}
+
+void handle_hello(session_self self, const protocol::request& req,
+                  std::optional<std::uint64_t> rid) {
+  auto& st = self->state;
+  protocol::args a{req};
+  auto token = a.str("token", 1, 8192);
+  a.opt_str("device", 0, protocol::limits::max_text_bytes);
+  if (!a.ok()) return refuse_auth(self, rid, a.error());
+  auto verdict =
+      protocol::verify_token(token, st.svc.config->token_secret, now_ms() / 1000,
+                             st.svc.config->max_token_lifetime_s);
+  if (!verdict.claims) return refuse_auth(self, rid, protocol::to_string(verdict.error));
+  auto& claims = *verdict.claims;
+  auto user = st.svc.dir->user(claims.sub);
+  if (!user && !claims.admin) return refuse_auth(self, rid, "unknown user");
+  st.authenticated = true;
+  st.admin = claims.admin;
+  st.subject = claims.sub;
+  st.is_user = user != nullptr;
+  // Notifications and read markers reach every connection of the user.
+  if (user)
+    self->send(st.svc.presence, attach_atom_v,
+               attachment{user->id, caf::actor_cast<session_actor>(self), st.out});
+  protocol::map_builder f;
+  if (user) {
+    protocol::map_builder u;
+    protocol::put_user(u, *user);
+    u.str_list("favorites", st.svc.dir->favorites(user->id));
+    f.map("user", u);
+  } else {
+    f.nil("user");
+  }
+  f.str("session", st.id).str("node", st.svc.config->node_name).sint("ts", now_ms());
+  send_frame(self, reply_ok(rid, f));
+}
+
+void handle_frame(session_self self, const std::string& bytes) {
+  auto& st = self->state;
+  if (st.closing) return;
+  auto decoded = protocol::decode_request(bytes);
+  if (!decoded.req) return close_session(self, close_invalid_payload, decoded.error);
+  const auto& req = *decoded.req;
+  auto op = req.op();
+  auto rid = req.rid();
+  if (!st.authenticated) {
+    if (op != "hello") return refuse_auth(self, rid, "the first request must be hello");
+    if (!rid) return refuse_auth(self, rid, "hello needs a rid");
+    return handle_hello(self, req, rid);
+  }
+  if (op.empty()) return send_error(self, rid, error_code::bad_request, "missing 'op'");
+  // typing may come without a rid (and then gets no reply).
+  if (op == "typing" && !req.rid_malformed()) return op_typing(self, req, rid);
+  if (!rid)
+    return send_error(self, std::nullopt, error_code::bad_request,
+                      req.rid_malformed() ? "'rid' must be a non-negative integer"
+                                          : "missing 'rid'");
+  if (op == "hello")
+    return send_error(self, rid, error_code::bad_request, "already authenticated");
+  if (!st.budget.take(steady_ms()))
+    return send_error(self, rid, error_code::rate_limited,
+                      "too many requests on this connection; slow down and retry");
+  auto handler = op_table().find(op);
+  if (handler == op_table().end())
+    return send_error(self, rid, error_code::bad_request, unknown_op_message(op));
+  handler->second(self, req, *rid);
+}
+
+} // namespace
+
+void send_frame(session_self self, const frame& f) {
+  if (!self->state.closing) self->state.out->send(f);
+}
+
+void send_error(session_self self, std::optional<std::uint64_t> rid,
+                protocol::error_code code, std::string_view message) {
+  send_frame(self, reply_error(*self->state.svc.stats, rid, code, message));
+}
+
+void close_session(session_self self, std::uint16_t code, std::string reason) {
+  auto& st = self->state;
+  if (st.closing) return;
+  st.closing = true;
+  st.out->close(code, std::move(reason));
+  self->quit();
+}
+
+session_actor::behavior_type session(session_self self, services svc,
+                                     std::shared_ptr<outbound> out) {
+  auto& st = self->state;
+  st.svc = std::move(svc);
+  st.out = std::move(out);
+  st.id = new_session_id();
+  st.budget = token_bucket{st.svc.config->rate_per_second, st.svc.config->rate_burst};
+  self->delayed_send(self, st.svc.config->hello_timeout, hello_timeout_atom_v);
+  return {
+      [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },
+      [=](disconnect_atom) {
+        // Subscriptions end with us: conversation actors monitor their subscribers.
+        self->state.closing = true;
+        self->quit();
+      },
+      [=](push_atom, const frame& f) { send_frame(self, f); },
+      [=](revoked_atom, const std::string& conv) {
+        // The subscription is gone on the conversation's side: free its slot and
+        // tell the client.
+        self->state.open.erase(conv);
+        protocol::map_builder b;
+        b.str("op", "revoked").str("conv", conv);
+        send_frame(self, frame{b.finish()});
+      },
+      [=](hello_timeout_atom) {
+        if (!self->state.authenticated)
+          close_session(self, close_policy, "no hello within 10 s");
+      },
+      [=](shutdown_atom) {
+        close_session(self, close_going_away, "server shutting down");
+      },
+  };
+}
+
+} // namespace parley

@@ -1,0 +1,211 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "actors/api/interfaces.hpp"
+#include "actors/api/outbound.hpp"
+#include "actors/node/services.hpp"
+#include "actors/rules/token_bucket.hpp"
+#include "protocol/codec.hpp"
+
+namespace parley {
+
+/// How this connection's requests reach one conversation. Through the registry
+/// (which places the conversation and counts what it forwards for the passivation
+/// handshake) until a reply names the incarnation; then straight to it, saving a
+/// hop per request, as long as
+/// - nothing sent through the registry is still unanswered, so requests keep the
+///   order in which the client sent them, and
+/// - the route was used within half the passivation delay: every request counts as
+///   activity, so an incarnation used that recently cannot have passivated.
+/// A failed direct request forgets the route (the client's retry takes the
+/// registry). Only hot requests go direct: those with a `direct` flag.
+struct conversation_route {
+  conversation_api incarnation;
+  std::size_t via_registry = 0; // sent through the registry, not yet answered
+  std::chrono::steady_clock::time_point last_used;
+};
+
+struct session_state {
+  static inline const char* name = "parley.session";
+
+  services svc;
+  std::shared_ptr<outbound> out;
+  std::string id; // session id, reported in the hello reply
+
+  bool authenticated = false;
+  bool admin = false;   // the token carries `adm: true`
+  std::string subject;  // the token's `sub`
+  bool is_user = false; // `sub` is a provisioned user (always true without adm)
+
+  std::unordered_set<std::string> open; // conversations subscribed by conv.open
+
+  /// Routes to the conversations this connection talks to (at most
+  /// max_routes; idle ones are dropped first).
+  std::unordered_map<std::string, conversation_route> routes;
+  static constexpr std::size_t max_routes = 256;
+
+  /// The connection's request budget (set from the config at start).
+  token_bucket budget{0, 1};
+
+  /// admin.* ops apply one at a time, in the order sent, so a provisioning script
+  /// may pipeline an org and then its users.
+  /// A list, not a deque: libstdc++'s empty deque allocates ~600 bytes, and most
+  /// connections never send an admin op (bench/RESULTS.md, "Hot path").
+  std::list<std::function<void()>> admin_queue;
+  bool admin_busy = false;
+  bool closing = false;
+};
+
+using session_self = session_actor::stateful_pointer<session_state>;
+
+/// Starts the actor for one connection. `out` is the connection's write side.
+session_actor::behavior_type session(session_self self, services svc,
+                                     std::shared_ptr<outbound> out);
+
+// -- helpers shared by the op handlers (session_*.cpp) ---------------------------
+
+/// Sends a frame to the client unless the session is closing.
+void send_frame(session_self self, const frame& f);
+
+/// Sends an error reply and counts it.
+void send_error(session_self self, std::optional<std::uint64_t> rid,
+                protocol::error_code code, std::string_view message);
+
+/// Closes the connection with a WebSocket close code and stops the session.
+void close_session(session_self self, std::uint16_t code, std::string reason);
+
+/// The incarnation to send a request for `conv` to directly, if the route allows
+/// it now (see conversation_route).
+conversation_api direct_route(session_self self, const std::string& conv);
+/// A request for `conv` goes through the registry.
+void route_via_registry(session_self self, const std::string& conv);
+/// A reply to such a request came from `sender` (or failed: null).
+void route_answered(session_self self, const std::string& conv,
+                    const caf::strong_actor_ptr& sender);
+/// A direct request failed: the route goes back through the registry.
+void route_failed(session_self self, const std::string& conv);
+
+/// Sends a request to its conversation (directly when the route allows, else
+/// through the registry) and its reply frame to the client; an unreachable
+/// conversation or a timeout answers `unavailable`.
+template <class Atom, class Request>
+void ask_conversation(session_self self, Atom atom, Request req) {
+  auto rid = req.rid;
+  auto timeout = self->state.svc.config->request_timeout;
+  auto unavailable = [=] {
+    send_error(self, rid, protocol::error_code::unavailable,
+               "conversation unavailable; retry");
+  };
+  if constexpr (requires { req.direct; }) {
+    auto conv = req.conv;
+    if (auto to = direct_route(self, conv)) {
+      req.direct = true;
+      self->request(to, timeout, atom, std::move(req))
+          .then([=](const frame& f) { send_frame(self, f); },
+                [=](const caf::error&) {
+                  route_failed(self, conv);
+                  unavailable();
+                });
+      return;
+    }
+    route_via_registry(self, conv);
+    self->request(self->state.svc.registry, timeout, atom, std::move(req))
+        .then(
+            [=](const frame& f) {
+              route_answered(self, conv, self->current_sender());
+              send_frame(self, f);
+            },
+            [=](const caf::error&) {
+              route_answered(self, conv, nullptr);
+              unavailable();
+            });
+  } else {
+    self->request(self->state.svc.registry, timeout, atom, std::move(req))
+        .then([=](const frame& f) { send_frame(self, f); },
+              [=](const caf::error&) { unavailable(); });
+  }
+}
+
+/// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).
+bool require_user(session_self self, std::uint64_t rid);
+
+/// Reads the `conv` argument. A string that is no conversation id cannot name a
+/// readable conversation: `not_found`, like any conversation the caller cannot see.
+std::optional<std::string> conv_arg(session_self self, protocol::args& a,
+                                    std::uint64_t rid);
+
+/// Why `user` may not hold `companies` as favourites, if it may not.
+std::optional<std::string> favorites_problem(const directory& dir,
+                                             const protocol::user_info& user,
+                                             const std::vector<std::string>& companies);
+
+/// Stores a favourites change, caches it, makes live conversations re-check their
+/// subscriptions and replies `{favorites}`; then calls `done`.
+void apply_favorites(session_self self, std::uint64_t rid, favorites_change change,
+                     std::function<void()> done);
+
+// Op handlers. Each validates its arguments, answers bad_request with one clear
+// message on the first problem, and otherwise does the work.
+void op_admin_org_put(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_admin_user_put(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_admin_company_put(session_self self, const protocol::request& req,
+                          std::uint64_t rid);
+void op_admin_team_put(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_admin_favorites_set(session_self self, const protocol::request& req,
+                            std::uint64_t rid);
+void op_favorites_add(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_favorites_remove(session_self self, const protocol::request& req,
+                         std::uint64_t rid);
+void op_conv_participants_add(session_self self, const protocol::request& req,
+                              std::uint64_t rid);
+void op_conv_participants_remove(session_self self, const protocol::request& req,
+                                 std::uint64_t rid);
+void op_conv_create(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_list(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_close(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_msg_send(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_read(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_typing(session_self self, const protocol::request& req,
+               std::optional<std::uint64_t> rid);
+void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid);
+// Cross-organisation direct messages (session_invites.cpp).
+void op_invite_send(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_revoke(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_accept(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_ignore(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_invite_list(session_self self, const protocol::request& req, std::uint64_t rid);
+
+// The support inbox (session_inbox.cpp).
+void op_inbox_list(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_blocks_list(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_blocks_remove(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_conv_end(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_support_assign(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_support_takeover(session_self self, const protocol::request& req,
+                         std::uint64_t rid);
+void op_support_close(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_support_snooze(session_self self, const protocol::request& req,
+                       std::uint64_t rid);
+void op_support_unsnooze(session_self self, const protocol::request& req,
+                         std::uint64_t rid);
+void op_contact_block(session_self self, const protocol::request& req, std::uint64_t rid);
+void op_contact_unblock(session_self self, const protocol::request& req,
+                        std::uint64_t rid);
+void op_admin_ai_put(session_self self, const protocol::request& req, std::uint64_t rid);
+// Full-text search (session_search.cpp).
+void op_search(session_self self, const protocol::request& req, std::uint64_t rid);
+
+} // namespace parley
