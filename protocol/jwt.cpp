@@ -1,11 +1,9 @@
 #include "protocol/jwt.hpp"
 
 #include <array>
-#include <cctype>
-#include <charconv>
-#include <cstring>
-#include <vector>
+#include <limits>
 
+#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -97,265 +95,72 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-// -- a minimal JSON object reader for JWT headers and claims ---------------------
+// -- JWT header and claims: JSON objects --------------------------------------------
 
 namespace {
 
-/// The top-level members of a JSON object that a token needs: strings, integers
-/// and booleans. Nested values are parsed (for validity) and skipped.
-struct json_object {
-  std::vector<std::pair<std::string, std::string>> strings;
-  std::vector<std::pair<std::string, std::int64_t>> integers;
-  std::vector<std::pair<std::string, bool>> booleans;
+using json = nlohmann::json;
 
-  const std::string* string_of(std::string_view k) const {
-    for (const auto& [key, v] : strings)
-      if (key == k) return &v;
-    return nullptr;
-  }
-  const std::int64_t* integer_of(std::string_view k) const {
-    for (const auto& [key, v] : integers)
-      if (key == k) return &v;
-    return nullptr;
-  }
-  const bool* boolean_of(std::string_view k) const {
-    for (const auto& [key, v] : booleans)
-      if (key == k) return &v;
-    return nullptr;
-  }
-};
+/// How many containers a value may sit in, the top-level object included. Ignored
+/// claims may nest this far; deeper nesting is refused as malformed.
+constexpr int max_nesting = 17;
 
-class json_reader {
-public:
-  explicit json_reader(std::string_view text) : s_(text) {}
-
-  bool read_object(json_object& out) {
-    ws();
-    if (!eat('{')) return false;
-    ws();
-    if (eat('}')) return done();
-    for (;;) {
-      std::string key;
-      ws();
-      if (!read_string(key)) return false;
-      ws();
-      if (!eat(':')) return false;
-      ws();
-      if (!read_member(key, out)) return false;
-      ws();
-      if (eat(',')) continue;
-      if (eat('}')) return done();
-      return false;
-    }
-  }
-
-private:
-  bool done() {
-    ws();
-    return i_ == s_.size();
-  }
-
-  void ws() {
-    while (i_ < s_.size() &&
-           (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
-      ++i_;
-  }
-
-  bool eat(char c) {
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-
-  bool literal(std::string_view word) {
-    if (s_.substr(i_, word.size()) != word) return false;
-    i_ += word.size();
-    return true;
-  }
-
-  bool read_member(const std::string& key, json_object& out) {
-    if (i_ >= s_.size()) return false;
-    char c = s_[i_];
-    if (c == '"') {
-      std::string v;
-      if (!read_string(v)) return false;
-      out.strings.emplace_back(key, std::move(v));
-      return true;
-    }
-    if (c == 't' || c == 'f') {
-      bool v = c == 't';
-      if (!literal(v ? "true" : "false")) return false;
-      out.booleans.emplace_back(key, v);
-      return true;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      auto start = i_;
-      if (!skip_number()) return false;
-      std::int64_t v = 0;
-      auto num = s_.substr(start, i_ - start);
-      auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
-      if (ec == std::errc{} && p == num.data() + num.size())
-        out.integers.emplace_back(key, v);
-      return true; // non-integral numbers are valid JSON, just not a usable claim
-    }
-    return skip_value(0);
-  }
-
-  bool skip_number() {
-    eat('-');
-    std::size_t digits = 0;
-    while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])))
-      ++i_, ++digits;
-    if (digits == 0) return false;
-    if (eat('.')) {
-      digits = 0;
-      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])))
-        ++i_, ++digits;
-      if (digits == 0) return false;
-    }
-    if (eat('e') || eat('E')) {
-      if (!eat('+')) eat('-');
-      digits = 0;
-      while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])))
-        ++i_, ++digits;
-      if (digits == 0) return false;
+/// Parses a JWT header or claims set: one JSON object (RFC 8259: UTF-8, no byte order
+/// mark, nothing after it), nested at most `max_nesting` deep, whose member names are
+/// unique. RFC 7519 section 4 lets a parser either refuse duplicate claim names or
+/// keep the last; refusing them leaves no doubt which `sub`, `exp` or `alg` counts.
+std::optional<json> parse_object(const std::string& text) {
+  // nlohmann skips a leading byte order mark, which a JWT part never has, and stops
+  // at a NUL byte as at the end of its input, so "{...}\0garbage" would pass. No NUL
+  // byte is valid anywhere in JSON text (inside a string it must be escaped).
+  if (text.starts_with("\xEF\xBB\xBF") || text.find('\0') != std::string::npos)
+    return std::nullopt;
+  bool too_deep = false;
+  std::size_t top_level_keys = 0;
+  auto check = [&](int depth, json::parse_event_t event, json&) {
+    if (event == json::parse_event_t::key) {
+      if (depth == 1) ++top_level_keys;
+    } else if (event == json::parse_event_t::value ||
+               event == json::parse_event_t::object_start ||
+               event == json::parse_event_t::array_start) {
+      if (depth > max_nesting) too_deep = true; // depth: the containers around it
     }
     return true;
-  }
+  };
+  auto object = json::parse(text, check, /*allow_exceptions=*/false);
+  if (object.is_discarded() || !object.is_object() || too_deep ||
+      object.size() != top_level_keys) // a name seen twice is stored once
+    return std::nullopt;
+  return object;
+}
 
-  bool skip_value(int depth) {
-    ws();
-    if (depth > 16 || i_ >= s_.size()) return false;
-    char c = s_[i_];
-    if (c == '"') {
-      std::string ignored;
-      return read_string(ignored);
-    }
-    if (c == 't') return literal("true");
-    if (c == 'f') return literal("false");
-    if (c == 'n') return literal("null");
-    if (c == '-' || (c >= '0' && c <= '9')) return skip_number();
-    if (c == '[' || c == '{') {
-      char close = c == '[' ? ']' : '}';
-      ++i_;
-      ws();
-      if (eat(close)) return true;
-      for (;;) {
-        ws();
-        if (c == '{') {
-          std::string k;
-          if (!read_string(k)) return false;
-          ws();
-          if (!eat(':')) return false;
-        }
-        if (!skip_value(depth + 1)) return false;
-        ws();
-        if (eat(',')) continue;
-        return eat(close);
-      }
-    }
-    return false;
-  }
+const std::string* string_member(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : it->get_ptr<const json::string_t*>();
+}
 
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+/// A member that is a JSON integer within int64: not a float (1.7e9, 5.0), not beyond
+/// the range. nlohmann stores a non-negative integer as unsigned, and an integer
+/// beyond 64 bits as a float.
+std::optional<std::int64_t> integer_member(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  // Unsigned first: nlohmann's number_integer_t pointer also answers for an unsigned.
+  if (auto u = it->get_ptr<const json::number_unsigned_t*>()) {
+    if (*u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::nullopt;
+    return static_cast<std::int64_t>(*u);
   }
+  if (auto i = it->get_ptr<const json::number_integer_t*>()) return *i;
+  return std::nullopt;
+}
 
-  bool read_hex4(std::uint32_t& out) {
-    if (s_.size() - i_ < 4) return false;
-    out = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = s_[i_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9')
-        out |= static_cast<std::uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        out |= static_cast<std::uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        out |= static_cast<std::uint32_t>(c - 'A' + 10);
-      else
-        return false;
-    }
-    return true;
-  }
-
-  bool read_string(std::string& out) {
-    if (!eat('"')) return false;
-    while (i_ < s_.size()) {
-      char c = s_[i_++];
-      if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      char e = s_[i_++];
-      switch (e) {
-      case '"':
-        out += '"';
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '/':
-        out += '/';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u': {
-        std::uint32_t cp;
-        if (!read_hex4(cp)) return false;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          std::uint32_t lo;
-          if (!eat('\\') || !eat('u') || !read_hex4(lo) || lo < 0xDC00 || lo > 0xDFFF)
-            return false;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          return false;
-        }
-        append_utf8(out, cp);
-        break;
-      }
-      default:
-        return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view s_;
-  std::size_t i_ = 0;
-};
+bool is_true(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return false;
+  auto b = it->get_ptr<const json::boolean_t*>();
+  return b && *b;
+}
 
 std::string json_escape(std::string_view s) {
   std::string out;
@@ -415,21 +220,19 @@ token_result verify_token(std::string_view token, std::string_view secret,
   auto payload_json = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = base64url_decode(token.substr(dot2 + 1));
   if (!header_json || !payload_json || !signature) return fail(token_error::malformed);
-  json_object header;
-  json_object payload;
-  if (!json_reader{*header_json}.read_object(header) ||
-      !json_reader{*payload_json}.read_object(payload))
-    return fail(token_error::malformed);
+  auto header = parse_object(*header_json);
+  auto payload = parse_object(*payload_json);
+  if (!header || !payload) return fail(token_error::malformed);
   // Only HS256: "none" and every other algorithm are refused before any signature
   // is looked at, so a token cannot choose how it is checked.
-  auto alg = header.string_of("alg");
+  auto alg = string_member(*header, "alg");
   if (!alg || *alg != "HS256") return fail(token_error::unsupported_alg);
   auto expected = hmac_sha256(secret, token.substr(0, dot2));
   if (signature->size() != expected.size() ||
       CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
     return fail(token_error::bad_signature);
-  auto sub = payload.string_of("sub");
-  auto exp = payload.integer_of("exp");
+  auto sub = string_member(*payload, "sub");
+  auto exp = integer_member(*payload, "exp");
   // `sub` becomes the user id of every statement: it is an id like any other.
   if (!sub || sub->empty() || sub->size() > limits::max_id_bytes || !valid_text(*sub) ||
       !exp)
@@ -440,7 +243,7 @@ token_result verify_token(std::string_view token, std::string_view secret,
   token_claims claims;
   claims.sub = *sub;
   claims.exp = *exp;
-  if (auto adm = payload.boolean_of("adm")) claims.admin = *adm;
+  claims.admin = is_true(*payload, "adm");
   out.claims = std::move(claims);
   return out;
 }

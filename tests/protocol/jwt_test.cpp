@@ -40,6 +40,14 @@ std::string claims_json(std::string_view extra = "") {
          "}";
 }
 
+/// `n` euro signs: 3 bytes each in UTF-8.
+std::string euros(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out += "\xE2\x82\xAC";
+  return out;
+}
+
 std::vector<std::string> split(const std::string& token) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -209,6 +217,7 @@ TEST(JwtTest, Expiry) {
   EXPECT_EQ(at(now - 1).error, token_error::expired);
   EXPECT_EQ(at(0).error, token_error::expired);
   EXPECT_EQ(at(-5).error, token_error::expired);
+  EXPECT_EQ(at(INT64_MIN).error, token_error::expired);
   EXPECT_TRUE(at(now + 1).claims);
   EXPECT_TRUE(at(INT64_MAX).claims);
 }
@@ -232,10 +241,45 @@ TEST(JwtTest, MissingOrMistypedClaims) {
            R"({})",                                         // nothing
            "{\"sub\":\"a\\u0000b\",\"exp\":" + exp + "}",   // sub holds U+0000
            "{\"sub\":\"" + std::string(129, 'u') + "\",\"exp\":" + exp + "}", // too long
+           // 43 characters, but 129 bytes: the limit counts bytes.
+           "{\"sub\":\"" + euros(43) + "\",\"exp\":" + exp + "}",
+           "{\"sub\":{\"sub\":\"alice\"},\"exp\":" + exp + "}",    // sub an object
+           "{\"sub\":\"alice\",\"claims\":{\"exp\":" + exp + "}}", // exp only nested
+           R"({"sub":"alice","exp":[1700000060]})",                // exp an array
+           R"({"sub":"alice","exp":1700000060.0})",                // exp with ".0"
+           R"({"sub":"alice","exp":17000000600e-1})",              // exp in exponent form
+           R"({"sub":"alice","exp":1e3})",                         // exp in exponent form
+           R"({"sub":"alice","exp":9223372036854775808})",         // INT64_MAX + 1
+           R"({"sub":"alice","exp":18446744073709551615})",        // UINT64_MAX
+           R"({"sub":"alice","exp":-9223372036854775809})",        // INT64_MIN - 1
        }) {
     auto r = verify_token(make_token(hs256_header, payload), secret, now);
     EXPECT_FALSE(r.claims) << payload;
     EXPECT_EQ(r.error, token_error::missing_claim) << payload;
+  }
+}
+
+TEST(JwtTest, ExpAtTheEdgesOfInt64) {
+  auto with_exp = [](std::string_view exp) {
+    return verify_token(
+        make_token(hs256_header, R"({"sub":"alice","exp":)" + std::string(exp) + "}"),
+        secret, now);
+  };
+  auto max = with_exp("9223372036854775807");
+  ASSERT_TRUE(max.claims);
+  EXPECT_EQ(max.claims->exp, INT64_MAX);
+  EXPECT_EQ(with_exp("-9223372036854775808").error, token_error::expired);
+  EXPECT_EQ(with_exp("-0").error, token_error::expired);
+  EXPECT_EQ(with_exp("0").error, token_error::expired);
+}
+
+TEST(JwtTest, SubOfExactly128BytesAccepted) {
+  for (const auto& sub : {std::string(128, 'u'), euros(42) + "uu"}) {
+    ASSERT_EQ(sub.size(), 128u);
+    auto payload = R"({"sub":")" + sub + R"(","exp":)" + std::to_string(now + 60) + "}";
+    auto r = verify_token(make_token(hs256_header, payload), secret, now);
+    ASSERT_TRUE(r.claims) << sub;
+    EXPECT_EQ(r.claims->sub, sub);
   }
 }
 
@@ -322,6 +366,37 @@ TEST(JwtTest, MalformedJson) {
       {"not json", claims_json()},
       {R"(["alg","HS256"])", claims_json()},
       {R"({"alg":"HS256")", claims_json()},
+      {R"({"alg":"HS256"} x)", claims_json()}, // trailing garbage in the header
+      // JSON is UTF-8: invalid bytes anywhere refuse the token, in `sub` too.
+      {std::string(hs256_header), claims_json(",\"x\":\"\xFF\"")},
+      {std::string(hs256_header), claims_json(",\"\xC3\":1")}, // truncated, in a name
+      {std::string(hs256_header),
+       "{\"sub\":\"\xFF\",\"exp\":" + std::to_string(now + 60) + "}"},
+      {std::string(hs256_header), // an overlong '/'
+       "{\"sub\":\"a\xC0\xAF\",\"exp\":" + std::to_string(now + 60) + "}"},
+      {std::string(hs256_header), // a UTF-8-encoded surrogate
+       "{\"sub\":\"\xED\xA0\x80\",\"exp\":" + std::to_string(now + 60) + "}"},
+      {std::string(hs256_header), "\xEF\xBB\xBF" + claims_json()}, // byte order mark
+      {"\xEF\xBB\xBF" + std::string(hs256_header), claims_json()},
+      // A NUL byte ends nothing: what follows it is still trailing garbage.
+      {std::string(hs256_header), claims_json() + std::string("\0{}", 3)},
+      {std::string(hs256_header) + std::string("\0x", 2), claims_json()},
+      {std::string(hs256_header), claims_json() + std::string(1, '\0')},
+      {std::string(hs256_header), R"({"sub":"alice","exp":01})"}, // leading zero
+      {std::string(hs256_header), R"({"sub":"alice","exp":-01})"},
+      {std::string(hs256_header), R"({"sub":"alice","exp":+1})"},
+      {std::string(hs256_header), R"({"sub":"alice","exp":0x10})"},
+      {std::string(hs256_header), claims_json(R"(,"x":1e400)")}, // not a finite double
+      {std::string(hs256_header), R"({"sub":"alice","exp":-1e400})"},
+      {std::string(hs256_header), claims_json(R"(,"x":NaN)")},
+      {std::string(hs256_header), claims_json(R"(,"x":Infinity)")},
+      {std::string(hs256_header), claims_json(R"(,"x":True)")},
+      {std::string(hs256_header), claims_json() + " // comment"},
+      {std::string(hs256_header), "/* comment */" + claims_json()},
+      {std::string(hs256_header), claims_json("\v")}, // not JSON whitespace
+      {std::string(hs256_header), claims_json("\xC2\xA0")},
+      {std::string(hs256_header), "null"},
+      {"null", claims_json()},
   };
   for (const auto& [header, payload] : cases) {
     auto r = verify_token(make_token(header, payload), secret, now);
@@ -333,6 +408,59 @@ TEST(JwtTest, MalformedJson) {
 TEST(JwtTest, ModerateNestingInIgnoredClaimsAccepted) {
   auto payload = claims_json(R"(,"x":)" + std::string(10, '[') + std::string(10, ']'));
   EXPECT_TRUE(verify_token(make_token(hs256_header, payload), secret, now).claims);
+}
+
+TEST(JwtTest, NestingLimit) {
+  // A value may sit in at most 17 containers, the claims object included.
+  auto nested = [](std::size_t arrays, std::string_view inner) {
+    auto payload = claims_json(R"(,"x":)" + std::string(arrays, '[') +
+                               std::string(inner) + std::string(arrays, ']'));
+    return verify_token(make_token(hs256_header, payload), secret, now);
+  };
+  EXPECT_TRUE(nested(16, "").claims);
+  EXPECT_TRUE(nested(17, "").claims); // the innermost array is empty
+  EXPECT_EQ(nested(18, "").error, token_error::malformed);
+  EXPECT_TRUE(nested(15, "1").claims);
+  EXPECT_TRUE(nested(16, "1").claims);
+  EXPECT_EQ(nested(17, "1").error, token_error::malformed);
+  EXPECT_TRUE(nested(16, "{}").claims);
+  EXPECT_EQ(nested(17, "{}").error, token_error::malformed);
+  EXPECT_EQ(nested(16, R"({"a":1})").error, token_error::malformed);
+  // The same bound in the header.
+  auto header = [](std::size_t arrays) {
+    auto h = R"({"alg":"HS256","x":)" + std::string(arrays, '[') +
+             std::string(arrays, ']') + "}";
+    return verify_token(make_token(h, claims_json()), secret, now);
+  };
+  EXPECT_TRUE(header(17).claims);
+  EXPECT_EQ(header(18).error, token_error::malformed);
+}
+
+TEST(JwtTest, DuplicateNamesRefused) {
+  // RFC 7519 section 4: refuse duplicate claim names or take the last. Parley refuses
+  // them (in the header too), so no reader can disagree about which one counts.
+  auto exp = std::to_string(now + 60);
+  std::vector<std::pair<std::string, std::string>> cases{
+      {std::string(hs256_header), R"({"sub":"alice","sub":"mallory","exp":)" + exp + "}"},
+      {std::string(hs256_header), R"({"sub":"alice","sub":"alice","exp":)" + exp + "}"},
+      {std::string(hs256_header),
+       R"({"sub":"alice","exp":)" + exp + ",\"exp\":" + exp + "}"},
+      {std::string(hs256_header), R"({"sub":"alice","exp":"soon","exp":)" + exp + "}"},
+      {std::string(hs256_header), claims_json(R"(,"adm":false,"adm":true)")},
+      {std::string(hs256_header), claims_json(R"(,"x":1,"x":2)")}, // an ignored claim
+      {std::string(hs256_header), claims_json(R"(,"s\u0075b":"mallory")")}, // escaped
+      {R"({"alg":"HS256","alg":"none"})", claims_json()},
+      {R"({"alg":"none","alg":"HS256"})", claims_json()},
+      {R"({"alg":"HS256","alg":"HS256"})", claims_json()},
+  };
+  for (const auto& [header, payload] : cases) {
+    auto r = verify_token(make_token(header, payload), secret, now);
+    EXPECT_FALSE(r.claims) << header << " / " << payload;
+    EXPECT_EQ(r.error, token_error::malformed) << header << " / " << payload;
+  }
+  // Inside an ignored claim, names are not looked at.
+  auto nested = claims_json(R"(,"x":{"a":1,"a":2})");
+  EXPECT_TRUE(verify_token(make_token(hs256_header, nested), secret, now).claims);
 }
 
 TEST(JwtTest, NonCanonicalSignatureRefused) {
