@@ -3,34 +3,119 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/conversation/conversation.hpp"
 #include "protocol/error_code.hpp"
 
-// What the parts of the conversation actor share: the core (conversation.cpp:
-// rights, sequencing, fan-out, typing) and its support-conversation handling
-// (conversation_support.cpp, PROTOCOL.md section 9). Not for other actors: they talk
-// to a conversation through conversation_api only.
+// What the parts of the conversation actor share, one section per file of this
+// folder. Not for other actors: they talk to a conversation through
+// conversation_api only.
 namespace parley::conversation_detail {
 
 using self_ptr = conversation_actor::stateful_pointer<conversation_state>;
 
-// -- the core, used by the support handling ----------------------------------------
+// -- rights (rights.cpp): The rights of users here, asked at the moment of each event
+// (visibility rules over the directory).
 
-/// What `user` may do here right now.
+visibility::access access_of(self_ptr self, const std::string& user,
+                             const visibility::conversation_facts& facts);
 visibility::access access_of(self_ptr self, const std::string& user);
+bool is_staff(self_ptr self, const std::string& user);
+void set_participants(self_ptr self, std::vector<std::string> participants);
+bool may_see(self_ptr self, const std::string& user, const protocol::message& m);
+bool is_end(const protocol::message& m);
+bool may_write_internal(self_ptr self, const std::string& user);
+void revoke_lost(self_ptr self, const visibility::conversation_facts& facts);
+void revoke_lost(self_ptr self);
+/// The one rights preamble: true (and `not_found` delivered) when `user` may not
+/// read this conversation, which then looks absent.
+bool refuse_unreadable(self_ptr self, const std::string& user, std::uint64_t rid,
+                       caf::typed_response_promise<frame>& rp);
+
+// -- subscriptions (subscriptions.cpp): Open subscriptions and the pushes to them: live
+// fan-out of committed messages, notify for the rest.
+
+void remove_subscriber(self_ptr self, const caf::actor_addr& who);
+const session_set& open_sessions(self_ptr self);
+void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq = 0);
+void go_live(self_ptr self, const caf::actor_addr& session);
+void fan_out(self_ptr self, const protocol::message& m,
+             const visibility::conversation_facts& facts);
+void notify_participants(self_ptr self, const protocol::message& m,
+                         const visibility::conversation_facts& facts,
+                         const std::string& preview);
+void open_subscription(self_ptr self, open_request& req,
+                       caf::typed_response_promise<frame> rp);
+
+// -- commit (commit.cpp): msg.send: assigning seqs in arrival order, the group commit
+// through the writer, and the answers once durable.
+
+void check_drained(self_ptr self);
+void remember_recent(self_ptr self, const protocol::message& m, std::string preview);
+void answer_committed(const protocol::message& m, const protocol::conversation& info,
+                      std::vector<send_waiter>& waiters);
+void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcome& out);
+void flush(self_ptr self);
+void schedule_flush(self_ptr self);
+bool process_send(self_ptr self, queued_send& q);
+void drain_intake(self_ptr self);
+
+// -- history (history.cpp): Pages of history and the window around one message, filtered
+// for the reader.
+
+bool encode_page(self_ptr self, const std::string& user,
+                 const std::vector<protocol::message>& messages, bool keep_newest,
+                 std::vector<std::string>& items);
+void answer_history(self_ptr self, history_request& req,
+                    caf::typed_response_promise<frame> rp);
+void answer_around(self_ptr self, around_request& req,
+                   caf::typed_response_promise<frame> rp);
+frame around_reply(self_ptr self, const around_request& req,
+                   const std::vector<protocol::message>& messages);
+
+// -- read markers (read_markers.cpp): Read markers: storing them, unread counts, and the
+// read pushes.
+
+std::uint64_t recent_unread(self_ptr self, const std::string& user, std::uint64_t after);
+void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<frame> rp);
+
+// -- typing (typing.cpp): Typing indicators: the board, their pushes and their expiry.
+
+std::int64_t typing_now(self_ptr self);
+void push_typing(self_ptr self, const std::string& user, bool start, bool internal);
+void arm_typing_tick(self_ptr self);
+frame change_typing(self_ptr self, typing_request& req);
+void expire_typing(self_ptr self);
+
+// -- membership (membership.cpp): Membership changes and conv.end, one at a time through
+// a queue.
+
+void end_conversation(self_ptr self, end_request& req,
+                      caf::typed_response_promise<frame> rp);
+void run_membership_queue(self_ptr self);
+void membership_done(self_ptr self);
+std::optional<frame> check_members(self_ptr self, const members_request& req,
+                                   std::vector<std::string>& changed);
+void change_members(self_ptr self, members_request& req,
+                    caf::typed_response_promise<frame> rp);
+
+// -- lifecycle (lifecycle.cpp): Life of the actor: loading or creating, readiness, parked
+// requests, idling out.
 
 /// `{conv}` (with `existing: true` for a found support conversation).
 frame conv_reply(std::uint64_t rid, const protocol::conversation& c,
                  bool existing = false);
-
-/// Hands the assigned messages to the writer behind the requests in the mailbox.
-void schedule_flush(self_ptr self);
-
-/// Typing time on the actor system's clock, the typing push, and its expiry tick.
-std::int64_t typing_now(self_ptr self);
-void push_typing(self_ptr self, const std::string& user, bool start, bool internal);
-void arm_typing_tick(self_ptr self);
+void touch(self_ptr self);
+void run_parked(self_ptr self, bool ok);
+void arm_idle_timer(self_ptr self);
+void become_ready(self_ptr self);
+void load(self_ptr self);
+frame load_failure(self_ptr self, std::uint64_t rid);
+caf::result<frame> create_conversation(self_ptr self, create_request& req);
+void passivate_if_idle(self_ptr self);
+void existing_support(self_ptr self, create_request& req,
+                      caf::typed_response_promise<frame> rp);
 
 // -- support conversations (conversation_support.cpp) ------------------------------
 

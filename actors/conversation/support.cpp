@@ -184,10 +184,7 @@ void apply_support_op(self_ptr self, support_request& req,
   auto& st = self->state;
   auto& stats = *st.svc.stats;
   auto& dir = *st.svc.dir;
-  if (!visibility::can_read(access_of(self, req.user))) {
-    rp.deliver(reply_not_found(stats, req.rid));
-    return;
-  }
+  if (refuse_unreadable(self, req.user, req.rid, rp)) return;
   if (!st.support) {
     rp.deliver(reply_error(stats, req.rid, error_code::bad_request,
                            "not a support conversation"));

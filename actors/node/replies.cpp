@@ -20,4 +20,9 @@ frame reply_not_found(metrics& stats, std::uint64_t rid) {
   return reply_error(stats, rid, protocol::error_code::not_found, "no such conversation");
 }
 
+frame reply_storage_unavailable(metrics& stats, std::uint64_t rid) {
+  return reply_error(stats, rid, protocol::error_code::unavailable,
+                     "storage unavailable");
+}
+
 } // namespace parley

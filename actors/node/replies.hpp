@@ -24,4 +24,8 @@ frame reply_ok(std::optional<std::uint64_t> rid);
 /// conversation gets, so existence is never revealed.
 frame reply_not_found(metrics& stats, std::uint64_t rid);
 
+/// `unavailable` because the database did not answer or failed: safe to retry (a
+/// send with the same cid never duplicates).
+frame reply_storage_unavailable(metrics& stats, std::uint64_t rid);
+
 } // namespace parley

@@ -146,12 +146,12 @@ void store(session_self self, std::uint64_t rid, Value value, Apply apply,
             } else if (ack.missing_reference) {
               send_error(self, rid, error_code::bad_request, missing_reference_message);
             } else {
-              send_error(self, rid, error_code::unavailable, "storage unavailable");
+              send_storage_unavailable(self, rid);
             }
             admin_done(self);
           },
           [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
+            send_storage_unavailable(self, rid);
             admin_done(self);
           });
 }

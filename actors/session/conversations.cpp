@@ -123,15 +123,11 @@ void create_support(session_self self, create_request cr) {
                 conv.created_by)
       .then(
           [=](const created_lookup& found) mutable {
-            if (found.failed)
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+            if (found.failed) return send_storage_unavailable(self, rid);
             cr.existing = !found.conv.empty();
             ask_conversation(self, create_atom_v, std::move(cr));
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 } // namespace
@@ -270,16 +266,12 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
                 cr.create_cid)
       .then(
           [=](const created_lookup& found) mutable {
-            if (found.failed)
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+            if (found.failed) return send_storage_unavailable(self, rid);
             if (found.conv.empty())
               return ask_conversation(self, create_atom_v, std::move(cr));
             ask_conversation(self, get_atom_v, get_request{rid, found.conv, user});
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid) {
@@ -318,9 +310,7 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
       .then(
           [=](const conversation_page& page) {
             auto& st = self->state;
-            if (page.failed)
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+            if (page.failed) return send_storage_unavailable(self, rid);
             // SQL chose the candidates; the rule has the last word on each.
             auto shown = std::make_shared<std::vector<protocol::conversation>>();
             for (const auto& c : page.items)
@@ -339,8 +329,7 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
                 .then(
                     [=](const unread_result& unread) {
                       if (unread.failed || unread.counts.size() != shown->size())
-                        return send_error(self, rid, error_code::unavailable,
-                                          "storage unavailable");
+                        return send_storage_unavailable(self, rid);
                       std::vector<std::string> items;
                       for (std::size_t i = 0; i < shown->size(); ++i) {
                         protocol::map_builder item;
@@ -353,14 +342,9 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
                       if (!cursor.empty()) f.str("cursor", cursor);
                       send_frame(self, reply_ok(rid, f));
                     },
-                    [=](const caf::error&) {
-                      send_error(self, rid, error_code::unavailable,
-                                 "storage unavailable");
-                    });
+                    storage_unavailable_on_error(self, rid));
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid) {

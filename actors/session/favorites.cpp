@@ -81,12 +81,12 @@ void apply_favorites(session_self self, std::uint64_t rid, favorites_change chan
             } else if (r.missing_reference) {
               send_error(self, rid, error_code::bad_request, "unknown user or company");
             } else {
-              send_error(self, rid, error_code::unavailable, "storage unavailable");
+              send_storage_unavailable(self, rid);
             }
             done();
           },
           [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
+            send_storage_unavailable(self, rid);
             done();
           });
 }

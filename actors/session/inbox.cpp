@@ -76,8 +76,7 @@ void op_inbox_list(session_self self, const protocol::request& req, std::uint64_
           [=](const inbox_result& page) {
             auto& st = self->state;
             if (page.failed || page.unread.size() != page.items.size())
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+              return send_storage_unavailable(self, rid);
             const auto& dir = *st.svc.dir;
             std::vector<std::string> items;
             for (std::size_t i = 0; i < page.items.size(); ++i) {
@@ -98,9 +97,7 @@ void op_inbox_list(session_self self, const protocol::request& req, std::uint64_
                                   sort, rule_item(page.items.back(), blocked)));
             send_frame(self, reply_ok(rid, f));
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 } // namespace parley

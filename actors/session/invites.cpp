@@ -101,14 +101,10 @@ void ask_db(session_self self, std::uint64_t rid, invite_request q, Done done) {
                 std::move(q))
       .then(
           [=](const invite_result& r) mutable {
-            if (r.failed)
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+            if (r.failed) return send_storage_unavailable(self, rid);
             done(r);
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 /// A reply to a state change, by its stored outcome.
@@ -161,8 +157,7 @@ void op_invite_send(session_self self, const protocol::request& req, std::uint64
   q.ts = now_ms();
   auto from_name = me->name;
   ask_db(self, rid, std::move(q), [=](const invite_result& r) {
-    if (r.items.empty())
-      return send_error(self, rid, error_code::unavailable, "storage unavailable");
+    if (r.items.empty()) return send_storage_unavailable(self, rid);
     auto inv = r.items.front();
     // The same reply whatever became of it: unknown, same-org and blocked
     // invitations are stored and never delivered, and the inviter cannot tell.

@@ -102,9 +102,7 @@ void op_search(session_self self, const protocol::request& req, std::uint64_t ri
           [=](const search_result& r) {
             auto& st = self->state;
             auto& dir = *st.svc.dir;
-            if (r.failed)
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+            if (r.failed) return send_storage_unavailable(self, rid);
             auto me = dir.user(st.subject);
             if (!me)
               return send_error(self, rid, error_code::unauthenticated,
@@ -135,9 +133,7 @@ void op_search(session_self self, const protocol::request& req, std::uint64_t ri
             f.raw_array("hits", items);
             send_frame(self, reply_ok(rid, f));
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 } // namespace parley

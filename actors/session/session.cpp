@@ -205,4 +205,8 @@ session_actor::behavior_type session(session_self self, services svc,
   };
 }
 
+void send_storage_unavailable(session_self self, std::uint64_t rid) {
+  send_error(self, rid, protocol::error_code::unavailable, "storage unavailable");
+}
+
 } // namespace parley

@@ -134,6 +134,15 @@ void ask_conversation(session_self self, Atom atom, Request req) {
 }
 
 /// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).
+/// Answers `rid` with `unavailable`: the database failed or did not answer in
+/// time. Safe to retry (a send with the same cid never duplicates).
+void send_storage_unavailable(session_self self, std::uint64_t rid);
+
+/// The error handler of a request whose only job on failure is that answer.
+inline auto storage_unavailable_on_error(session_self self, std::uint64_t rid) {
+  return [=](const caf::error&) { send_storage_unavailable(self, rid); };
+}
+
 bool require_user(session_self self, std::uint64_t rid);
 
 /// Reads the `conv` argument. A string that is no conversation id cannot name a

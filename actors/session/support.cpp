@@ -55,17 +55,13 @@ void change_block(session_self self, const protocol::request& req, std::uint64_t
                 std::move(change))
       .then(
           [=](const db_ack& ack) {
-            if (!ack.ok)
-              return send_error(self, rid, error_code::unavailable,
-                                "storage unavailable");
+            if (!ack.ok) return send_storage_unavailable(self, rid);
             dir->set_contact_blocked(contact, block);
             protocol::map_builder f;
             f.boolean("ok", true);
             send_frame(self, reply_ok(rid, f));
           },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable");
-          });
+          storage_unavailable_on_error(self, rid));
 }
 
 } // namespace
