@@ -9,7 +9,7 @@
 #include "net/config.hpp"
 #include "net/io.hpp"
 
-// Attachments over HTTP (PROTOCOL.md section 6): POST /v1/blobs?name= streams the
+// Attachments over HTTP (docs/protocol.md §6): POST /v1/blobs?name= streams the
 // body into the blob store chunk by chunk, GET /v1/blobs/<id> streams it back out.
 // Each takes over the connection and closes it after its response.
 namespace parley::net {

@@ -6,7 +6,7 @@
 
 namespace parley::protocol {
 
-/// The error codes of a failed reply (PROTOCOL.md section 2).
+/// The error codes of a failed reply (docs/protocol.md, "Global rules").
 enum class error_code {
   bad_request,
   unauthenticated,

@@ -7,7 +7,7 @@
 
 namespace parley::protocol {
 
-/// The claims Parley reads from a token (PROTOCOL.md section 3).
+/// The claims Parley reads from a token (docs/protocol.md §3).
 struct token_claims {
   std::string sub;      // user id, or a service name for an admin token
   std::int64_t exp = 0; // expiry, seconds since the epoch

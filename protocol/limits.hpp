@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
-// Every bound the wire protocol promises (PROTOCOL.md sections 1, 6 and 11), in one
-// place so the codec, the server and the tests agree on them.
+// Every bound the wire protocol promises (docs/protocol.md: "Global rules", §5, §6,
+// §7 and §11), in one place so the codec, the server and the tests agree on them.
 namespace parley::protocol::limits {
 
 /// Largest WebSocket message the server reads; larger ones close with 1009.
@@ -38,7 +38,7 @@ inline constexpr std::size_t max_participants = 1000;
 /// Mentions in one message.
 inline constexpr std::size_t max_mentions = 100;
 
-/// Attachments of one message (PROTOCOL.md section 11).
+/// Attachments of one message (docs/protocol.md §6).
 inline constexpr std::size_t max_attachments = 50;
 
 /// History pages.

@@ -38,7 +38,7 @@ struct reply_ref {
 struct system_event {
   std::string event; // e.g. "ended", "assigned"
   std::string by;    // the user who caused it; empty: the server itself (nil)
-  // Support events (PROTOCOL.md section 9) record what changed; absent optionals are
+  // Support events (docs/protocol.md §9) record what changed; absent optionals are
   // not sent, except that `assigned` always sends assignee and team (nil: none).
   std::optional<std::string> assignee;
   std::optional<std::string> team;
@@ -49,7 +49,7 @@ struct system_event {
 };
 
 /// An attachment of a message: an uploaded blob, the name it is shown under, and
-/// its size and sniffed Content-Type (PROTOCOL.md section 6, docs/protocol.md).
+/// its size and sniffed Content-Type (docs/protocol.md §6).
 struct blob_ref {
   std::string blob;
   std::string name;
@@ -85,7 +85,7 @@ struct support_info {
   bool unreplied = false;
 };
 
-/// A conversation's public description (the `<conv>` object of PROTOCOL.md §5).
+/// A conversation's public description (the `<conv>` object of docs/protocol.md §5).
 struct conversation {
   std::string id;
   conv_kind kind = conv_kind::private_;
@@ -103,11 +103,11 @@ struct conversation {
   /// Set once the conversation has ended (conv.end): who ended it, and when.
   std::optional<std::string> ended_by;
   std::int64_t ended_at = 0;
-  /// Support conversations only (PROTOCOL.md section 9).
+  /// Support conversations only (docs/protocol.md §9).
   std::optional<support_info> support;
 };
 
-/// An organisation and its settings (PROTOCOL.md section 4), with the protocol's
+/// An organisation and its settings (docs/protocol.md §4), with the protocol's
 /// defaults.
 struct org_info {
   std::string id;
@@ -124,7 +124,7 @@ struct org_info {
   std::optional<std::string> support_assignee;
 };
 
-/// A provisioned user (PROTOCOL.md section 4).
+/// A provisioned user (docs/protocol.md §4).
 struct user_info {
   std::string id;
   std::string org;
@@ -135,7 +135,7 @@ struct user_info {
   std::optional<std::string> company; // client users
 };
 
-/// A client company of an organisation (PROTOCOL.md section 4).
+/// A client company of an organisation (docs/protocol.md §4).
 struct company_info {
   std::string id;
   std::string org;

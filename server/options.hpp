@@ -7,7 +7,7 @@
 
 namespace parley::server {
 
-/// The command line of DESIGN.md, with environment fallbacks
+/// The command line (README.md, "Command line"), with environment fallbacks
 /// (PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR).
 struct options {
   enum class command { serve, token, migrate, help };

@@ -9,7 +9,7 @@
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
-// SQL for conversation lists and membership (PROTOCOL.md section 5).
+// SQL for conversation lists and membership (docs/protocol.md §5).
 namespace parley::storage {
 
 /// Who is listing: the facts the SQL pre-filter needs (the visibility rule still

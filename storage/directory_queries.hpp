@@ -9,7 +9,7 @@
 #include "storage/support_queries.hpp"
 
 // SQL for the directory: organisations, users, companies, teams and favourites
-// (PROTOCOL.md section 4).
+// (docs/protocol.md §4).
 namespace parley::storage {
 
 /// A user's favourite companies and the version of that set: every change bumps

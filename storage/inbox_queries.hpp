@@ -9,7 +9,7 @@
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
-// SQL for inbox.list (PROTOCOL.md section 9): a page of an org's support
+// SQL for inbox.list (docs/protocol.md §9): a page of an org's support
 // conversations in one view, filter and sort. The rules (what each view, filter and
 // sort means, the cursor) are actors/rules/inbox_rules.hpp's; this answers the same
 // question with index walks (migration 010) and must give exactly its `page`.

@@ -113,7 +113,8 @@ invitation read_invitation(const pg::result& r, int i) {
   v.to_user = r.str(i, 6);
   v.note = r.str(i, 7);
   v.delivered = r.boolean(i, 8);
-  v.status = r.str(i, 9);
+  // A status no migration writes reads as revoked: the invitation then acts on nothing.
+  v.status = parse_invite_status(r.str(i, 9)).value_or(invite_status::revoked);
   v.conv = r.str(i, 10);
   v.ts = r.i64(i, 11);
   return v;
@@ -130,9 +131,10 @@ db_result<std::vector<invitation>> read_all(const pg::result& r) {
 
 /// Sets the status of a locked invitation and commits.
 db_result<invite_change> finish(pg::connection& db, pg::transaction& tx,
-                                invite_change change, const std::string& status,
+                                invite_change change, invite_status status,
                                 std::int64_t now) {
-  auto r = db.exec(set_invitation_status, {change.row.id, status, std::to_string(now)});
+  auto r = db.exec(set_invitation_status,
+                   {change.row.id, to_string(status), std::to_string(now)});
   if (!r.ok()) return failed<invite_change>(r);
   if (auto c = tx.commit(); !c.ok()) return failed<invite_change>(c);
   change.row.status = status;
@@ -148,6 +150,27 @@ db_result<invite_change> answer(invite_outcome outcome, invitation row = {}) {
 }
 
 } // namespace
+
+const char* to_string(invite_status s) {
+  switch (s) {
+  case invite_status::pending:
+    return "pending";
+  case invite_status::accepted:
+    return "accepted";
+  case invite_status::ignored:
+    return "ignored";
+  case invite_status::revoked:
+    return "revoked";
+  }
+  return "revoked";
+}
+
+std::optional<invite_status> parse_invite_status(std::string_view s) {
+  for (auto v : {invite_status::pending, invite_status::accepted, invite_status::ignored,
+                 invite_status::revoked})
+    if (s == to_string(v)) return v;
+  return std::nullopt;
+}
 
 db_result<invitation> create_invitation(pg::connection& db, const new_invitation& n) {
   auto r = db.exec(insert_invitation, {n.id, n.from_user, n.from_org, n.from_email,
@@ -167,11 +190,11 @@ db_result<invite_change> revoke_invitation(pg::connection& db, const std::string
   if (r.rows() == 0) return answer(invite_outcome::not_found);
   invite_change change;
   change.row = read_invitation(r, 0);
-  if (change.row.status == "accepted")
+  if (change.row.status == invite_status::accepted)
     return answer(invite_outcome::conflict, std::move(change.row));
-  if (change.row.status == "revoked")
+  if (change.row.status == invite_status::revoked)
     return answer(invite_outcome::done, std::move(change.row));
-  return finish(db, tx, std::move(change), "revoked", now);
+  return finish(db, tx, std::move(change), invite_status::revoked, now);
 }
 
 db_result<invite_change> accept_invitation(pg::connection& db, const std::string& id,
@@ -184,16 +207,17 @@ db_result<invite_change> accept_invitation(pg::connection& db, const std::string
   if (r.rows() == 0) return answer(invite_outcome::not_found);
   invite_change change;
   change.row = read_invitation(r, 0);
-  if (change.row.status == "accepted")
+  if (change.row.status == invite_status::accepted)
     return answer(invite_outcome::done, std::move(change.row));
-  if (change.row.status != "pending") return answer(invite_outcome::not_found);
+  if (change.row.status != invite_status::pending)
+    return answer(invite_outcome::not_found);
   auto made = db.exec(create_direct, {id, conv, std::to_string(now)});
   if (!made.ok()) return failed<invite_change>(made);
   if (made.rows() != 1) return db_result<invite_change>::failure("conversation not made");
   if (auto c = tx.commit(); !c.ok()) return failed<invite_change>(c);
   change.outcome = invite_outcome::done;
   change.created = true;
-  change.row.status = "accepted";
+  change.row.status = invite_status::accepted;
   change.row.conv = conv;
   return db_result<invite_change>::success(std::move(change));
 }
@@ -208,9 +232,10 @@ db_result<invite_change> ignore_invitation(pg::connection& db, const std::string
   if (r.rows() == 0) return answer(invite_outcome::not_found);
   invite_change change;
   change.row = read_invitation(r, 0);
-  if (change.row.status == "accepted")
+  if (change.row.status == invite_status::accepted)
     return answer(invite_outcome::conflict, std::move(change.row));
-  if (change.row.status == "revoked") return answer(invite_outcome::not_found);
+  if (change.row.status == invite_status::revoked)
+    return answer(invite_outcome::not_found);
   auto ts = std::to_string(now);
   if (block) {
     auto b = db.exec(insert_block, {to_user, change.row.from_email, ts});
@@ -218,7 +243,7 @@ db_result<invite_change> ignore_invitation(pg::connection& db, const std::string
     auto all = db.exec(ignore_from_email, {to_user, change.row.from_email, ts});
     if (!all.ok()) return failed<invite_change>(all);
   }
-  return finish(db, tx, std::move(change), "ignored", now);
+  return finish(db, tx, std::move(change), invite_status::ignored, now);
 }
 
 db_result<std::vector<invitation>>

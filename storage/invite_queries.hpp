@@ -1,17 +1,26 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
-// SQL for cross-organisation invitations and block lists (PROTOCOL.md section 8).
+// SQL for cross-organisation invitations and block lists (docs/protocol.md §8).
 // Emails are compared lower-case; the callers lower-case what they pass.
 namespace parley::storage {
 
 /// An invitation as stored. Empty strings stand for absent values.
+/// Where an invitation stands (the `invitations.status` column).
+enum class invite_status : std::uint8_t { pending, accepted, ignored, revoked };
+
+/// The column's spelling, and back (nullopt: a value no migration writes).
+const char* to_string(invite_status s);
+std::optional<invite_status> parse_invite_status(std::string_view s);
+
 struct invitation {
   std::string id;
   std::string from_user;
@@ -22,9 +31,9 @@ struct invitation {
   std::string to_user; // the invitee it was addressed to ("" : nobody)
   std::string note;
   bool delivered = false; // the invitee ever sees it
-  std::string status;     // pending | accepted | ignored | revoked
-  std::string conv;       // the direct conversation, once accepted
-  std::int64_t ts = 0;    // when it was sent
+  invite_status status = invite_status::pending;
+  std::string conv;    // the direct conversation, once accepted
+  std::int64_t ts = 0; // when it was sent
 };
 
 /// What invite.send stores; the invitee is looked up by email.

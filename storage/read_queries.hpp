@@ -8,7 +8,7 @@
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
-// SQL for read markers and unread counts (PROTOCOL.md section 7). A user's unread
+// SQL for read markers and unread counts (docs/protocol.md §7). A user's unread
 // count in a conversation is the number of messages after its read marker that it
 // may see and did not write; it saturates at unread_cap.
 namespace parley::storage {

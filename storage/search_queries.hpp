@@ -9,7 +9,7 @@
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
-// SQL for full-text search (PROTOCOL.md section 10; docs/protocol.md "§10 Search"):
+// SQL for full-text search (docs/protocol.md §10):
 // the 'simple' configuration, user text parsed by websearch_to_tsquery only (never
 // spliced into tsquery syntax), newest first, bounded, and restricted in SQL to
 // what the caller may read. The caller still checks every hit with the visibility

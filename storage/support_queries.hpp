@@ -9,7 +9,7 @@
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
-// SQL of the support inbox (PROTOCOL.md section 9, migration 008): the support
+// SQL of the support inbox (docs/protocol.md §9, migration 008): the support
 // state written with the group commit, the support conversation of a contact,
 // blocked contacts, the snooze scheduler's walk and the AI agents' rules.
 namespace parley::storage {

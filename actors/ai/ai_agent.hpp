@@ -8,7 +8,7 @@
 #include "actors/api/interfaces.hpp"
 #include "actors/node/services.hpp"
 
-// The built-in AI agents of the support inbox (PROTOCOL.md section 9). One agent
+// The built-in AI agents of the support inbox (docs/protocol.md §9). One agent
 // actor per `ai` user: on a contact's message it shows typing, waits its
 // `delay_ms`, and answers with the first matching rule (ai_rules::decide, pure) or
 // its fallback. It only asks: the conversation actor decides whether the answer

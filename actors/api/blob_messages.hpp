@@ -10,7 +10,7 @@
 #include "protocol/types.hpp"
 
 // The values that travel to and from the blob store actors (attachments,
-// PROTOCOL.md section 6), with their inspect overloads.
+// docs/protocol.md §6), with their inspect overloads.
 namespace parley {
 
 /// Bytes per stored chunk: what an upload holds in memory at most, and one row.

@@ -8,8 +8,11 @@
 namespace parley {
 
 /// One encoded server-to-client WebSocket message, immutable and shared: a message
-/// fanned out to 10,000 subscriptions is encoded once and every outbound queue
-/// holds a reference to the same bytes.
+/// fanned out to 10,000 subscriptions is encoded once. push_to_connection
+/// (actors/api/interfaces.hpp) hands each connection on this node a reference to the
+/// same bytes, which waits in its io shard's outbox (net/shard_outbox); the bytes
+/// are copied only when the shard's thread drains the outbox, behind their WebSocket
+/// frame header, into the connection's write buffer (net/coalescing_stream).
 class frame {
 public:
   frame() = default;

@@ -1,7 +1,7 @@
 #pragma once
 
-// The values a session and a db worker exchange for inbox.list (PROTOCOL.md
-// section 9), with their `inspect` overloads, and the translation of the parsed
+// The values a session and a db worker exchange for inbox.list (docs/protocol.md
+// §9), with their `inspect` overloads, and the translation of the parsed
 // request (actors/rules/inbox_rules.hpp) into the storage query.
 
 #include <cstdint>

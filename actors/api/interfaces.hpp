@@ -77,7 +77,7 @@ struct notify_target {
   std::uint64_t unread = 0;
 };
 
-/// The notifications of one committed message (PROTOCOL.md section 7): the presence
+/// The notifications of one committed message (docs/protocol.md §7): the presence
 /// actor encodes `{op: notify}` for each target that has a connection outside
 /// `open` (those got the `message` push: v1.1), so a room whose members all have
 /// it open costs no encoding at all.
@@ -305,7 +305,7 @@ using blob_store_actor = caf::typed_actor<
     // Timer: delete unreferenced blobs older than the retention.
     caf::reacts_to<blob_gc_atom>>;
 
-/// The built-in AI responder of one `ai` user (PROTOCOL.md section 9). It receives
+/// The built-in AI responder of one `ai` user (docs/protocol.md §9). It receives
 /// the contact messages of conversations assigned to it and answers through the
 /// conversation actor (ai_action), which alone decides whether an answer may still
 /// be stored. A model client could replace it behind the same interface.

@@ -1,7 +1,7 @@
 #pragma once
 
 // The values sessions and db workers exchange for cross-organisation invitations
-// and block lists (PROTOCOL.md section 8), with their `inspect` overloads.
+// and block lists (docs/protocol.md §8), with their `inspect` overloads.
 
 #include <cstdint>
 #include <string>

@@ -109,7 +109,7 @@ struct members_write {
   std::int64_t ts = 0;
 };
 
-/// A change of one user's favourites (PROTOCOL.md section 4).
+/// A change of one user's favourites (docs/protocol.md §4).
 struct favorites_change {
   std::string user;
   std::uint8_t op = 0; // storage::favorites_op
@@ -181,7 +181,7 @@ struct reply_target {
   std::string preview;
 };
 
-/// support.* ops (PROTOCOL.md section 9) on one support conversation.
+/// support.* ops (docs/protocol.md §9) on one support conversation.
 struct support_request {
   enum op_kind : std::uint8_t { assign, takeover, close, snooze, unsnooze };
   std::uint64_t rid = 0;

@@ -1,7 +1,7 @@
 #pragma once
 
-// The values sessions and db workers exchange for full-text search (PROTOCOL.md
-// section 10), with their `inspect` overloads.
+// The values sessions and db workers exchange for full-text search (docs/protocol.md
+// §10), with their `inspect` overloads.
 
 #include <cstdint>
 #include <string>

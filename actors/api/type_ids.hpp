@@ -1,7 +1,9 @@
 #pragma once
 
-// Atoms and type ids of every value that travels between Parley's actors, and the
-// `inspect` overloads that let CAF serialize them when they cross nodes.
+// Atoms and type ids of every value that travels between Parley's actors, in one
+// CAF type-id block. The `inspect` overloads that let CAF serialize those values
+// (when they cross nodes) live next to their types, not here: at the end of
+// interfaces.hpp and in the *_messages.hpp headers.
 
 #include <cstdint>
 #include <optional>

@@ -99,7 +99,7 @@ struct conversation_state {
   std::unordered_set<caf::actor_addr> typing_watched;
   std::optional<seq_ledger<send_waiter>> ledger;
 
-  /// Support conversations (PROTOCOL.md section 9): the state with every assigned
+  /// Support conversations (docs/protocol.md §9): the state with every assigned
   /// message applied (info.support mirrors it), the state as last committed, and
   /// the state each batch in flight carries. A failed batch fails everything after
   /// it, so the state rolls back to the committed one.

@@ -117,7 +117,7 @@ void passivate_if_idle(self_ptr self);
 void existing_support(self_ptr self, create_request& req,
                       caf::typed_response_promise<frame> rp);
 
-// -- support conversations (conversation_support.cpp) ------------------------------
+// -- support conversations (support.cpp) -------------------------------------------
 
 /// Starts tracking the support state of a loaded or created conversation.
 void init_support(self_ptr self);

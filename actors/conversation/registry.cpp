@@ -29,6 +29,14 @@ caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req,
   return self->delegate(e.handle, atom, std::move(req));
 }
 
+/// The handler of one conversation request: every one is forwarded the same way.
+template <class Atom, class Request>
+auto forwarding(self_ptr self) {
+  return [=](Atom atom, Request& req) -> caf::delegated<frame> {
+    return forward(self, atom, req);
+  };
+}
+
 } // namespace
 
 registry_actor::behavior_type
@@ -55,45 +63,19 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
     self->quit(msg.reason);
   });
   return {
-      [=](send_atom a, send_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](open_atom a, open_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](close_atom a, close_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](history_atom a, history_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](get_atom a, get_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](typing_atom a, typing_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](read_atom a, read_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](around_atom a, around_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](members_atom a, members_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](end_atom a, end_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](support_atom a, support_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](wake_atom a, wake_request& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
-      [=](ai_atom a, ai_action& r) -> caf::delegated<frame> {
-        return forward(self, a, r);
-      },
+      forwarding<send_atom, send_request>(self),
+      forwarding<open_atom, open_request>(self),
+      forwarding<close_atom, close_request>(self),
+      forwarding<history_atom, history_request>(self),
+      forwarding<get_atom, get_request>(self),
+      forwarding<typing_atom, typing_request>(self),
+      forwarding<read_atom, read_request>(self),
+      forwarding<around_atom, around_request>(self),
+      forwarding<members_atom, members_request>(self),
+      forwarding<end_atom, end_request>(self),
+      forwarding<support_atom, support_request>(self),
+      forwarding<wake_atom, wake_request>(self),
+      forwarding<ai_atom, ai_action>(self),
       [=](recheck_atom) {
         // Rights may have changed for anyone: every live conversation re-checks its
         // subscriptions (those not live have none).

@@ -119,7 +119,6 @@ void notify_participants(self_ptr self, const protocol::message& m,
 void open_subscription(self_ptr self, open_request& req,
                        caf::typed_response_promise<frame> rp) {
   auto& st = self->state;
-  auto& stats = *st.svc.stats;
   if (refuse_unreadable(self, req.user, req.rid, rp)) return;
   auto addr = req.session.address();
   auto [it, inserted] = st.subscribers.try_emplace(addr);

@@ -1,4 +1,4 @@
-// The support-conversation part of the conversation actor (PROTOCOL.md section 9).
+// The support-conversation part of the conversation actor (docs/protocol.md §9).
 #include "actors/conversation/conversation_internal.hpp"
 
 #include <algorithm>
@@ -10,7 +10,7 @@ namespace parley::conversation_detail {
 
 using protocol::error_code;
 
-// -- support conversations (PROTOCOL.md section 9) --------------------------------
+// -- support conversations (docs/protocol.md §9) -----------------------------------
 //
 // The conversation actor is the arbiter of a support conversation's state: every
 // message, support op, AI action and scheduler wake-up passes through its mailbox

@@ -11,7 +11,7 @@
 #include "actors/node/directory.hpp"
 #include "storage/pg.hpp"
 
-// Attachments (PROTOCOL.md section 6): the detached actors that move blob bytes in
+// Attachments (docs/protocol.md §6): the detached actors that move blob bytes in
 // and out of PostgreSQL and decide, at the moment of each request, who may read or
 // attach a blob.
 namespace parley {

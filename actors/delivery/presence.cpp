@@ -17,7 +17,7 @@ void push_to(presence_actor::stateful_pointer<presence_state> self,
 }
 
 /// Encodes a target's notify only when one of its connections does not have the
-/// conversation open (PROTOCOL.md v1.1): a room whose members all have it open
+/// conversation open (docs/protocol.md §7, v1.1): a room whose members all have it open
 /// costs a lookup per member and nothing else.
 void notify(presence_actor::stateful_pointer<presence_state> self,
             const notify_batch& batch) {

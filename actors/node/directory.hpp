@@ -46,7 +46,7 @@ public:
   };
   viewer_entry viewer(const std::string& user, std::string_view company) const;
 
-  /// True when a contact is blocked (contact.block, PROTOCOL.md section 9).
+  /// True when a contact is blocked (contact.block, docs/protocol.md §9).
   bool contact_blocked(const std::string& contact) const;
   void set_contact_blocked(const std::string& contact, bool blocked);
 

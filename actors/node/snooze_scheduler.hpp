@@ -3,7 +3,7 @@
 #include "actors/api/interfaces.hpp"
 #include "actors/node/services.hpp"
 
-// Wakes snoozed support conversations (PROTOCOL.md section 9). The truth is in
+// Wakes snoozed support conversations (docs/protocol.md §9). The truth is in
 // PostgreSQL (conversations.snoozed_until, indexed), so a restart, even after
 // kill -9, loses no wake-up: the first walk after start finds every snooze that
 // fell due while the server was down. The conversation actor decides (a stale

@@ -6,13 +6,13 @@
 #include <string_view>
 #include <vector>
 
-// The built-in AI responder's rules (PROTOCOL.md sections 4 and 9): `admin.ai.put
+// The built-in AI responder's rules (docs/protocol.md §4 and §9): `admin.ai.put
 // {user, rules: [{match: [words], reply}], fallback: "handoff" | str, delay_ms?}`.
 // Pure: no CAF. The AI agent actor asks `decide` on each contact message; the admin
 // op asks `validate` before storing a configuration. A real model client could
 // replace the agent later; these rules stay the built-in one.
 //
-// Word matching, precisely (docs/protocol.md, "§9 support inbox — rules decided"):
+// Word matching, precisely (docs/protocol.md §9, "AI rules"):
 //   - A text is split into words: maximal runs of word characters. Separators are
 //     every ASCII character other than a-z, A-Z, 0-9 (spaces, punctuation, controls),
 //     and the Unicode separator/punctuation blocks U+0080..U+00BF (no-break space,

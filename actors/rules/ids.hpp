@@ -13,7 +13,7 @@ bool valid_conversation_id(std::string_view id);
 /// A new random conversation id.
 std::string new_conversation_id();
 
-/// The id of `contact`'s support conversation in `org` (PROTOCOL.md section 9):
+/// The id of `contact`'s support conversation in `org` (docs/protocol.md §9):
 /// derived from both, so every request for it, on any node, reaches one actor and
 /// a race of two creates makes one conversation.
 std::string support_conversation_id(std::string_view org, std::string_view contact);

@@ -10,11 +10,10 @@
 #include "protocol/error_code.hpp"
 #include "protocol/types.hpp"
 
-// `inbox.list` (PROTOCOL.md section 9): the request parsed into a typed query, the
+// `inbox.list` (docs/protocol.md §9): the request parsed into a typed query, the
 // filter predicate, the sort orders and the cursor. Pure: no CAF, no libpq. The SQL
 // implementation answers the same questions with indexes; `page` here is the oracle
-// its tests compare against. Decisions: docs/protocol.md, "§9 support inbox — rules
-// decided (not yet served)".
+// its tests compare against. Decisions: docs/protocol.md, "§9 inbox.list (served)".
 namespace parley::inbox_rules {
 
 enum class view_kind { all, mine, unassigned, team, blocked };

@@ -6,7 +6,7 @@
 
 #include "protocol/types.hpp"
 
-// Who may take part in cross-organisation direct messages (PROTOCOL.md section 8):
+// Who may take part in cross-organisation direct messages (docs/protocol.md §8):
 // pure functions, no CAF, no libpq. The session asks them at the moment of each
 // invite.send and invite.accept.
 namespace parley::invite_rules {

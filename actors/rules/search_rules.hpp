@@ -7,8 +7,8 @@
 
 #include "protocol/types.hpp"
 
-// Who may search what, and what a query must look like (PROTOCOL.md section 10;
-// docs/protocol.md "§10 Search"): pure functions, no CAF, no libpq.
+// Who may search what, and what a query must look like (docs/protocol.md §10): pure
+// functions, no CAF, no libpq.
 namespace parley::search_rules {
 
 /// What a search looks through (the `scope` argument).

@@ -8,12 +8,13 @@
 #include "protocol/error_code.hpp"
 #include "protocol/types.hpp"
 
-// The support conversation's state and its transitions (PROTOCOL.md section 9), and
+// The support conversation's state and its transitions (docs/protocol.md §9), and
 // the messaging window check. Pure: no CAF, no clock (callers pass `now`), no
 // directory (callers pass the users and teams they looked up). The conversation
 // actor holds a `support_state`, asks a function here for each event, stores the
 // new state and records the returned system event as a message with `system`.
-// Decisions: docs/protocol.md, "§9 support inbox — rules decided (not yet served)".
+// Decisions: docs/protocol.md §9, "Support state and transitions" and "Messaging
+// window".
 namespace parley::support_rules {
 
 enum class status { open, closed, snoozed };

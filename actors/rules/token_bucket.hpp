@@ -5,7 +5,7 @@
 
 namespace parley {
 
-/// A request-rate limit (PROTOCOL.md section 11): `rate` tokens per second refill a
+/// A request-rate limit (docs/protocol.md §11): `rate` tokens per second refill a
 /// bucket of at most `burst`; each request takes one. Pure: the caller passes the
 /// time, so tests drive it with any clock. Integer milli-tokens keep it exact.
 class token_bucket {

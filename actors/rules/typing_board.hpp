@@ -8,7 +8,7 @@
 
 namespace parley {
 
-/// Who is typing in one conversation (PROTOCOL.md section 7). Pure: the caller
+/// Who is typing in one conversation (docs/protocol.md §7). Pure: the caller
 /// passes the time; the conversation actor owns one and pushes what it reports.
 /// Typing is never stored.
 template <class Source>

@@ -5,7 +5,7 @@
 
 #include "protocol/types.hpp"
 
-// Whom a typing push names, per viewer (PROTOCOL.md section 7): "a contact sees
+// Whom a typing push names, per viewer (docs/protocol.md §7): "a contact sees
 // agents' typing as the alias's when `display_as_alias` is set". Pure: no CAF; the
 // conversation actor gathers the directory facts and asks per recipient.
 namespace parley::typing_display {
@@ -19,7 +19,7 @@ std::string_view to_string(shown_kind kind);
 /// does not know (nullopt).
 shown_kind kind_of(std::optional<protocol::user_kind> kind);
 
-/// The organisation settings the alias rule reads (PROTOCOL.md section 4).
+/// The organisation settings the alias rule reads (docs/protocol.md §4).
 struct alias_settings {
   bool display_as_alias = false;
   std::string_view alias; // the alias user's id; empty: the org has none

@@ -6,7 +6,7 @@
 
 #include "protocol/types.hpp"
 
-// Who may read and act on a conversation (PROTOCOL.md section 5): pure functions,
+// Who may read and act on a conversation (docs/protocol.md §5): pure functions,
 // no CAF, no libpq. Every path (history, live pushes, lists, sends, membership)
 // asks them at the moment of the event, so a change of rights takes effect on the
 // very next event. The callers gather the facts (actors/node/access.hpp); the rules here
@@ -38,7 +38,7 @@ struct conversation_facts {
   std::string_view org;
   std::string_view company; // empty: not tied to a company
   /// A cross-organisation direct conversation (made by an accepted invitation,
-  /// PROTOCOL.md section 8): the invitee's org. Empty for every other conversation.
+  /// docs/protocol.md §8): the invitee's org. Empty for every other conversation.
   std::string_view peer_org;
   bool ended = false;
   /// For `company` conversations: at least one participant is a client of the

@@ -1,4 +1,4 @@
-// admin.* ops: provisioning by the host application (PROTOCOL.md section 4).
+// admin.* ops: provisioning by the host application (docs/protocol.md §4).
 #include <algorithm>
 
 #include "actors/node/replies.hpp"

@@ -7,7 +7,7 @@
 
 #include "actors/session/session.hpp"
 
-// msg.send's attachments (PROTOCOL.md section 6): read from the request, checked by
+// msg.send's attachments (docs/protocol.md §6): read from the request, checked by
 // the blob store, then the send goes to its conversation. Kept apart from the
 // common send, which never pays for it.
 namespace parley {

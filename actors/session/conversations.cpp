@@ -1,4 +1,4 @@
-// conv.* and msg.* ops (PROTOCOL.md sections 5, 6 and 7): validated here, decided
+// conv.* and msg.* ops (docs/protocol.md §5, §6 and §7): validated here, decided
 // by the conversation actors.
 #include <algorithm>
 #include <charconv>

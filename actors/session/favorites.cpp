@@ -1,4 +1,4 @@
-// Favourites (PROTOCOL.md section 4): admin.favorites.set replaces a user's set;
+// Favourites (docs/protocol.md §4): admin.favorites.set replaces a user's set;
 // favorites.add / favorites.remove change the caller's own. Every change is stored
 // first, then cached, then every live conversation re-checks its subscriptions, so
 // a favourite removed revokes at once.

@@ -1,4 +1,4 @@
-// inbox.list (PROTOCOL.md section 9): the support inbox of the caller's org, one
+// inbox.list (docs/protocol.md §9): the support inbox of the caller's org, one
 // page of a view, filtered and sorted. The request is parsed and checked with the
 // pure rules (actors/rules/inbox_rules.hpp); a db worker reads the page with index walks
 // (storage/inbox_queries.cpp) and the caller's unread counts; each item is the

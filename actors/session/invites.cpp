@@ -1,4 +1,4 @@
-// Cross-organisation direct messages (PROTOCOL.md section 8): invitations, block
+// Cross-organisation direct messages (docs/protocol.md §8): invitations, block
 // lists and conv.end. Validated and decided here with the pure rules of
 // invite_rules.hpp; stored by the db workers; the conversation an accepted
 // invitation creates is served by its conversation actor like any other.
@@ -86,9 +86,10 @@ void put_sent(protocol::map_builder& b, const storage::invitation& i) {
   b.str("id", i.id).str("to_email", i.to_email);
   if (!i.note.empty()) b.str("note", i.note);
   b.sint("ts", i.ts);
-  b.str("status", i.status == "accepted"  ? "accepted"
-                  : i.status == "revoked" ? "revoked"
-                                          : "pending");
+  auto shown = i.status == storage::invite_status::ignored
+                   ? storage::invite_status::pending
+                   : i.status;
+  b.str("status", storage::to_string(shown));
   if (!i.conv.empty()) b.str("conv", i.conv);
 }
 

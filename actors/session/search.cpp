@@ -1,7 +1,7 @@
-// search (PROTOCOL.md section 10; docs/protocol.md "§10 Search"): validated here,
-// answered by a db worker's SQL pre-filter, and every hit checked again with the
-// visibility rule against the directory as it is now, so a stale pre-filter (a
-// favourite just removed, a user just re-put) never shows a hit.
+// search (docs/protocol.md §10): validated here, answered by a db worker's SQL
+// pre-filter, and every hit checked again with the visibility rule against the
+// directory as it is now, so a stale pre-filter (a favourite just removed, a user
+// just re-put) never shows a hit.
 #include <algorithm>
 #include <memory>
 #include <unordered_set>

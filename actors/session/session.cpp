@@ -15,7 +15,7 @@ namespace {
 
 using protocol::error_code;
 
-/// WebSocket close codes of PROTOCOL.md.
+/// WebSocket close codes (docs/protocol.md, "Close codes").
 constexpr std::uint16_t close_going_away = 1001;
 constexpr std::uint16_t close_invalid_payload = 1007;
 constexpr std::uint16_t close_policy = 1008;

@@ -189,14 +189,15 @@ void op_typing(session_self self, const protocol::request& req,
                std::optional<std::uint64_t> rid);
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_msg_history(session_self self, const protocol::request& req, std::uint64_t rid);
-// Cross-organisation direct messages (session_invites.cpp).
+// Cross-organisation direct messages (invites.cpp).
 void op_invite_send(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_invite_revoke(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_invite_accept(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_invite_ignore(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_invite_list(session_self self, const protocol::request& req, std::uint64_t rid);
 
-// The support inbox (session_inbox.cpp).
+// The support inbox (inbox.cpp); blocks.* and conv.end (invites.cpp); support.* and
+// contact.* (support.cpp); admin.ai.put (admin.cpp).
 void op_inbox_list(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_blocks_list(session_self self, const protocol::request& req, std::uint64_t rid);
 void op_blocks_remove(session_self self, const protocol::request& req, std::uint64_t rid);
@@ -214,7 +215,7 @@ void op_contact_block(session_self self, const protocol::request& req, std::uint
 void op_contact_unblock(session_self self, const protocol::request& req,
                         std::uint64_t rid);
 void op_admin_ai_put(session_self self, const protocol::request& req, std::uint64_t rid);
-// Full-text search (session_search.cpp).
+// Full-text search (search.cpp).
 void op_search(session_self self, const protocol::request& req, std::uint64_t rid);
 
 } // namespace parley

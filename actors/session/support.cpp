@@ -1,4 +1,4 @@
-// support.* and contact.* ops (PROTOCOL.md section 9): validated here; the
+// support.* and contact.* ops (docs/protocol.md §9): validated here; the
 // conversation actor decides support transitions (support_rules), the database
 // stores blocked contacts.
 #include "actors/node/replies.hpp"

@@ -10,8 +10,8 @@
 // The organisation parley-conv-list seeds: its directory (companies, users,
 // favourites) and N conversations with their participants, drawn from a fixed-seed
 // generator so that two runs with the same arguments build the same org. It also
-// knows which conversations each user may read (PROTOCOL.md §5 as docs/protocol.md
-// decides it), so the tool can check the pages conv.list returns.
+// knows which conversations each user may read (docs/protocol.md §5), so the tool
+// can check the pages conv.list returns.
 namespace parley::bench::conv_list {
 
 enum class conv_kind { company, confidential, private_ };

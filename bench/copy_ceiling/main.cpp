@@ -46,7 +46,7 @@ constexpr option_spec specs[] = {
 
 constexpr const char* table = "bench_copy_ceiling";
 
-// Named statements (STYLE.md: SQL as constants next to the code that runs them).
+// Named statements: SQL as constants next to the code that runs them.
 constexpr const char* sql_set_timeout =
     "SELECT set_config('statement_timeout', $1, false)";
 constexpr const char* sql_has_messages = "SELECT to_regclass('messages') IS NOT NULL";

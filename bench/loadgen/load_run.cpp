@@ -527,7 +527,8 @@ void runner::stop_all() {
 }
 
 // Every conversation is new and only this run writes to it, so the seqs acked in it
-// must be exactly 1..n (PROTOCOL.md §6: no gap, no repeat; a refused send takes none).
+// must be exactly 1..n (docs/protocol.md §6: no gap, no repeat; a refused send takes
+// none).
 std::string runner::seq_check() const {
   std::vector<std::vector<std::uint64_t>> by_conv(o_.conversations);
   for (const auto& wr : writers_)

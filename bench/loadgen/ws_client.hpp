@@ -23,10 +23,11 @@
 
 namespace parley::bench {
 
-/// One client WebSocket connection speaking Parley's framing (PROTOCOL.md §1-2):
-/// binary frames of one MessagePack map each, requests matched to replies by `rid`,
-/// pushes (frames without a reply op) handed to a push handler or dropped. Requests are
-/// pipelined: any number may be in flight, and replies may come in any order.
+/// One client WebSocket connection speaking Parley's framing (docs/protocol.md,
+/// "Global rules"): binary frames of one MessagePack map each, requests matched to
+/// replies by `rid`, pushes (frames without a reply op) handed to a push handler or
+/// dropped. Requests are pipelined: any number may be in flight, and replies may come
+/// in any order.
 ///
 /// Every member runs on the thread of the io_context it was built with (the load
 /// generator runs each io_context on exactly one thread, so no strand is needed);

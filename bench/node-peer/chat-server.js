@@ -14,7 +14,7 @@
 //                 other open subscriptions and with `unread` to the reader's own
 //                 connections; reply {seq, unread}
 //   conv.list     the caller's conversations, newest activity first, with unread
-//   msg.history   a page of the room's in-memory list, as PROTOCOL.md §6 pages it
+//   msg.history   a page of the room's in-memory list, as docs/protocol.md §6 pages it
 // Rights: a participant may read and write; anyone else gets not_found. Like the
 // fan-out peer it checks no token and is NOT durable: nothing reaches a disk, every
 // reply goes out at once. It is an upper bound for a chat server, not an equal.

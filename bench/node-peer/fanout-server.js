@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // A minimal fan-out server on the `ws` package speaking Parley's MessagePack frames
-// (shared/PROTOCOL.md §1-2) for the subset bench/loadgen's fan-out scenario uses: the
-// reference peer of bench/run-fanout (bench/README.md). It is NOT a chat server: it
-// checks no token and no right, stores nothing (a msg.send is acknowledged before
-// anything is durable, unlike Parley, whose reply waits for the PostgreSQL commit),
-// and keeps rooms in memory. It is what a developer writes in an afternoon with the
-// two most used npm packages, and so the floor any fan-out server should beat.
+// (docs/protocol.md, "Global rules") for the subset bench/loadgen's fan-out scenario
+// uses: the reference peer of bench/run-fanout (bench/README.md). It is NOT a chat
+// server: it checks no token and no right, stores nothing (a msg.send is acknowledged
+// before anything is durable, unlike Parley, whose reply waits for the PostgreSQL
+// commit), and keeps rooms in memory. It is what a developer writes in an afternoon
+// with the two most used npm packages, and so the floor any fan-out server should beat.
 //
 //   node fanout-server.js [--listen 127.0.0.1:0] [--notify]
 //

@@ -2,7 +2,7 @@
 CREATE TABLE orgs (
   id         text PRIMARY KEY,
   name       text NOT NULL,
-  -- settings (PROTOCOL.md section 4); defaults are the protocol's defaults
+  -- settings (docs/protocol.md §4); defaults are the protocol's defaults
   connect_policy       text NOT NULL DEFAULT 'all',
   closing_notes        text NOT NULL DEFAULT 'optional',
   window_hours         integer NOT NULL DEFAULT 0,

@@ -1,4 +1,4 @@
--- 004: read markers (PROTOCOL.md section 7): how far each user has read each
+-- 004: read markers (docs/protocol.md §7): how far each user has read each
 -- conversation. Forward only; unread counts are derived from them.
 CREATE TABLE read_markers (
   conv       text NOT NULL REFERENCES conversations (id),

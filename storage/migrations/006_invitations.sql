@@ -1,4 +1,4 @@
--- 006: cross-organisation direct messages (PROTOCOL.md section 8): invitations,
+-- 006: cross-organisation direct messages (docs/protocol.md §8): invitations,
 -- the invitees' block lists, and conversations that end.
 --
 -- An invitation is stored whatever its fate, so the inviter's view never tells an
@@ -44,6 +44,6 @@ ALTER TABLE conversations ADD COLUMN peer_org text;
 ALTER TABLE conversations ADD COLUMN ended_at bigint;
 ALTER TABLE conversations ADD COLUMN ended_by text;
 
--- Server-written messages (PROTOCOL.md section 6 `system: {event, by}`).
+-- Server-written messages (docs/protocol.md §6 `system: {event, by}`).
 ALTER TABLE messages ADD COLUMN system_event text;
 ALTER TABLE messages ADD COLUMN system_by text;

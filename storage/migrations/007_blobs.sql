@@ -1,4 +1,4 @@
--- 007: attachments (PROTOCOL.md section 6). Bytes live in PostgreSQL in chunks, so
+-- 007: attachments (docs/protocol.md §6). Bytes live in PostgreSQL in chunks, so
 -- every node can serve every blob. An upload inserts its row (complete = false),
 -- then its chunks one by one, then marks it complete: an interrupted upload is
 -- never served and is collected like any unreferenced blob.

@@ -1,4 +1,4 @@
--- 008: the support inbox (PROTOCOL.md section 9).
+-- 008: the support inbox (docs/protocol.md §9).
 --
 -- A support conversation's state lives on its conversations row, written by its
 -- conversation actor in the group commit that stores the system message recording

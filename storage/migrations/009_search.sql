@@ -1,4 +1,4 @@
--- 009: full-text search (PROTOCOL.md section 10, docs/protocol.md "§10 Search").
+-- 009: full-text search (docs/protocol.md §10).
 --
 -- One text-search configuration for everyone: 'simple' (lower-cases words, no
 -- stemming, no stop words). Chat text mixes languages within one org and often

@@ -1,4 +1,4 @@
--- 010: the indexes inbox.list walks (PROTOCOL.md section 9; storage/inbox_queries.cpp).
+-- 010: the indexes inbox.list walks (docs/protocol.md §9; storage/inbox_queries.cpp).
 --
 -- Every page is one index walk in the page's order that stops after limit + 1
 -- matching rows, never a sort of the org's support conversations. Ties of a sort key

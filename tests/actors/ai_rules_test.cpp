@@ -1,7 +1,7 @@
-// The AI responder's rules (PROTOCOL.md sections 4 and 9) as tables: how a message
+// The AI responder's rules (docs/protocol.md §4 and §9) as tables: how a message
 // splits into words, which rule answers which message, and which configurations
 // `admin.ai.put` refuses. The expectations follow the decisions written in
-// actors/rules/ai_rules.hpp and docs/protocol.md (§9 support inbox — rules decided).
+// actors/rules/ai_rules.hpp and docs/protocol.md (§9, "AI rules").
 #include <gtest/gtest.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Typing (PROTOCOL.md section 7) in the real conversation actor
+// Typing (docs/protocol.md §7) in the real conversation actor
 // (actors/conversation/conversation.cpp), under CAF's deterministic test scheduler: time moves
 // only when the test calls advance_time, so expiry and races are exact and no test
 // sleeps.

@@ -1,8 +1,8 @@
-// inbox.list (PROTOCOL.md section 9) as tables: which requests parse into which
+// inbox.list (docs/protocol.md §9) as tables: which requests parse into which
 // query and which are refused; which conversations each view and filter shows; the
 // four sort orders with their tie-breaks; cursors that walk a whole inbox without
 // skipping or repeating. These rules are the oracle of the SQL implementation's
-// tests. Expectations follow docs/protocol.md (§9 support inbox — rules decided).
+// tests. Expectations follow docs/protocol.md ("§9 inbox.list (served)").
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Who may invite and accept across organisations (PROTOCOL.md section 8), and how
+// Who may invite and accept across organisations (docs/protocol.md §8), and how
 // emails are compared, as tables.
 //
 // Decisions (docs/protocol.md §8): only staff invite; guests neither send nor

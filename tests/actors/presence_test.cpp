@@ -134,8 +134,8 @@ TEST_F(presence_actor_test,
   EXPECT_EQ(described(second.pushes), lines{"message n2"});
 }
 
-// PROTOCOL.md v1.1: `notify` skips the connections that have the conversation open;
-// the conversation hands over the set of its subscribed sessions.
+// docs/protocol.md §7 (v1.1): `notify` skips the connections that have the
+// conversation open; the conversation hands over the set of its subscribed sessions.
 TEST_F(presence_actor_test, a_notify_batch_skips_the_connections_that_have_it_open) {
   auto phone = attach("bob");
   auto laptop = attach("bob");

@@ -1,5 +1,5 @@
 // Who may search which scope, how scopes are named and which queries hold a word
-// (PROTOCOL.md section 10, docs/protocol.md "§10 Search"), as tables.
+// (docs/protocol.md §10), as tables.
 #include <gtest/gtest.h>
 
 #include <optional>

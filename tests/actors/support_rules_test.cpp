@@ -1,7 +1,7 @@
-// The support conversation's transitions and the messaging window (PROTOCOL.md
-// section 9) as tables: a state, an event, who causes it -> the new state, the
+// The support conversation's transitions and the messaging window (docs/protocol.md
+// §9) as tables: a state, an event, who causes it -> the new state, the
 // system event recorded, or the error code. Expectations follow the decisions in
-// docs/protocol.md (§9 support inbox — rules decided).
+// docs/protocol.md (§9, "Support state and transitions", "Messaging window").
 #include <gtest/gtest.h>
 
 #include <functional>

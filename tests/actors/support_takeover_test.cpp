@@ -1,4 +1,4 @@
-// Takeover of a support conversation from its AI agent (PROTOCOL.md section 9,
+// Takeover of a support conversation from its AI agent (docs/protocol.md §9,
 // issue 6) in the real conversation actor, under CAF's deterministic test
 // scheduler: messages run only when the test runs them and time moves only when the
 // test advances the actor clock, so every interleaving below is exact and no test

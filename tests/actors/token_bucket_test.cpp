@@ -1,4 +1,4 @@
-// The per-connection request budget (PROTOCOL.md section 11) as a table of
+// The per-connection request budget (docs/protocol.md §11) as a table of
 // request times and the answers they get.
 #include <gtest/gtest.h>
 

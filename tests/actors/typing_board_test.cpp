@@ -1,4 +1,4 @@
-// Typing state (PROTOCOL.md section 7) as tables of events and what the others
+// Typing state (docs/protocol.md §7) as tables of events and what the others
 // hear: starts, refreshes, switches to internal, stops, the 6 s expiry, disconnects.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The alias display rule of typing (PROTOCOL.md section 7) as a table: who views,
+// The alias display rule of typing (docs/protocol.md §7) as a table: who views,
 // who types, the org's settings -> whom the push names and with which kind.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The visibility rule (PROTOCOL.md section 5) as tables: who may read and act on a
+// The visibility rule (docs/protocol.md §5) as tables: who may read and act on a
 // conversation of each kind, who may take part in it, who may remove whom.
 //
 // The expectations come from the protocol's table and from the decisions the
@@ -236,7 +236,7 @@ visibility::conversation_facts facts(conv_kind kind, bool favouring_client_parti
 }
 
 // ---------------------------------------------------------------------------
-// The oracle: PROTOCOL.md section 5, row by row, plus the decisions above
+// The oracle: docs/protocol.md §5, row by row, plus the decisions above
 // ---------------------------------------------------------------------------
 
 struct situation {
@@ -566,7 +566,7 @@ TEST(visibility, client_of_another_org_sees_nothing) {
 }
 
 // ---------------------------------------------------------------------------
-// Cross-organisation direct conversations (PROTOCOL.md section 8)
+// Cross-organisation direct conversations (docs/protocol.md §8)
 // ---------------------------------------------------------------------------
 
 /// A direct conversation of `org` (the inviter's) with `other_org` as its peer.

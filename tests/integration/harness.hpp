@@ -135,7 +135,7 @@ public:
   /// hello with `token`; returns the reply.
   frame_view hello(const std::string& token);
 
-  /// `notify` pushes (PROTOCOL.md §7) reach every connection of a participant that
+  /// `notify` pushes (docs/protocol.md §7) reach every connection of a participant that
   /// does not have the conversation open; most tests watch the conversation's own
   /// pushes and drop them.
   bool keep_notify = false;

@@ -1,4 +1,4 @@
-// inbox.list over real WebSockets against a real PostgreSQL (PROTOCOL.md section 9):
+// inbox.list over real WebSockets against a real PostgreSQL (docs/protocol.md §9):
 // views, filters, sorts, paging with cursors, the item shape (contact, unread), who
 // may list (staff other than guests), bad arguments answered with bad_request on a
 // connection that lives on, and another org's conversations never appearing.

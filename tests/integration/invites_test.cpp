@@ -1,5 +1,5 @@
 // Cross-organisation direct messages over real WebSockets against a real
-// PostgreSQL (PROTOCOL.md section 8): the invitation lifecycle, who may invite and
+// PostgreSQL (docs/protocol.md §8): the invitation lifecycle, who may invite and
 // accept, block silence, ending a conversation from either side, and that the
 // direct conversation two orgs share stays invisible to everyone else on every path.
 #include <gtest/gtest.h>

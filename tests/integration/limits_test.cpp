@@ -1,4 +1,4 @@
-// Limits of PROTOCOL.md section 11 over real sockets: a flooding connection gets
+// Limits of docs/protocol.md §11 over real sockets: a flooding connection gets
 // `rate_limited` without losing or duplicating anything, and a connection that stops
 // reading is cut with 1008 while another subscriber of the same conversation keeps
 // receiving every message in order.

@@ -1,4 +1,4 @@
-// Live signals over real WebSockets (PROTOCOL.md section 7): notifications and read
+// Live signals over real WebSockets (docs/protocol.md §7): notifications and read
 // markers reach every device of a user, unread counts follow and survive reconnects
 // and restarts, and neither reveals what the user may not see.
 #include <gtest/gtest.h>
@@ -113,7 +113,7 @@ TEST_F(live, every_device_gets_notify_and_read) {
   EXPECT_FALSE(laptop->next_push(200ms));
 }
 
-// PROTOCOL.md v1.1 section 7: a connection with the conversation open gets the
+// docs/protocol.md §7 (v1.1): a connection with the conversation open gets the
 // `message` push and no `notify`; the user's other connections get `notify`, whose
 // unread count still counts every message.
 TEST_F(live, notify_skips_connections_that_have_the_conversation_open) {

@@ -1,12 +1,12 @@
-// Full-text search over real WebSockets against a real PostgreSQL (PROTOCOL.md
-// section 10, docs/protocol.md "§10 Search"): a search never returns what the
-// caller cannot read (others' private conversations, company conversations without
-// the favourite, other orgs, a removed participant, internal comments to clients),
-// the comments and contacts scopes and who may use them, `conv` restriction with
-// not_found, snippets, newest first, and bad input.
+// Full-text search over real WebSockets against a real PostgreSQL (docs/protocol.md
+// §10): a search never returns what the caller cannot read (others' private
+// conversations, company conversations without the favourite, other orgs, a removed
+// participant, internal comments to clients), the comments and contacts scopes and
+// who may use them, `conv` restriction with not_found, snippets, newest first, and
+// bad input.
 //
-// Support conversations cannot be created on the wire yet (conv.create refuses
-// kind `support` on this branch), so the support inbox's cases are not here.
+// The support inbox's cases (staff find support conversations, a contact never
+// finds internal comments) are in tests/integration/support_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>

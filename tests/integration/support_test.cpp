@@ -1,5 +1,5 @@
-// The support inbox over real WebSockets against a real PostgreSQL (PROTOCOL.md
-// section 9): a contact's one conversation with the org's alias, assignment, the
+// The support inbox over real WebSockets against a real PostgreSQL (docs/protocol.md
+// §9): a contact's one conversation with the org's alias, assignment, the
 // AI agent and a human taking over from it, internal comments, closing notes,
 // snoozes that wake after kill -9, blocked contacts and the messaging window.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Visibility over real WebSockets (PROTOCOL.md section 5): for each conversation
+// Visibility over real WebSockets (docs/protocol.md §5): for each conversation
 // kind, which of a cast of users can read history, reply, open and list it; that
 // every unreadable case answers exactly like a conversation that does not exist and
 // pushes nothing; and that a subscription losing its right is revoked at once.
@@ -200,7 +200,8 @@ TEST_F(visibility, every_kind_on_every_path_for_every_user) {
   // to it: a reader receives exactly the messages sent after its conv.open to the
   // conversations it reads, and a participant who reads is notified of the
   // messages sent before its conv.open (with the conversation open it gets the
-  // message itself, not a notify: PROTOCOL.md v1.1); nobody receives anything else.
+  // message itself, not a notify: docs/protocol.md §7, v1.1); nobody receives
+  // anything else.
   for (const auto& u : cast) {
     SCOPED_TRACE("pushes to " + u);
     std::multiset<std::string> expected;

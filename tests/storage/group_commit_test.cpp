@@ -1,4 +1,4 @@
-// The group-commit writer (actors/persistence) against a real PostgreSQL: one
+// The group-commit writer (actors/db/persistence) against a real PostgreSQL: one
 // transaction carries the writes of many conversations of many orgs, so a row that
 // the database refuses must fail only its own conversation's write, never another
 // tenant's (issue 18: one NUL byte used to fail every message of its batch).
