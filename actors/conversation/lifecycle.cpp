@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/node/replies.hpp"
+#include "actors/rules/write_epoch.hpp"
 #include "protocol/preview.hpp"
 
 // Life of the actor: loading or creating, readiness, parked requests, idling out.
@@ -119,6 +120,10 @@ caf::result<frame> create_conversation(self_ptr self, create_request& req) {
   set_participants(self, req.conv.participants);
   write_request w;
   w.conv = st.id;
+  // An epoch of its own: if this write fails the writer records it as failed, and
+  // the next create of the same id (a support conversation's id is fixed) must not
+  // be refused as part of it.
+  w.epoch = next_write_epoch();
   w.create = true;
   w.conversation = req.conv;
   w.create_cid = req.create_cid;

@@ -1,6 +1,6 @@
 // Typing (docs/protocol.md §7) in the real conversation actor
-// (actors/conversation/conversation.cpp), under CAF's deterministic test scheduler: time moves
-// only when the test calls advance_time, so expiry and races are exact and no test
+// (actors/conversation/conversation.cpp), under CAF's deterministic test scheduler: time
+// moves only when the test calls advance_time, so expiry and races are exact and no test
 // sleeps.
 //
 // The conversation's peers are the scripted actors of tests/actors/scripted_peers.hpp

@@ -1,7 +1,7 @@
-// The presence actor (actors/delivery/presence.cpp) under CAF's deterministic test scheduler:
-// which connections a push to a user id reaches, the batched form conversations use
-// for a message's notifications, and connections that go away. The connections are
-// the recording sessions of tests/actors/scripted_peers.hpp.
+// The presence actor (actors/delivery/presence.cpp) under CAF's deterministic test
+// scheduler: which connections a push to a user id reaches, the batched form
+// conversations use for a message's notifications, and connections that go away. The
+// connections are the recording sessions of tests/actors/scripted_peers.hpp.
 #include <gtest/gtest.h>
 
 #include <memory>

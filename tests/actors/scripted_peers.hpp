@@ -1,12 +1,14 @@
 #pragma once
 
-// Scripted peers for driving the REAL conversation actor (actors/conversation/conversation.cpp)
-// under CAF's deterministic test scheduler (tests/actors/*_test.cpp).
+// Scripted peers for driving the REAL conversation actor
+// (actors/conversation/conversation.cpp) under CAF's deterministic test scheduler
+// (tests/actors/*_test.cpp).
 //
 // The conversation actor reaches other actors only through the typed handles in
 // `services`. Here those peers are small scripted actors implementing the same
 // typed interfaces: the db actor answers `load` with a fixed snapshot, the writer
-// records every write and answers `committed` (or, when told to, `unavailable`),
+// records every write and answers `committed` (or, when told to, `unavailable`; a
+// held write is answered with the verdict the test gives it: answer_write),
 // presence records what it is asked to push, and each "connection" is a
 // session_actor that records its pushes. They are scripted peers at an actor
 // interface for sequencing tests, not a database stand-in: storage is tested against
@@ -95,21 +97,35 @@ struct write_log {
     write_request req;
   };
   std::deque<held_write> held;
+  /// The answers for the next held writes released, oldest first: each release
+  /// takes one (anything but `committed` stores nothing). Empty: `fail` decides.
+  std::deque<write_status> verdicts;
 
   write_outcome answer(const write_request& req) {
+    return answer(req, fail && fail(req) ? write_status::unavailable
+                                         : write_status::committed);
+  }
+
+  write_outcome answer(const write_request& req, write_status status) {
     write_outcome out;
-    out.status = fail && fail(req) ? write_status::unavailable : write_status::committed;
+    out.status = status;
     if (out.status == write_status::committed)
       stored.insert(stored.end(), req.messages.begin(), req.messages.end());
     return out;
   }
 
-  /// Answers the oldest held write (as `fail` says).
+  /// Answers the oldest held write (as the next verdict, else `fail`, says).
   void release() {
     if (held.empty()) return;
     auto w = std::move(held.front());
     held.pop_front();
-    w.promise.deliver(answer(w.req));
+    if (verdicts.empty()) {
+      w.promise.deliver(answer(w.req));
+      return;
+    }
+    auto status = verdicts.front();
+    verdicts.pop_front();
+    w.promise.deliver(answer(w.req, status));
   }
 };
 
@@ -133,6 +149,14 @@ inline persistence_actor::behavior_type scripted_writer(persistence_actor::point
 /// Answers the oldest write `writer` holds; the test then runs the scheduler.
 inline void release_write(const persistence_actor& writer) {
   caf::anon_send(writer, flush_atom_v);
+}
+
+/// Answers the oldest write `writer` holds with `status` (`committed`, or the
+/// failure the real writer would report); the test then runs the scheduler.
+inline void answer_write(const persistence_actor& writer, write_log& log,
+                         write_status status) {
+  log.verdicts.push_back(status);
+  release_write(writer);
 }
 
 /// The writer: every write commits.
