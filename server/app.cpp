@@ -10,16 +10,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <caf/all.hpp>
 
-#include "actors/db/blob_store.hpp"
-#include "actors/db/db_worker.hpp"
-#include "actors/node/health.hpp"
-#include "actors/db/persistence.hpp"
-#include "actors/delivery/presence.hpp"
-#include "actors/conversation/registry.hpp"
-#include "actors/node/snooze_scheduler.hpp"
 #include "net/server.hpp"
 #include "protocol/jwt.hpp"
 #include "server/embedded_postgres.hpp"
+#include "server/node.hpp"
 #include "server/secret.hpp"
 #include "storage/directory_queries.hpp"
 #include "storage/migrate.hpp"
@@ -141,53 +135,22 @@ int serve(const options& opts) {
     dir->load(std::move(*snapshot.value));
   }
 
-  // 3. Actors: the group-commit writer and the read pool (detached: libpq
-  //    blocks), then the registry that places conversations.
+  // 3. Actors: the node-wide ones (server/node.hpp draws the whole graph).
   actor_config cfg{2};
   caf::actor_system sys{cfg};
-  auto stats = std::make_shared<metrics>();
   services svc;
   svc.config = config;
   svc.dir = dir;
-  svc.stats = stats;
-  svc.writer = sys.spawn<caf::detached>(persistence, conninfo, stats);
-  std::vector<db_actor> workers;
-  for (std::size_t i = 0; i < opts.db_workers; ++i)
-    workers.push_back(sys.spawn<caf::detached>(db_worker, conninfo, config->cid_cache));
-  svc.db = db_pool{workers};
-  // Attachment bytes: two detached stores (an upload waits on one chunk at a time,
-  // so two keep a second upload or a download moving); the first also collects.
-  std::vector<blob_store_actor> blob_stores;
-  for (std::size_t i = 0; i < 2; ++i)
-    blob_stores.push_back(sys.spawn<caf::detached>(
-        blob_store, conninfo, dir,
-        i == 0 ? std::chrono::milliseconds{opts.blob_gc_seconds * 1000}
-               : std::chrono::milliseconds{0}));
-  svc.blobs = blob_pool{blob_stores};
-  svc.presence = sys.spawn(presence);
-  svc.registry = sys.spawn(registry, svc);
-  auto snoozes = sys.spawn(snooze_scheduler, svc);
-  auto healthy = std::make_shared<std::atomic<bool>>(true);
-  auto health =
-      sys.spawn(health_monitor, svc.db, healthy, std::chrono::milliseconds{1000});
-  defer stop_actors{[&] {
-    caf::anon_send_exit(health, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(snoozes, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(svc.registry, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(svc.presence, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(svc.writer, caf::exit_reason::user_shutdown);
-    for (auto& w : workers)
-      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-    for (auto& b : blob_stores)
-      caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
-  }};
+  svc.stats = std::make_shared<metrics>();
+  node_actors node{sys, std::move(svc), conninfo, opts.db_workers,
+                   std::chrono::milliseconds{opts.blob_gc_seconds * 1000}};
 
   // 4. The network front.
   auto ctx = std::make_shared<net::net_context>();
   ctx->config.max_outbound_bytes = opts.max_outbound_bytes;
   ctx->system = &sys;
-  ctx->svc = svc;
-  ctx->db_healthy = healthy;
+  ctx->svc = node.handles();
+  ctx->db_healthy = node.db_healthy();
   net::server front{ctx, opts.io_threads};
   std::string host;
   std::uint16_t port = 0;
@@ -217,7 +180,7 @@ int serve(const options& opts) {
   front.stop_accepting();
   {
     caf::scoped_actor waiter{sys};
-    waiter->request(svc.registry, std::chrono::seconds{15}, drain_atom_v)
+    waiter->request(node.handles().registry, std::chrono::seconds{15}, drain_atom_v)
         .receive([](bool) {}, [](const caf::error&) {});
   }
   front.close_all(std::chrono::seconds{5});

@@ -1,19 +1,11 @@
 #pragma once
 
-// Every actor interface of Parley in one place: read this file to learn the whole
-// message graph. Requests from a session to a conversation carry their `rid`; the
-// conversation actor answers with the encoded reply frame. Pushes do not pass
-// through the session: conversations and the presence actor write them into the
-// connection's outbound queue (net's shard outbox) themselves.
-//
-//   ws_session --frame--> session --send/open/...--> registry --delegate--> conversation
-//       ^                    |  <------------- reply frame ---------------------'  |  | |
-//       |                    v                                                     |  | |
-//       +---- outbound <-----+------------- message/typing/read pushes ------------'  | |
-//       |                                                                             | |
-//       +---- outbound <---- presence <---- notify_batch, read ----------------------'  |
-//                            persistence <-- write_request (group commit) -------------+
-//                            db pool     <-- load/history/read markers ----------------'
+// Every actor interface of Parley in one place: the messages each actor accepts.
+// Who spawns whom and who sends what to whom is drawn in server/node.hpp.
+// Requests from a session to a conversation carry their `rid`; the conversation
+// answers with the encoded reply frame. Pushes do not pass through the session:
+// conversations and the presence actor write them into the connection's outbound
+// queue (net's shard outbox) themselves.
 
 #include <caf/all.hpp>
 
