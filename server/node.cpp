@@ -28,7 +28,7 @@ node_actors::node_actors(caf::actor_system& sys, services svc,
   svc_.blobs = blob_pool{blob_stores_};
   svc_.presence = sys.spawn(presence);
   svc_.registry = sys.spawn(registry, svc_);
-  snoozes_ = sys.spawn(snooze_scheduler, svc_);
+  snoozes_ = sys.spawn(snooze_scheduler, svc_.db, svc_.registry);
   health_ = sys.spawn(health_monitor, svc_.db, healthy_, std::chrono::milliseconds{1000});
 }
 

@@ -14,7 +14,7 @@ using agent_ptr = ai_agent_actor::stateful_pointer<ai_agent_state>;
 /// action here: a refused reply is simply not stored.
 void ask(agent_ptr self, ai_action a) {
   auto conv = a.conv;
-  self->request(self->state.svc.registry, std::chrono::seconds{30}, ai_atom_v,
+  self->request(self->state.peers.registry, std::chrono::seconds{30}, ai_atom_v,
                 std::move(a))
       .then([](const frame&) {}, [](const caf::error&) {});
 }
@@ -39,16 +39,16 @@ void arm(agent_ptr self, std::uint64_t id, const ai_job& job) {
 /// `ai` user never configured hands every conversation to humans after the default
 /// delay.
 ai_rules::config config_of(agent_ptr self) {
-  if (auto c = self->state.svc.dir->ai_agent(self->state.user)) return *c;
+  if (auto c = self->state.peers.dir->ai_agent(self->state.user)) return *c;
   return ai_rules::config{};
 }
 
 } // namespace
 
 ai_agent_actor::behavior_type
-ai_agent(ai_agent_actor::stateful_pointer<ai_agent_state> self, services svc,
+ai_agent(ai_agent_actor::stateful_pointer<ai_agent_state> self, ai_handles peers,
          std::string user) {
-  self->state.svc = std::move(svc);
+  self->state.peers = std::move(peers);
   self->state.user = std::move(user);
   return {
       [=](ai_prompt_atom, ai_prompt& p) {
@@ -84,14 +84,14 @@ ai_agent(ai_agent_actor::stateful_pointer<ai_agent_state> self, services svc,
 }
 
 ai_hub_actor::behavior_type ai_hub(ai_hub_actor::stateful_pointer<ai_hub_state> self,
-                                   services svc) {
-  self->state.svc = std::move(svc);
+                                   ai_handles peers) {
+  self->state.peers = std::move(peers);
   return {
       [=](ai_prompt_atom a, ai_prompt& p) {
         auto& st = self->state;
         auto i = st.agents.find(p.agent);
         if (i == st.agents.end())
-          i = st.agents.emplace(p.agent, self->spawn(ai_agent, st.svc, p.agent)).first;
+          i = st.agents.emplace(p.agent, self->spawn(ai_agent, st.peers, p.agent)).first;
         self->send(i->second, a, std::move(p));
       },
   };

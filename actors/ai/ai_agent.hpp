@@ -21,9 +21,16 @@ struct ai_job {
   std::int64_t remaining_ms = 0; // of the delay still to wait
 };
 
+/// What an AI agent uses: the registry it answers through, and the directory that
+/// holds its rules.
+struct ai_handles {
+  registry_actor registry;
+  std::shared_ptr<directory> dir;
+};
+
 struct ai_agent_state {
   static inline const char* name = "parley.ai_agent";
-  services svc;
+  ai_handles peers;
   std::string user;
   std::uint64_t next_job = 1;
   std::map<std::uint64_t, ai_job> jobs;
@@ -34,17 +41,17 @@ struct ai_agent_state {
 inline constexpr std::int64_t ai_typing_refresh_ms = 4000;
 
 ai_agent_actor::behavior_type
-ai_agent(ai_agent_actor::stateful_pointer<ai_agent_state> self, services svc,
+ai_agent(ai_agent_actor::stateful_pointer<ai_agent_state> self, ai_handles peers,
          std::string user);
 
 struct ai_hub_state {
   static inline const char* name = "parley.ai_hub";
-  services svc;
+  ai_handles peers;
   std::unordered_map<std::string, ai_agent_actor> agents;
 };
 
 /// Routes prompts to the agent actor of their `ai` user, starting it on first use.
 ai_hub_actor::behavior_type ai_hub(ai_hub_actor::stateful_pointer<ai_hub_state> self,
-                                   services svc);
+                                   ai_handles peers);
 
 } // namespace parley

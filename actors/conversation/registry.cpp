@@ -45,7 +45,9 @@ registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
   self->state.svc.registry = caf::actor_cast<registry_actor>(self);
   // The AI agents answer through the registry, and every conversation placed here
   // hands prompts to them: the registry starts them (unless a test brought its own).
-  if (!self->state.svc.ai) self->state.svc.ai = self->spawn(ai_hub, self->state.svc);
+  if (!self->state.svc.ai)
+    self->state.svc.ai =
+        self->spawn(ai_hub, ai_handles{self->state.svc.registry, self->state.svc.dir});
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.by_addr.find(dm.source);

@@ -4,8 +4,9 @@ namespace parley {
 
 snooze_scheduler_actor::behavior_type
 snooze_scheduler(snooze_scheduler_actor::stateful_pointer<snooze_scheduler_state> self,
-                 services svc) {
-  self->state.svc = std::move(svc);
+                 db_pool db, registry_actor registry) {
+  self->state.db = std::move(db);
+  self->state.registry = std::move(registry);
   self->send(self, snooze_tick_atom_v);
   return {
       [=](snooze_tick_atom) {
@@ -14,12 +15,12 @@ snooze_scheduler(snooze_scheduler_actor::stateful_pointer<snooze_scheduler_state
         auto again = [=] {
           self->delayed_send(self, snooze_poll_interval, snooze_tick_atom_v);
         };
-        self->request(st.svc.db.any(), std::chrono::seconds{30}, wake_atom_v, now_ms())
+        self->request(st.db.any(), std::chrono::seconds{30}, wake_atom_v, now_ms())
             .then(
                 [=](const due_snoozes& due) {
                   auto& st = self->state;
                   for (const auto& conv : due.convs) {
-                    self->request(st.svc.registry, std::chrono::seconds{30}, wake_atom_v,
+                    self->request(st.registry, std::chrono::seconds{30}, wake_atom_v,
                                   wake_request{0, conv})
                         .then([](const frame&) {}, [](const caf::error&) {});
                   }

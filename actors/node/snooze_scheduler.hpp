@@ -15,11 +15,12 @@ inline constexpr std::chrono::milliseconds snooze_poll_interval{1000};
 
 struct snooze_scheduler_state {
   static inline const char* name = "parley.snooze_scheduler";
-  services svc;
+  db_pool db;              // asks for the due snoozes
+  registry_actor registry; // wakes each due conversation through it
 };
 
 snooze_scheduler_actor::behavior_type
 snooze_scheduler(snooze_scheduler_actor::stateful_pointer<snooze_scheduler_state> self,
-                 services svc);
+                 db_pool db, registry_actor registry);
 
 } // namespace parley
