@@ -5,6 +5,11 @@ namespace parley::protocol {
 std::string cut_preview(std::string_view body, std::size_t max_chars) {
   constexpr std::string_view ellipsis = "\xE2\x80\xA6"; // U+2026, one character
   if (max_chars == 0) return {};
+  // Most bodies are one short line: no more bytes than max_chars means no more code
+  // points, and without a line break the whole body is the preview (two memchr).
+  if (body.size() <= max_chars && body.find('\n') == std::string_view::npos &&
+      body.find('\r') == std::string_view::npos)
+    return std::string{body};
   // One pass over the first line that stops after max_chars code points: a preview
   // is computed for every message, and bodies may be 64 KiB on one line.
   std::size_t i = 0;

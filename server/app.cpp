@@ -1,10 +1,12 @@
 #include "server/app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <pthread.h>
+#include <thread>
 #include <utility>
 
 #include <boost/asio/ip/address.hpp>
@@ -74,6 +76,18 @@ struct actor_config : caf::actor_system_config {
   }
 };
 
+/// CAF's scheduler workers. Every other thread of the process (the io shards, the
+/// detached database actors, PostgreSQL itself on a one-machine setup) needs a core
+/// too, so by default one less than the cores: on 2 cores one worker spent 10% less
+/// CPU per durable message than two, with the same fan-out limit, because messages
+/// between actors no longer wake a second worker (bench/RESULTS.md, "Hot path,
+/// round 2").
+std::size_t actor_threads(const options& opts) {
+  if (opts.actor_threads > 0) return opts.actor_threads;
+  auto cores = static_cast<std::size_t>(std::thread::hardware_concurrency());
+  return std::max<std::size_t>(1, cores > 1 ? cores - 1 : 1);
+}
+
 } // namespace
 
 int print_token(const options& opts) {
@@ -136,7 +150,7 @@ int serve(const options& opts) {
   }
 
   // 3. Actors: the node-wide ones (server/node.hpp draws the whole graph).
-  actor_config cfg{2};
+  actor_config cfg{actor_threads(opts)};
   caf::actor_system sys{cfg};
   services svc;
   svc.config = config;

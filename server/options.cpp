@@ -10,7 +10,7 @@ const char* usage() {
   return "usage:\n"
          "  parleyd serve [--listen HOST:PORT] [--db CONNINFO] [--token-secret S]\n"
          "                [--data-dir DIR] [--node-name N] [--io-threads N]\n"
-         "                [--db-workers N] [--max-outbound-bytes N]\n"
+         "                [--actor-threads N] [--db-workers N] [--max-outbound-bytes N]\n"
          "                [--max-token-lifetime SECONDS]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
          "                [--blob-gc-interval SECONDS]\n"
@@ -93,7 +93,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       if (!value(o.data_dir)) return std::nullopt;
     } else if (a == "--node-name") {
       if (!value(o.node_name)) return std::nullopt;
-    } else if (a == "--io-threads" || a == "--db-workers" ||
+    } else if (a == "--io-threads" || a == "--actor-threads" || a == "--db-workers" ||
                a == "--max-outbound-bytes") {
       if (!value(v)) return std::nullopt;
       std::size_t n = 0;
@@ -101,9 +101,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         error = std::string{a} + " needs a positive number";
         return std::nullopt;
       }
-      (a == "--io-threads"   ? o.io_threads
-       : a == "--db-workers" ? o.db_workers
-                             : o.max_outbound_bytes) = n;
+      (a == "--io-threads"      ? o.io_threads
+       : a == "--actor-threads" ? o.actor_threads
+       : a == "--db-workers"    ? o.db_workers
+                                : o.max_outbound_bytes) = n;
     } else if (a == "--rate-limit" || a == "--rate-burst") {
       if (!value(v)) return std::nullopt;
       std::size_t n = 0;

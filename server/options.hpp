@@ -19,6 +19,7 @@ struct options {
   std::string data_dir = "./parley-data";
   std::string node_name = "parley";
   std::size_t io_threads = 1;
+  std::size_t actor_threads = 0; // 0: one less than the cores, at least one
   std::size_t db_workers = 4;
   std::size_t max_outbound_bytes = 4 * 1024 * 1024;
   std::size_t rate_limit = 50; // requests per second per connection; 0: off

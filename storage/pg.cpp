@@ -81,17 +81,34 @@ namespace {
 
 void append_quoted(std::string& out, std::string_view v) {
   out += '"';
-  for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  // Whole runs at a time: a message body rarely holds a quote or a backslash.
+  for (std::size_t at = 0; at < v.size();) {
+    auto special = v.find_first_of("\"\\", at);
+    auto run = v.substr(at, special == std::string_view::npos ? v.npos : special - at);
+    out.append(run);
+    if (special == std::string_view::npos) break;
+    out += '\\';
+    out += v[special];
+    at = special + 1;
   }
   out += '"';
+}
+
+/// Room for `values` quoted: each value, its quotes, a comma, and some escapes.
+template <class Values, class Size>
+std::size_t quoted_capacity(const Values& values, Size size_of) {
+  std::size_t n = 2;
+  for (const auto& v : values)
+    n += size_of(v) + 3;
+  return n + n / 16;
 }
 
 } // namespace
 
 std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(quoted_capacity(values, [](const std::string& v) { return v.size(); }));
+  out += '{';
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
     append_quoted(out, values[i]);
@@ -101,7 +118,9 @@ std::string text_array(const std::vector<std::string>& values) {
 }
 
 std::string text_array_nullable(const std::vector<param>& values) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(quoted_capacity(values, [](const param& v) { return v ? v->size() : 4; }));
+  out += '{';
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
     if (values[i])
@@ -114,17 +133,22 @@ std::string text_array_nullable(const std::vector<param>& values) {
 }
 
 std::string int_array(const std::vector<std::int64_t>& values) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(2 + values.size() * 21);
+  out += '{';
+  char digits[24];
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
-    out += std::to_string(values[i]);
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, values[i]).ptr);
   }
   out += '}';
   return out;
 }
 
 std::string bool_array(const std::vector<bool>& values) {
-  std::string out = "{";
+  std::string out;
+  out.reserve(2 + values.size() * 2);
+  out += '{';
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
     out += values[i] ? 't' : 'f';

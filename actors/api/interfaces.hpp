@@ -26,6 +26,8 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<revoked_atom, std::string>,
     // No hello within the deadline.
     caf::reacts_to<hello_timeout_atom>,
+    // The first request awaiting a conversation's answer may be past its deadline.
+    caf::reacts_to<answer_deadline_atom>,
     // The server is stopping: close with 1001 after pending replies.
     caf::reacts_to<shutdown_atom>>;
 

@@ -199,6 +199,7 @@ session_actor::behavior_type session(session_self self, services svc,
         if (!self->state.authenticated)
           close_session(self, close_policy, "no hello within 10 s");
       },
+      [=](answer_deadline_atom) { expire_answers(self); },
       [=](shutdown_atom) {
         close_session(self, close_going_away, "server shutting down");
       },

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,6 +33,12 @@ struct conversation_route {
   std::chrono::steady_clock::time_point last_used;
 };
 
+/// A request to a conversation whose answer the client still waits for.
+struct awaited_answer {
+  std::int64_t deadline_ms = 0; // on the actor clock; then it is `unavailable`
+  std::uint64_t rid = 0;
+};
+
 struct session_state {
   static inline const char* name = "parley.session";
 
@@ -50,6 +57,16 @@ struct session_state {
   /// max_routes; idle ones are dropped first).
   std::unordered_map<std::string, conversation_route> routes;
   static constexpr std::size_t max_routes = 256;
+
+  /// Requests to conversations awaiting their answers, by ticket. Tickets grow and
+  /// every request has the same timeout, so the first is the next to expire: one
+  /// timer per session (deadline_armed) instead of one CAF request timeout per
+  /// request, each of which costs two wake-ups of CAF's clock thread
+  /// (bench/RESULTS.md, "Hot path, round 2"). A map, not a deque: an empty
+  /// libstdc++ deque allocates ~600 bytes, and most connections are idle.
+  std::map<std::uint64_t, awaited_answer> awaiting;
+  std::uint64_t next_ticket = 1;
+  bool deadline_armed = false;
 
   /// The connection's request budget (set from the config at start).
   token_bucket budget{0, 1};
@@ -95,24 +112,41 @@ void route_failed(session_self self, const std::string& conv);
 /// Sends a request to its conversation (directly when the route allows, else
 /// through the registry) and its reply frame to the client; an unreachable
 /// conversation or a timeout answers `unavailable`.
+/// A request to a conversation is on its way: its answer is due within the
+/// configured request timeout. Returns its ticket.
+std::uint64_t await_answer(session_self self, std::uint64_t rid);
+
+/// The answer of `ticket` is here: true when the client still waits for it, false
+/// when its deadline already answered `unavailable` (the late answer is dropped).
+bool take_answer(session_self self, std::uint64_t ticket);
+
+/// The deadline timer: every request past its deadline is answered `unavailable`.
+void expire_answers(session_self self);
+
 template <class Atom, class Request>
 void ask_conversation(session_self self, Atom atom, Request req) {
   auto rid = req.rid;
-  auto timeout = self->state.svc.config->request_timeout;
+  // No CAF timeout: the session's own deadline answers a request that takes too
+  // long (await_answer), and a request to an actor that is gone fails at once.
+  auto timeout = caf::infinite;
+  auto ticket = await_answer(self, rid);
   auto unavailable = [=] {
-    send_error(self, rid, protocol::error_code::unavailable,
-               "conversation unavailable; retry");
+    if (take_answer(self, ticket))
+      send_error(self, rid, protocol::error_code::unavailable,
+                 "conversation unavailable; retry");
+  };
+  auto answer = [=](const frame& f) {
+    if (take_answer(self, ticket)) send_frame(self, f);
   };
   if constexpr (requires { req.direct; }) {
     auto conv = req.conv;
     if (auto to = direct_route(self, conv)) {
       req.direct = true;
       self->request(to, timeout, atom, std::move(req))
-          .then([=](const frame& f) { send_frame(self, f); },
-                [=](const caf::error&) {
-                  route_failed(self, conv);
-                  unavailable();
-                });
+          .then(answer, [=](const caf::error&) {
+            route_failed(self, conv);
+            unavailable();
+          });
       return;
     }
     route_via_registry(self, conv);
@@ -120,7 +154,7 @@ void ask_conversation(session_self self, Atom atom, Request req) {
         .then(
             [=](const frame& f) {
               route_answered(self, conv, self->current_sender());
-              send_frame(self, f);
+              answer(f);
             },
             [=](const caf::error&) {
               route_answered(self, conv, nullptr);
@@ -128,12 +162,10 @@ void ask_conversation(session_self self, Atom atom, Request req) {
             });
   } else {
     self->request(self->state.svc.registry, timeout, atom, std::move(req))
-        .then([=](const frame& f) { send_frame(self, f); },
-              [=](const caf::error&) { unavailable(); });
+        .then(answer, [=](const caf::error&) { unavailable(); });
   }
 }
 
-/// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).
 /// Answers `rid` with `unavailable`: the database failed or did not answer in
 /// time. Safe to retry (a send with the same cid never duplicates).
 void send_storage_unavailable(session_self self, std::uint64_t rid);
@@ -143,6 +175,7 @@ inline auto storage_unavailable_on_error(session_self self, std::uint64_t rid) {
   return [=](const caf::error&) { send_storage_unavailable(self, rid); };
 }
 
+/// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).
 bool require_user(session_self self, std::uint64_t rid);
 
 /// Reads the `conv` argument. A string that is no conversation id cannot name a

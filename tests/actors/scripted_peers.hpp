@@ -41,6 +41,7 @@ inline session_actor::behavior_type recording_session(session_actor::pointer sel
       [=](push_atom, const frame& f) { pushes->push_back(f); },
       [](revoked_atom, const std::string&) {},
       [](hello_timeout_atom) {},
+      [](answer_deadline_atom) {},
       [](shutdown_atom) {},
   };
 }
