@@ -82,15 +82,15 @@ namespace {
 void append_quoted(std::string& out, std::string_view v) {
   out += '"';
   // Whole runs at a time: a message body rarely holds a quote or a backslash.
-  for (std::size_t at = 0; at < v.size();) {
-    auto special = v.find_first_of("\"\\", at);
-    auto run = v.substr(at, special == std::string_view::npos ? v.npos : special - at);
-    out.append(run);
-    if (special == std::string_view::npos) break;
+  const char* run = v.data();
+  const char* end = run + v.size();
+  for (const char* p = run; p != end; ++p) {
+    if (*p != '"' && *p != '\\') continue;
+    out.append(run, p);
     out += '\\';
-    out += v[special];
-    at = special + 1;
+    run = p; // the special character starts the next run
   }
+  out.append(run, end);
   out += '"';
 }
 
