@@ -22,6 +22,11 @@ struct net_config {
   std::size_t max_http_body = 64 * 1024;
   /// A WebSocket that sends nothing, not even a pong, for this long is dropped.
   std::chrono::seconds idle_timeout{120};
+  /// Open WebSocket connections beyond which an upgrade is refused with 503 (0: no
+  /// bound), so the node sheds load before the process runs out of descriptors.
+  /// Checked at each upgrade; shards upgrading at the same moment may pass it by
+  /// one each.
+  std::size_t max_connections = 0;
 };
 
 /// What the network layer needs from the rest of the server.

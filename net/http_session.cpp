@@ -100,6 +100,12 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     if (path != "/v1")
       return respond(http::status::not_found, "text/plain",
                      "WebSocket endpoint is /v1\n");
+    if (node_full()) {
+      ctx_->svc.stats->connections_refused.fetch_add(1, std::memory_order_relaxed);
+      close_after_answer_ = true;
+      return respond(http::status::service_unavailable, "text/plain",
+                     "server full; retry later\n", "5");
+    }
     std::make_shared<ws_session>(std::move(stream_), ctx_, connections_, outbox_)
         ->run(parser_->release());
     return;
@@ -123,14 +129,24 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   respond(http::status::not_found, "text/plain", "not found\n");
 }
 
+bool http_session::node_full() const {
+  auto max = ctx_->config.max_connections;
+  if (max == 0) return false;
+  auto open = ctx_->svc.stats->connections_open.load(std::memory_order_relaxed);
+  return open >= 0 && static_cast<std::size_t>(open) >= max;
+}
+
 void http_session::respond(http::status status, std::string content_type,
-                           std::string body) {
+                           std::string body, std::string_view retry_after) {
   bool keep_alive = parser_ && parser_->is_header_done() && parser_->get().keep_alive();
   auto version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
   response_ = std::make_shared<http::response<http::string_body>>(status, version);
   response_->set(http::field::server, "parley");
   response_->set(http::field::content_type, content_type);
-  response_->keep_alive(keep_alive && !bad_framing_ &&
+  if (!retry_after.empty())
+    response_->set(http::field::retry_after,
+                   beast::string_view{retry_after.data(), retry_after.size()});
+  response_->keep_alive(keep_alive && !bad_framing_ && !close_after_answer_ &&
                         status != http::status::payload_too_large);
   response_->body() = std::move(body);
   response_->prepare_payload();

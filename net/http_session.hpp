@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -30,7 +31,9 @@ private:
   void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void respond(boost::beast::http::status status, std::string content_type,
-               std::string body);
+               std::string body, std::string_view retry_after = {});
+  /// The node holds --max-connections WebSockets already.
+  bool node_full() const;
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);
 
   tcp_stream stream_;
@@ -43,6 +46,7 @@ private:
   std::shared_ptr<connection_set> connections_;
   std::shared_ptr<shard_outbox> outbox_; // its shard's, for a WebSocket upgrade
   bool bad_framing_ = false; // the request's length is unknown: close after answering
+  bool close_after_answer_ = false; // a refused upgrade: the client goes elsewhere
 };
 
 } // namespace parley::net

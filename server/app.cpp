@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <thread>
 #include <utility>
 
@@ -88,6 +89,17 @@ std::size_t actor_threads(const options& opts) {
   return std::max<std::size_t>(1, cores > 1 ? cores - 1 : 1);
 }
 
+/// --max-connections, or by default the open-file limit less 256 descriptors for
+/// the database connections, plain HTTP requests and files: the node refuses
+/// WebSockets with 503 before accept() fails with EMFILE for everyone.
+std::size_t max_connections(const options& opts) {
+  if (opts.max_connections) return *opts.max_connections;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+  auto fds = static_cast<std::size_t>(limit.rlim_cur);
+  return fds > 512 ? fds - 256 : fds / 2;
+}
+
 } // namespace
 
 int print_token(const options& opts) {
@@ -162,6 +174,7 @@ int serve(const options& opts) {
   // 4. The network front.
   auto ctx = std::make_shared<net::net_context>();
   ctx->config.max_outbound_bytes = opts.max_outbound_bytes;
+  ctx->config.max_connections = max_connections(opts);
   ctx->system = &sys;
   ctx->svc = node.handles();
   ctx->db_healthy = node.db_healthy();

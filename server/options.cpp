@@ -11,7 +11,7 @@ const char* usage() {
          "  parleyd serve [--listen HOST:PORT] [--db CONNINFO] [--token-secret S]\n"
          "                [--data-dir DIR] [--node-name N] [--io-threads N]\n"
          "                [--actor-threads N] [--db-workers N] [--max-outbound-bytes N]\n"
-         "                [--max-token-lifetime SECONDS]\n"
+         "                [--max-token-lifetime SECONDS] [--max-connections N]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
          "                [--blob-gc-interval SECONDS]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
@@ -115,6 +115,13 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       (a == "--rate-limit" ? o.rate_limit : o.rate_burst) = n;
+    } else if (a == "--max-connections") {
+      if (!value(v)) return std::nullopt;
+      o.max_connections.emplace();
+      if (!parse_number(v, *o.max_connections)) {
+        error = "--max-connections needs a number of connections (0: no bound)";
+        return std::nullopt;
+      }
     } else if (a == "--blob-gc-interval") {
       if (!value(v)) return std::nullopt;
       if (!parse_number(v, o.blob_gc_seconds)) {

@@ -22,6 +22,9 @@ struct options {
   std::size_t actor_threads = 0; // 0: one less than the cores, at least one
   std::size_t db_workers = 4;
   std::size_t max_outbound_bytes = 4 * 1024 * 1024;
+  /// Open WebSockets beyond which upgrades get 503; absent: the open-file limit
+  /// less 256, 0: no bound.
+  std::optional<std::size_t> max_connections;
   std::size_t rate_limit = 50; // requests per second per connection; 0: off
   std::size_t rate_burst = 200;
   std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off

@@ -66,6 +66,9 @@ std::string metrics::render() const {
   gauge("parley_connections", "Open WebSocket connections.", connections_open.load());
   counter("parley_connections_total", "WebSocket connections accepted.",
           connections_total.load());
+  counter("parley_connections_refused_total",
+          "WebSocket upgrades refused with 503 because --max-connections were open.",
+          connections_refused.load());
   counter("parley_messages_committed_total", "Messages durably committed.",
           messages_committed.load());
   counter("parley_commits_total", "Group-commit transactions.", commits.load());

@@ -31,6 +31,7 @@ struct metrics {
 
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::uint64_t> connections_refused{0}; // upgrades past --max-connections
   std::atomic<std::uint64_t> messages_committed{0};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commit_failures{0};

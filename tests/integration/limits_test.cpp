@@ -12,6 +12,9 @@
 #include <sstream>
 #include <thread>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -19,6 +22,7 @@
 #include <boost/asio/write.hpp>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/http_client.hpp"
 
 namespace parley::test {
 namespace {
@@ -358,6 +362,56 @@ TEST_F(limits, running_out_of_file_descriptors_pauses_accepts_without_spinning) 
   set_limit(4096);
   auto alice = connect_as("alice");
   EXPECT_TRUE(alice->request("conv.list").ok());
+}
+
+/// Sends a WebSocket upgrade to /v1 by hand and returns what comes back until
+/// the server closes the connection (or 5 s pass).
+std::string raw_upgrade(std::uint16_t port) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket sock{ioc};
+  sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  std::string req =
+      "GET /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n";
+  boost::asio::write(sock, boost::asio::buffer(req));
+  timeval tv{5, 0};
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    boost::system::error_code ec;
+    auto n = sock.read_some(boost::asio::buffer(buf), ec);
+    got.append(buf, n);
+    if (ec) break; // end of stream (closed) or the timeout
+  }
+  return got;
+}
+
+TEST_F(limits, past_max_connections_an_upgrade_gets_503_and_the_others_keep_working) {
+  start({"--max-connections", "2"});
+  provision({"alice"});
+  auto first = connect_as("alice");
+  auto second = connect_as("alice");
+  auto refused = raw_upgrade(server->port());
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find("Retry-After: 5"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("Connection: close"), std::string::npos) << refused;
+  EXPECT_TRUE(first->request("conv.list").ok());
+  EXPECT_TRUE(second->request("conv.list").ok());
+  auto metrics = http_call(server->port(), "GET", "/metrics", "");
+  EXPECT_NE(metrics.body.find("parley_connections_refused_total 1"), std::string::npos);
+  // A connection closes: there is room again.
+  first.reset();
+  std::unique_ptr<ws_client> third;
+  for (int i = 0; i < 50 && !third; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto open = http_call(server->port(), "GET", "/metrics", "").body;
+    if (open.find("\nparley_connections 1\n") != std::string::npos)
+      third = connect_as("alice");
+  }
+  ASSERT_TRUE(third) << "the closed connection was never counted out";
+  EXPECT_TRUE(third->request("conv.list").ok());
 }
 
 } // namespace
