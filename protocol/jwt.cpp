@@ -1,6 +1,7 @@
 #include "protocol/jwt.hpp"
 
 #include <array>
+#include <iterator>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -14,21 +15,16 @@
 namespace parley::protocol {
 
 std::string_view to_string(token_error err) {
-  switch (err) {
-  case token_error::malformed:
-    return "malformed token";
-  case token_error::unsupported_alg:
-    return "unsupported token algorithm";
-  case token_error::bad_signature:
-    return "bad token signature";
-  case token_error::missing_claim:
-    return "token lacks sub or exp";
-  case token_error::expired:
-    return "token expired";
-  case token_error::too_long_lived:
-    return "token lifetime exceeds the server's maximum";
-  }
-  return "malformed token";
+  // Indexed by token_error, in its order of declaration.
+  static constexpr std::string_view messages[] = {
+      "malformed token",     "unsupported token algorithm",
+      "bad token signature", "token lacks sub or exp",
+      "token expired",       "token lifetime exceeds the server's maximum",
+  };
+  static_assert(std::size(messages) ==
+                static_cast<std::size_t>(token_error::too_long_lived) + 1);
+  auto i = static_cast<std::size_t>(err);
+  return i < std::size(messages) ? messages[i] : messages[0];
 }
 
 // -- base64url ------------------------------------------------------------------

@@ -149,6 +149,24 @@ db_result<invite_change> answer(invite_outcome outcome, invitation row = {}) {
   return db_result<invite_change>::success(std::move(c));
 }
 
+/// The invitation `id` of `user`, locked with `lock` in the transaction `tx` has
+/// begun: its row, or in `early` what to answer at once (the database failed, or
+/// there is no such invitation of this user: not_found).
+struct locked_invitation {
+  std::optional<invitation> row;
+  db_result<invite_change> early;
+};
+
+locked_invitation lock_invitation(pg::connection& db, const pg::transaction& tx,
+                                  const pg::statement& lock, const std::string& id,
+                                  const std::string& user) {
+  if (!tx.begun()) return {std::nullopt, db_result<invite_change>::failure(db.error())};
+  auto r = db.exec(lock, {id, user});
+  if (!r.ok()) return {std::nullopt, failed<invite_change>(r)};
+  if (r.rows() == 0) return {std::nullopt, answer(invite_outcome::not_found)};
+  return {read_invitation(r, 0), {}};
+}
+
 } // namespace
 
 const char* to_string(invite_status s) {
@@ -184,12 +202,10 @@ db_result<invite_change> revoke_invitation(pg::connection& db, const std::string
                                            const std::string& from_user,
                                            std::int64_t now) {
   pg::transaction tx{db};
-  if (!tx.begun()) return db_result<invite_change>::failure(db.error());
-  auto r = db.exec(lock_sent_invitation, {id, from_user});
-  if (!r.ok()) return failed<invite_change>(r);
-  if (r.rows() == 0) return answer(invite_outcome::not_found);
+  auto locked = lock_invitation(db, tx, lock_sent_invitation, id, from_user);
+  if (!locked.row) return std::move(locked.early);
   invite_change change;
-  change.row = read_invitation(r, 0);
+  change.row = std::move(*locked.row);
   if (change.row.status == invite_status::accepted)
     return answer(invite_outcome::conflict, std::move(change.row));
   if (change.row.status == invite_status::revoked)
@@ -201,12 +217,10 @@ db_result<invite_change> accept_invitation(pg::connection& db, const std::string
                                            const std::string& to_user,
                                            const std::string& conv, std::int64_t now) {
   pg::transaction tx{db};
-  if (!tx.begun()) return db_result<invite_change>::failure(db.error());
-  auto r = db.exec(lock_received_invitation, {id, to_user});
-  if (!r.ok()) return failed<invite_change>(r);
-  if (r.rows() == 0) return answer(invite_outcome::not_found);
+  auto locked = lock_invitation(db, tx, lock_received_invitation, id, to_user);
+  if (!locked.row) return std::move(locked.early);
   invite_change change;
-  change.row = read_invitation(r, 0);
+  change.row = std::move(*locked.row);
   if (change.row.status == invite_status::accepted)
     return answer(invite_outcome::done, std::move(change.row));
   if (change.row.status != invite_status::pending)
@@ -226,12 +240,10 @@ db_result<invite_change> ignore_invitation(pg::connection& db, const std::string
                                            const std::string& to_user, bool block,
                                            std::int64_t now) {
   pg::transaction tx{db};
-  if (!tx.begun()) return db_result<invite_change>::failure(db.error());
-  auto r = db.exec(lock_received_invitation, {id, to_user});
-  if (!r.ok()) return failed<invite_change>(r);
-  if (r.rows() == 0) return answer(invite_outcome::not_found);
+  auto locked = lock_invitation(db, tx, lock_received_invitation, id, to_user);
+  if (!locked.row) return std::move(locked.early);
   invite_change change;
-  change.row = read_invitation(r, 0);
+  change.row = std::move(*locked.row);
   if (change.row.status == invite_status::accepted)
     return answer(invite_outcome::conflict, std::move(change.row));
   if (change.row.status == invite_status::revoked)
