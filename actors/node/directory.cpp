@@ -153,8 +153,14 @@ void directory::load(storage::directory_snapshot s) {
   for (auto& b : s.blocked_contacts)
     blocked.insert(std::move(b.contact));
   std::unordered_map<std::string, ai_ptr> agents;
-  for (auto& a : s.ai_agents)
-    agents[a.user] = std::make_shared<const ai_rules::config>(to_config(std::move(a)));
+  for (auto& a : s.ai_agents) {
+    // The key first: the right-hand side, which takes the row, is evaluated before
+    // the subscript (C++17), so `agents[a.user]` would read a moved-from user and
+    // file every agent under "" (issue 19: rules lost on restart).
+    auto user = a.user;
+    agents[std::move(user)] =
+        std::make_shared<const ai_rules::config>(to_config(std::move(a)));
+  }
   std::unique_lock lock{mu_};
   blocked_contacts_.swap(blocked);
   ai_agents_.swap(agents);

@@ -300,6 +300,29 @@ TEST_F(support, the_ai_agent_answers_by_its_rules_and_hands_off) {
   EXPECT_TRUE(fallback);
 }
 
+TEST_F(support, the_ai_agents_rules_and_delay_survive_a_restart) {
+  put_ai("handoff", 1500);
+  restart(SIGTERM);
+  auto cathy = connect_as("cathy");
+  auto id = open_support(*cathy, "Hi").sub("conv").str("id");
+  auto alice = connect_as("alice");
+  assign(*alice, id, "robo");
+  subscribe(*cathy, id);
+  auto asked = std::chrono::steady_clock::now();
+  ASSERT_TRUE(send(*cathy, id, "c1", "I want a refund please").ok());
+  std::optional<frame_view> answer;
+  while (auto p = next_event(*cathy, 5s, {"typing"})) {
+    if (p->op() == "message" && (p->str("author") == "robo" || p->has("system"))) {
+      answer = p;
+      break;
+    }
+  }
+  ASSERT_TRUE(answer) << "no AI answer";
+  EXPECT_EQ(answer->str("body"), "Refunds take five days.") << "the rules were lost";
+  EXPECT_FALSE(answer->has("system")) << "handed off: " << event_of(*answer);
+  EXPECT_GE(std::chrono::steady_clock::now() - asked, 1400ms) << "the delay was lost";
+}
+
 TEST_F(support, a_takeover_during_the_delay_leaves_no_ai_reply) {
   put_ai("Fallback text", 1500);
   auto cathy = connect_as("cathy");
