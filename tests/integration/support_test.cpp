@@ -323,6 +323,52 @@ TEST_F(support, the_ai_agents_rules_and_delay_survive_a_restart) {
   EXPECT_GE(std::chrono::steady_clock::now() - asked, 1400ms) << "the delay was lost";
 }
 
+TEST_F(support, org_settings_teams_companies_and_favourites_survive_a_restart) {
+  settings({{"connect_policy", "none"}}, 0, true);
+  protocol::map_builder t;
+  t.str("team", "tier1").str("org", "acme").str("name", "Tier 1");
+  t.str_list("members", {"alice", "bob"});
+  admin("admin.team.put", t);
+  protocol::map_builder c;
+  c.str("company", "initech").str("org", "acme").str("name", "Initech");
+  admin("admin.company.put", c);
+  {
+    auto alice = connect_as("alice");
+    protocol::map_builder f;
+    f.str("company", "initech");
+    ASSERT_TRUE(alice->request("favorites.add", f).ok());
+  }
+  restart(SIGTERM);
+
+  // Favourites: in the hello reply.
+  ws_client alice{server->port()};
+  auto hello = alice.hello(token_for(secret, "alice", false));
+  ASSERT_TRUE(hello.ok()) << hello.str("message");
+  EXPECT_EQ(hello.sub("user").str_list("favorites"), std::vector<std::string>{"initech"});
+  // Settings: connect_policy none still refuses invitations.
+  protocol::map_builder inv;
+  inv.str("email", "someone@globex.test");
+  auto refused = alice.request("invite.send", inv);
+  EXPECT_EQ(refused.code(), "forbidden") << refused.str("message");
+  // The team: an assignment may name it.
+  auto cathy = connect_as("cathy");
+  auto id = open_support(*cathy, "Help").sub("conv").str("id");
+  protocol::map_builder to;
+  to.str("assignee", "bob").str("team", "tier1");
+  auto r = op(alice, "support.assign", id, std::move(to));
+  ASSERT_TRUE(r.ok()) << r.str("message");
+  EXPECT_EQ(r.sub("conv").str("team"), "tier1");
+  // display_as_alias: the contact sees staff typing as the alias.
+  subscribe(*cathy, id);
+  protocol::map_builder typing;
+  typing.str("state", "start");
+  ASSERT_TRUE(op(alice, "typing", id, std::move(typing)).ok());
+  auto shown = next_event(*cathy, 5s, {"message"});
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->op(), "typing");
+  EXPECT_EQ(shown->str("user"), "helpdesk");
+}
+
 TEST_F(support, a_takeover_during_the_delay_leaves_no_ai_reply) {
   put_ai("Fallback text", 1500);
   auto cathy = connect_as("cathy");
