@@ -24,8 +24,8 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<push_atom, frame>,
     // A conversation ended this connection's subscription (rights lost).
     caf::reacts_to<revoked_atom, std::string>,
-    // No hello within the deadline.
-    caf::reacts_to<hello_timeout_atom>,
+    // The hello deadline, then each time the token may have expired.
+    caf::reacts_to<auth_deadline_atom>,
     // The first request awaiting a conversation's answer may be past its deadline.
     caf::reacts_to<answer_deadline_atom>,
     // The server is stopping: close with 1001 after pending replies.

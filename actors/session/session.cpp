@@ -1,5 +1,6 @@
 #include "actors/session/session.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -86,6 +87,41 @@ void refuse_auth(session_self self, std::optional<std::uint64_t> rid,
   close_session(self, close_policy, "unauthenticated");
 }
 
+/// Seconds since the Unix epoch: a token's `exp` is wall-clock time.
+std::int64_t now_seconds() {
+  return now_ms() / 1000;
+}
+
+/// Wakes the session when its token expires (a refresh moves `token_exp`; an
+/// earlier wake-up finds it in the future and waits again).
+void arm_token_expiry(session_self self) {
+  auto left_ms = (self->state.token_exp - now_seconds()) * 1000;
+  self->delayed_send(self, std::chrono::milliseconds{std::max<std::int64_t>(left_ms, 0)},
+                     auth_deadline_atom_v);
+}
+
+/// auth.refresh {token}: a fresh token for the same subject moves the expiry. A
+/// refused token changes nothing (the current one still holds until it expires).
+void handle_refresh(session_self self, const protocol::request& req, std::uint64_t rid) {
+  auto& st = self->state;
+  protocol::args a{req};
+  auto token = a.str("token", 1, 8192);
+  if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  auto verdict = protocol::verify_token(token, st.svc.config->token_secret, now_seconds(),
+                                        st.svc.config->max_token_lifetime_s);
+  if (!verdict.claims)
+    return send_error(self, rid, error_code::unauthenticated,
+                      protocol::to_string(verdict.error));
+  if (verdict.claims->sub != st.subject || verdict.claims->admin != st.admin)
+    return send_error(self, rid, error_code::forbidden,
+                      "a refresh must name the same subject (and adm) as hello");
+  st.token_exp = verdict.claims->exp;
+  arm_token_expiry(self);
+  protocol::map_builder f;
+  f.sint("exp", st.token_exp);
+  send_frame(self, reply_ok(rid, f));
+}
+
 void handle_hello(session_self self, const protocol::request& req,
                   std::optional<std::uint64_t> rid) {
   auto& st = self->state;
@@ -104,6 +140,8 @@ void handle_hello(session_self self, const protocol::request& req,
   st.admin = claims.admin;
   st.subject = claims.sub;
   st.is_user = user != nullptr;
+  st.token_exp = claims.exp;
+  arm_token_expiry(self);
   // Notifications and read markers reach every connection of the user.
   if (user)
     self->send(st.svc.presence, attach_atom_v,
@@ -146,6 +184,7 @@ void handle_frame(session_self self, const std::string& bytes) {
   if (!st.budget.take(steady_ms()))
     return send_error(self, rid, error_code::rate_limited,
                       "too many requests on this connection; slow down and retry");
+  if (op == "auth.refresh") return handle_refresh(self, req, *rid);
   auto handler = op_table().find(op);
   if (handler == op_table().end())
     return send_error(self, rid, error_code::bad_request, unknown_op_message(op));
@@ -178,7 +217,7 @@ session_actor::behavior_type session(session_self self, services svc,
   st.out = std::move(out);
   st.id = new_session_id();
   st.budget = token_bucket{st.svc.config->rate_per_second, st.svc.config->rate_burst};
-  self->delayed_send(self, st.svc.config->hello_timeout, hello_timeout_atom_v);
+  self->delayed_send(self, st.svc.config->hello_timeout, auth_deadline_atom_v);
   return {
       [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },
       [=](disconnect_atom) {
@@ -195,9 +234,14 @@ session_actor::behavior_type session(session_self self, services svc,
         b.str("op", "revoked").str("conv", conv);
         send_frame(self, frame{b.finish()});
       },
-      [=](hello_timeout_atom) {
-        if (!self->state.authenticated)
+      [=](auth_deadline_atom) {
+        auto& st = self->state;
+        if (!st.authenticated)
           close_session(self, close_policy, "no hello within 10 s");
+        else if (now_seconds() >= st.token_exp)
+          close_session(self, close_policy, "token expired");
+        else if (now_seconds() >= st.token_exp - 1)
+          arm_token_expiry(self); // woken early (timer granularity): wait the rest
       },
       [=](answer_deadline_atom) { expire_answers(self); },
       [=](shutdown_atom) {

@@ -47,9 +47,10 @@ struct session_state {
   std::string id; // session id, reported in the hello reply
 
   bool authenticated = false;
-  bool admin = false;   // the token carries `adm: true`
-  std::string subject;  // the token's `sub`
-  bool is_user = false; // `sub` is a provisioned user (always true without adm)
+  bool admin = false;         // the token carries `adm: true`
+  std::string subject;        // the token's `sub`
+  std::int64_t token_exp = 0; // the token's `exp` (seconds): the connection closes then
+  bool is_user = false;       // `sub` is a provisioned user (always true without adm)
 
   std::unordered_set<std::string> open; // conversations subscribed by conv.open
 

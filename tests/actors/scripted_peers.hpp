@@ -40,7 +40,7 @@ inline session_actor::behavior_type recording_session(session_actor::pointer sel
       [=](disconnect_atom) { self->quit(); },
       [=](push_atom, const frame& f) { pushes->push_back(f); },
       [](revoked_atom, const std::string&) {},
-      [](hello_timeout_atom) {},
+      [](auth_deadline_atom) {},
       [](answer_deadline_atom) {},
       [](shutdown_atom) {},
   };

@@ -644,5 +644,38 @@ TEST_F(core, sigterm_drains_closes_with_1001_and_exits_zero) {
   EXPECT_EQ(db->query("SELECT count(*) FROM messages")[0], "1");
 }
 
+TEST_F(core, a_connection_closes_when_its_token_expires_unless_refreshed) {
+  // Two connections on tokens that expire in 2 s; one refreshes in time.
+  ws_client stale{server->port()};
+  ASSERT_TRUE(stale.hello(token_for(secret, "alice", false, 2)).ok());
+  ws_client fresh{server->port()};
+  ASSERT_TRUE(fresh.hello(token_for(secret, "alice", false, 2)).ok());
+
+  // A refresh must carry a valid token of the same subject; a refused one changes
+  // nothing and does not close the connection.
+  protocol::map_builder other;
+  other.str("token", token_for(secret, "bob", false, 600));
+  EXPECT_EQ(fresh.request("auth.refresh", other).code(), "forbidden");
+  protocol::map_builder forged;
+  forged.str("token", token_for("not-the-secret", "alice", false, 600));
+  EXPECT_EQ(fresh.request("auth.refresh", forged).code(), "unauthenticated");
+  protocol::map_builder none;
+  EXPECT_EQ(fresh.request("auth.refresh", none).code(), "bad_request");
+  protocol::map_builder renewed;
+  renewed.str("token", token_for(secret, "alice", false, 600));
+  auto r = fresh.request("auth.refresh", renewed);
+  ASSERT_TRUE(r.ok()) << r.str("message");
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  EXPECT_GT(r.sint("exp"), now_s + 500);
+
+  auto closed = stale.wait_close(6s);
+  EXPECT_EQ(closed.what, read_result::kind::closed);
+  EXPECT_EQ(closed.close_code, 1008);
+  EXPECT_EQ(closed.close_reason, "token expired");
+  EXPECT_TRUE(fresh.request("conv.list").ok()) << "the refreshed connection was closed";
+}
+
 } // namespace
 } // namespace parley::test
