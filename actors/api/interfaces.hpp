@@ -50,6 +50,8 @@ struct attachment {
   /// The connection's outbound queue on this node: pushes to it skip the session
   /// actor. Not serialized; a session on another node is reached through `session`.
   std::shared_ptr<outbound> out;
+  /// The token's `exp` (seconds): presence tells the session when it has passed.
+  std::int64_t token_exp = 0;
 };
 
 /// The connections (session actors) that have a conversation open, sorted; shared
@@ -92,7 +94,11 @@ using presence_actor = caf::typed_actor<
     // A frame for every connection of `user` (dropped when it is offline).
     caf::reacts_to<push_atom, std::string, frame>,
     // A message's notifications, for the targets' connections outside `open`.
-    caf::reacts_to<notify_atom, notify_batch>>;
+    caf::reacts_to<notify_atom, notify_batch>,
+    // The sending session's token now expires at this `exp` (auth.refresh).
+    caf::reacts_to<expires_atom, std::int64_t>,
+    // The earliest token expiry may have passed.
+    caf::reacts_to<expiry_tick_atom>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
@@ -394,7 +400,7 @@ typename Inspector::result_type inspect(Inspector& f, typing_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attachment& x) {
-  return f(caf::meta::type_name("attachment"), x.user, x.session);
+  return f(caf::meta::type_name("attachment"), x.user, x.session, x.token_exp);
 }
 
 template <class Inspector>

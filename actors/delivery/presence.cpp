@@ -1,6 +1,7 @@
 #include "actors/delivery/presence.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "protocol/types.hpp"
 
@@ -35,6 +36,50 @@ void notify(presence_actor::stateful_pointer<presence_state> self,
   }
 }
 
+/// Seconds since the Unix epoch: a token's `exp` is wall-clock time.
+std::int64_t now_seconds() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// One timer for the earliest expiry on the board (a tick already due for an
+/// earlier or equal one covers it).
+void arm_expiry_tick(presence_actor::stateful_pointer<presence_state> self) {
+  auto& st = self->state;
+  if (st.expiries.empty()) return;
+  auto first = st.expiries.begin()->first;
+  if (st.tick_armed_for != 0 && st.tick_armed_for <= first) return;
+  st.tick_armed_for = first;
+  auto wait_ms = std::max<std::int64_t>((first - now_seconds()) * 1000, 0);
+  self->delayed_send(self, std::chrono::milliseconds{wait_ms}, expiry_tick_atom_v);
+}
+
+/// Puts `session`'s expiry on the board (replacing its earlier one).
+void set_expiry(presence_actor::stateful_pointer<presence_state> self,
+                const session_actor& session, std::int64_t exp) {
+  auto& st = self->state;
+  auto u = st.user_of.find(session.address());
+  if (u == st.user_of.end()) return;
+  if (u->second.expiry != st.expiries.end()) st.expiries.erase(u->second.expiry);
+  u->second.expiry = st.expiries.emplace(exp, session);
+  arm_expiry_tick(self);
+}
+
+/// Tells every session whose token has expired; each closes its connection.
+void expire_tokens(presence_actor::stateful_pointer<presence_state> self) {
+  auto& st = self->state;
+  st.tick_armed_for = 0;
+  auto now = now_seconds();
+  while (!st.expiries.empty() && st.expiries.begin()->first <= now) {
+    auto session = st.expiries.begin()->second;
+    if (auto u = st.user_of.find(session.address()); u != st.user_of.end())
+      u->second.expiry = st.expiries.end();
+    st.expiries.erase(st.expiries.begin());
+    self->send(session, auth_deadline_atom_v);
+  }
+  arm_expiry_tick(self);
+}
+
 } // namespace
 
 presence_actor::behavior_type
@@ -43,7 +88,8 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
     auto& st = self->state;
     auto u = st.user_of.find(dm.source);
     if (u == st.user_of.end()) return;
-    auto i = st.sessions.find(u->second);
+    if (u->second.expiry != st.expiries.end()) st.expiries.erase(u->second.expiry);
+    auto i = st.sessions.find(u->second.user);
     if (i != st.sessions.end()) {
       auto& list = i->second;
       list.erase(std::remove_if(list.begin(), list.end(),
@@ -61,10 +107,17 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
         // A session attaches once, after its hello; a repeat changes nothing.
         if (!a.session || st.user_of.count(a.session.address()) != 0) return;
         self->monitor(a.session);
-        st.user_of.emplace(a.session.address(), a.user);
+        st.user_of.emplace(a.session.address(),
+                           presence_state::attached{a.user, st.expiries.end()});
+        auto session = a.session;
         st.sessions[a.user].push_back(
             user_connection{std::move(a.session), std::move(a.out)});
+        if (a.token_exp > 0) set_expiry(self, session, a.token_exp);
       },
+      [=](expires_atom, std::int64_t exp) {
+        set_expiry(self, caf::actor_cast<session_actor>(self->current_sender()), exp);
+      },
+      [=](expiry_tick_atom) { expire_tokens(self); },
       [=](push_atom, const std::string& user, const frame& f) { push_to(self, user, f); },
       [=](notify_atom, const notify_batch& batch) { notify(self, batch); },
   };

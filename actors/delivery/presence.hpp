@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -22,8 +23,19 @@ struct presence_state {
   /// Every open connection of each online user (several devices); a user with none
   /// left has no entry.
   std::unordered_map<std::string, std::vector<user_connection>> sessions;
-  /// The user of each connection, to forget it when it goes down.
-  std::unordered_map<caf::actor_addr, std::string> user_of;
+  /// The token expiries of the attached sessions, earliest first: one timer for the
+  /// node instead of one per connection (a CAF delayed message is ~460 bytes, and
+  /// most connections are idle; bench/RESULTS.md, "Hot path, round 2").
+  using expiry_board = std::multimap<std::int64_t, session_actor>;
+  expiry_board expiries;
+  std::int64_t tick_armed_for = 0; // the expiry the pending tick is for (0: none)
+
+  struct attached {
+    std::string user;
+    expiry_board::iterator expiry;
+  };
+  /// The user and expiry entry of each connection, to forget them when it goes down.
+  std::unordered_map<caf::actor_addr, attached> user_of;
 };
 
 /// Maps online users to their connections: conversations push notifications and

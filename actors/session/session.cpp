@@ -92,8 +92,9 @@ std::int64_t now_seconds() {
   return now_ms() / 1000;
 }
 
-/// Wakes the session when its token expires (a refresh moves `token_exp`; an
-/// earlier wake-up finds it in the future and waits again).
+/// Wakes a service session when its token expires (a refresh moves `token_exp`; an
+/// earlier wake-up finds it in the future and waits again). A user's session is
+/// woken by the presence actor's expiry board instead.
 void arm_token_expiry(session_self self) {
   auto left_ms = (self->state.token_exp - now_seconds()) * 1000;
   self->delayed_send(self, std::chrono::milliseconds{std::max<std::int64_t>(left_ms, 0)},
@@ -116,7 +117,10 @@ void handle_refresh(session_self self, const protocol::request& req, std::uint64
     return send_error(self, rid, error_code::forbidden,
                       "a refresh must name the same subject (and adm) as hello");
   st.token_exp = verdict.claims->exp;
-  arm_token_expiry(self);
+  if (st.is_user)
+    self->send(st.svc.presence, expires_atom_v, st.token_exp);
+  else
+    arm_token_expiry(self);
   protocol::map_builder f;
   f.sint("exp", st.token_exp);
   send_frame(self, reply_ok(rid, f));
@@ -141,11 +145,14 @@ void handle_hello(session_self self, const protocol::request& req,
   st.subject = claims.sub;
   st.is_user = user != nullptr;
   st.token_exp = claims.exp;
-  arm_token_expiry(self);
+  // A user's connection is on the presence actor's expiry board (one timer per
+  // node); a service token's has a timer of its own.
+  if (!user) arm_token_expiry(self);
   // Notifications and read markers reach every connection of the user.
   if (user)
-    self->send(st.svc.presence, attach_atom_v,
-               attachment{user->id, caf::actor_cast<session_actor>(self), st.out});
+    self->send(
+        st.svc.presence, attach_atom_v,
+        attachment{user->id, caf::actor_cast<session_actor>(self), st.out, claims.exp});
   protocol::map_builder f;
   if (user) {
     protocol::map_builder u;
