@@ -97,8 +97,8 @@ using presence_actor = caf::typed_actor<
     caf::reacts_to<notify_atom, notify_batch>,
     // The sending session's token now expires at this `exp` (auth.refresh).
     caf::reacts_to<expires_atom, std::int64_t>,
-    // The earliest token expiry may have passed.
-    caf::reacts_to<expiry_tick_atom>>;
+    // The timer armed for this expiry (seconds) ran out.
+    caf::reacts_to<expiry_tick_atom, std::int64_t>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {

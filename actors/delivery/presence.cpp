@@ -51,7 +51,7 @@ void arm_expiry_tick(presence_actor::stateful_pointer<presence_state> self) {
   if (st.tick_armed_for != 0 && st.tick_armed_for <= first) return;
   st.tick_armed_for = first;
   auto wait_ms = std::max<std::int64_t>((first - now_seconds()) * 1000, 0);
-  self->delayed_send(self, std::chrono::milliseconds{wait_ms}, expiry_tick_atom_v);
+  self->delayed_send(self, std::chrono::milliseconds{wait_ms}, expiry_tick_atom_v, first);
 }
 
 /// Puts `session`'s expiry on the board (replacing its earlier one).
@@ -66,8 +66,12 @@ void set_expiry(presence_actor::stateful_pointer<presence_state> self,
 }
 
 /// Tells every session whose token has expired; each closes its connection.
-void expire_tokens(presence_actor::stateful_pointer<presence_state> self) {
+void expire_tokens(presence_actor::stateful_pointer<presence_state> self,
+                   std::int64_t armed_for) {
   auto& st = self->state;
+  // An earlier expiry re-armed the timer meanwhile: this tick is superseded, and
+  // re-arming from it would leave one more timer running for good.
+  if (armed_for != st.tick_armed_for) return;
   st.tick_armed_for = 0;
   auto now = now_seconds();
   while (!st.expiries.empty() && st.expiries.begin()->first <= now) {
@@ -117,7 +121,7 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
       [=](expires_atom, std::int64_t exp) {
         set_expiry(self, caf::actor_cast<session_actor>(self->current_sender()), exp);
       },
-      [=](expiry_tick_atom) { expire_tokens(self); },
+      [=](expiry_tick_atom, std::int64_t armed_for) { expire_tokens(self, armed_for); },
       [=](push_atom, const std::string& user, const frame& f) { push_to(self, user, f); },
       [=](notify_atom, const notify_batch& batch) { notify(self, batch); },
   };

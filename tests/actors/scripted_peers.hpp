@@ -172,7 +172,7 @@ inline presence_actor::behavior_type recording_presence(presence_actor::pointer,
   return {
       [](attach_atom, const attachment&) {},
       [](expires_atom, std::int64_t) {},
-      [](expiry_tick_atom) {},
+      [](expiry_tick_atom, std::int64_t) {},
       [=](push_atom, const std::string&, const frame& f) { pushes->push_back(f); },
       [=](notify_atom, const notify_batch& batch) {
         for (const auto& t : batch.targets)
