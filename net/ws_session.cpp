@@ -103,20 +103,17 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     return finish();
   }
   if (ws_.got_text()) {
-    buffer_.consume(buffer_.size());
+    buffer_.clear();
     start_close(close_invalid_payload,
                 "text frames are not accepted; send binary MessagePack");
     return do_read(); // completes when the peer answers the close
   }
-  if (!reading_stopped_ && !close_pending_) {
-    auto data = buffer_.data();
-    std::string bytes{static_cast<const char*>(data.data()), data.size()};
-    caf::anon_send(actor_, frame_atom_v, std::move(bytes));
-  }
-  // The frame was copied out: an idle connection keeps no read buffer (the next
-  // read sizes a new one to its message).
-  buffer_.consume(buffer_.size());
-  buffer_.shrink_to_fit();
+  // The frame's bytes move to the session actor; the buffer starts again small
+  // (frame_read_buffer.hpp).
+  if (!reading_stopped_ && !close_pending_)
+    caf::anon_send(actor_, frame_atom_v, buffer_.take());
+  else
+    buffer_.clear();
   do_read();
 }
 

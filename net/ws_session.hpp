@@ -12,6 +12,7 @@
 #include "actors/api/outbound.hpp"
 #include "net/coalescing_stream.hpp"
 #include "net/config.hpp"
+#include "net/frame_read_buffer.hpp"
 #include "net/io.hpp"
 
 namespace parley::net {
@@ -61,7 +62,7 @@ private:
   void finish();
 
   boost::beast::websocket::stream<coalescing_stream<tcp_stream>> ws_;
-  boost::beast::flat_buffer buffer_;
+  frame_read_buffer buffer_;
   std::shared_ptr<net_context> ctx_;
   std::shared_ptr<connection_set> connections_;
   session_actor actor_;
