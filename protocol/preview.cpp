@@ -10,6 +10,22 @@ std::string cut_preview(std::string_view body, std::size_t max_chars) {
   if (body.size() <= max_chars && body.find('\n') == std::string_view::npos &&
       body.find('\r') == std::string_view::npos)
     return std::string{body};
+  // Longer, but printable ASCII up to one byte past the cut (most chat text): a
+  // byte is a character, so the preview is the first max_chars - 1 bytes and the
+  // ellipsis. A branch-free test of each byte, instead of the walk below.
+  if (body.size() > max_chars) {
+    unsigned bad = 0;
+    for (std::size_t i = 0; i <= max_chars; ++i) {
+      auto c = static_cast<unsigned char>(body[i]);
+      bad |= static_cast<unsigned>(c < 0x20) | static_cast<unsigned>(c >= 0x80);
+    }
+    if (!bad) {
+      std::string out;
+      out.reserve(max_chars - 1 + ellipsis.size());
+      out.append(body.substr(0, max_chars - 1)).append(ellipsis);
+      return out;
+    }
+  }
   // One pass over the first line that stops after max_chars code points: a preview
   // is computed for every message, and bodies may be 64 KiB on one line.
   std::size_t i = 0;

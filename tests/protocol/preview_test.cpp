@@ -55,6 +55,18 @@ INSTANTIATE_TEST_SUITE_P(
         preview_case{"exactly_80", repeat("a", 80), 80, repeat("a", 80)},
         preview_case{"chars_81", repeat("a", 81), 80, repeat("a", 79) + ellipsis},
         preview_case{"chars_500", repeat("a", 500), 80, repeat("a", 79) + ellipsis},
+        // The printable-ASCII fast path, and what sends a body past it.
+        preview_case{"ascii_then_two_byte_past_cut", repeat("a", 81) + e_acute, 80,
+                     repeat("a", 79) + ellipsis},
+        preview_case{"two_byte_before_cut", repeat("a", 78) + e_acute + repeat("a", 10),
+                     80, repeat("a", 78) + e_acute + ellipsis},
+        preview_case{"newline_right_at_cut", repeat("a", 80) + "\nmore", 80,
+                     repeat("a", 79) + ellipsis},
+        preview_case{"newline_past_cut", repeat("a", 85) + "\nmore", 80,
+                     repeat("a", 79) + ellipsis},
+        preview_case{"tab_inside", repeat("a", 40) + "\t" + repeat("a", 60), 80,
+                     repeat("a", 40) + "\t" + repeat("a", 38) + ellipsis},
+        preview_case{"max_one", "ab", 1, ellipsis},
         // Characters, not bytes: 80 two-byte characters are 160 bytes, and fit.
         preview_case{"two_byte_80", repeat(e_acute, 80), 80, repeat(e_acute, 80)},
         preview_case{"two_byte_81", repeat(e_acute, 81), 80,
