@@ -193,86 +193,99 @@ cid_entry read_cid(const pg::result& r, int i) {
 } // namespace
 
 db_result<bool> write(pg::connection& db, const write_batch& batch) {
-  std::vector<std::string> c_id, c_kind, c_org, c_created_by;
-  std::vector<pg::param> c_company, c_subject, c_cid;
-  std::vector<std::int64_t> c_created_at, c_last_seq, c_last_ts;
-  std::vector<std::string> p_conv, p_user;
-  std::vector<std::int64_t> p_at;
-  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>
-      newest; // conv -> seq, ts
-  std::unordered_map<std::string, bool> is_new;
+  // Each column's array literal is built straight from the rows (no vector of
+  // copies per column): this runs for every group commit.
+  pg::array_literal c_id, c_kind, c_org, c_company, c_subject, c_created_by, c_created_at,
+      c_last_seq, c_last_ts, c_cid;
+  pg::array_literal p_conv, p_user, p_at;
+  std::unordered_map<std::string_view, bool> is_new;
   for (const auto& nc : batch.creates) {
     const auto& c = nc.conv;
     is_new[c.id] = true;
-    c_id.push_back(c.id);
-    c_kind.emplace_back(protocol::to_string(c.kind));
-    c_org.push_back(c.org);
-    c_company.push_back(c.company);
-    c_subject.push_back(c.subject);
-    c_created_by.push_back(c.created_by);
-    c_created_at.push_back(c.created_at);
-    c_last_seq.push_back(static_cast<std::int64_t>(c.last_seq));
-    c_last_ts.push_back(c.last_ts);
-    c_cid.push_back(nc.create_cid);
+    c_id.text(c.id);
+    c_kind.text(protocol::to_string(c.kind));
+    c_org.text(c.org);
+    c_company.text_or_null(c.company);
+    c_subject.text_or_null(c.subject);
+    c_created_by.text(c.created_by);
+    c_created_at.integer(c.created_at);
+    c_last_seq.integer(static_cast<std::int64_t>(c.last_seq));
+    c_last_ts.integer(c.last_ts);
+    c_cid.text_or_null(nc.create_cid);
     for (const auto& u : c.participants) {
-      p_conv.push_back(c.id);
-      p_user.push_back(u);
-      p_at.push_back(c.created_at);
+      p_conv.text(c.id);
+      p_user.text(u);
+      p_at.integer(c.created_at);
     }
   }
-  std::vector<std::string> m_conv, m_author, m_cid, m_body, m_format, m_mentions;
-  std::vector<std::int64_t> m_seq, m_ts;
-  std::vector<pg::param> m_reply;
-  std::vector<bool> m_internal;
-  std::vector<pg::param> m_system_event, m_system_by;
-  std::unordered_map<std::string, std::string> ended_by; // conv -> who ended it
+  const auto n = batch.messages.size();
+  std::size_t body_bytes = 0;
+  for (const auto& m : batch.messages)
+    body_bytes += m.body.size() + 3;
+  pg::array_literal m_conv{n * 32}, m_author{n * 16}, m_cid{n * 24}, m_body{body_bytes},
+      m_format{n * 8}, m_mentions{n * 3}, m_seq{n * 8}, m_ts{n * 14}, m_reply{n * 5},
+      m_internal{n * 2}, m_system_event{n * 5}, m_system_by{n * 5};
+  std::unordered_map<std::string_view, std::pair<std::int64_t, std::int64_t>>
+      newest;                                                      // conv -> seq, ts
+  std::unordered_map<std::string_view, std::string_view> ended_by; // conv -> who ended it
+  std::string mentions;
   for (const auto& m : batch.messages) {
-    m_conv.push_back(m.conv);
-    m_seq.push_back(static_cast<std::int64_t>(m.seq));
-    m_ts.push_back(m.ts);
-    m_author.push_back(m.author);
-    m_cid.push_back(m.cid);
-    m_body.push_back(m.body);
-    m_format.push_back(m.format);
-    m_reply.push_back(m.reply_to ? pg::param{str(m.reply_to->seq)} : std::nullopt);
-    std::string mentions;
+    m_conv.text(m.conv);
+    m_seq.integer(static_cast<std::int64_t>(m.seq));
+    m_ts.integer(m.ts);
+    m_author.text(m.author);
+    m_cid.text(m.cid);
+    m_body.text(m.body);
+    m_format.text(m.format);
+    if (m.reply_to)
+      m_reply.integer(static_cast<std::int64_t>(m.reply_to->seq));
+    else
+      m_reply.null();
+    mentions.clear();
     for (std::size_t i = 0; i < m.mentions.size(); ++i) {
       if (i) mentions += '\x1f'; // ids never hold control characters
       mentions += m.mentions[i];
     }
-    m_mentions.push_back(std::move(mentions));
-    m_internal.push_back(m.internal);
-    m_system_event.push_back(m.system ? pg::param{m.system->event} : std::nullopt);
-    m_system_by.push_back(m.system ? pg::param{m.system->by} : std::nullopt);
-    if (m.system && m.system->event == "ended") ended_by[m.conv] = m.system->by;
+    m_mentions.text(mentions);
+    m_internal.boolean(m.internal);
+    if (m.system) {
+      m_system_event.text(m.system->event);
+      m_system_by.text(m.system->by);
+      if (m.system->event == "ended") ended_by[m.conv] = m.system->by;
+    } else {
+      m_system_event.null();
+      m_system_by.null();
+    }
     if (!is_new.count(m.conv)) {
-      auto& n = newest[m.conv];
-      n.first = std::max<std::int64_t>(n.first, static_cast<std::int64_t>(m.seq));
-      n.second = std::max(n.second, m.ts);
+      auto& last = newest[m.conv];
+      last.first = std::max<std::int64_t>(last.first, static_cast<std::int64_t>(m.seq));
+      last.second = std::max(last.second, m.ts);
     }
   }
-  std::vector<std::string> b_conv;
-  std::vector<std::int64_t> b_seq, b_ts;
-  std::vector<pg::param> b_ended_by;
-  for (const auto& [conv, n] : newest) {
-    b_conv.push_back(conv);
-    b_seq.push_back(n.first);
-    b_ts.push_back(n.second);
+  pg::array_literal b_conv, b_seq, b_ts, b_ended_by;
+  for (const auto& [conv, last] : newest) {
+    b_conv.text(conv);
+    b_seq.integer(last.first);
+    b_ts.integer(last.second);
     auto e = ended_by.find(conv);
-    b_ended_by.push_back(e == ended_by.end() ? std::nullopt : pg::param{e->second});
+    if (e == ended_by.end())
+      b_ended_by.null();
+    else
+      b_ended_by.text(e->second);
   }
-  std::vector<std::string> a_conv, a_blob, a_name, a_type;
-  std::vector<std::int64_t> a_seq, a_pos, a_size;
+  pg::array_literal a_conv, a_blob, a_name, a_type, a_seq, a_pos, a_size;
+  bool any_attachment = false;
   for (const auto& m : batch.messages) {
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
       const auto& a = m.attachments[i];
-      a_conv.push_back(m.conv);
-      a_seq.push_back(static_cast<std::int64_t>(m.seq));
-      a_pos.push_back(static_cast<std::int64_t>(i));
-      a_blob.push_back(a.blob);
-      a_name.push_back(a.name);
-      a_size.push_back(static_cast<std::int64_t>(a.size));
-      a_type.push_back(a.type);
+      any_attachment = true;
+      a_conv.text(m.conv);
+      a_seq.integer(static_cast<std::int64_t>(m.seq));
+      a_pos.integer(static_cast<std::int64_t>(i));
+      a_blob.text(a.blob);
+      a_name.text(a.name);
+      a_size.integer(static_cast<std::int64_t>(a.size));
+      a_type.text(a.type);
     }
   }
   // Attachments and support state join the statement's transaction; the common
@@ -280,47 +293,34 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
   bool support_details =
       std::any_of(batch.messages.begin(), batch.messages.end(), has_support_details);
   std::optional<pg::transaction> tx;
-  if (!a_conv.empty() || !batch.supports.empty() || support_details) {
+  if (any_attachment || !batch.supports.empty() || support_details) {
     tx.emplace(db);
     if (!tx->begun()) return db_result<bool>::failure(db.error());
   }
-  auto r = db.exec(write_batch_stmt, {pg::text_array(c_id),
-                                      pg::text_array(c_kind),
-                                      pg::text_array(c_org),
-                                      pg::text_array_nullable(c_company),
-                                      pg::text_array_nullable(c_subject),
-                                      pg::text_array(c_created_by),
-                                      pg::int_array(c_created_at),
-                                      pg::int_array(c_last_seq),
-                                      pg::int_array(c_last_ts),
-                                      pg::text_array_nullable(c_cid),
-                                      pg::text_array(p_conv),
-                                      pg::text_array(p_user),
-                                      pg::int_array(p_at),
-                                      pg::text_array(m_conv),
-                                      pg::int_array(m_seq),
-                                      pg::int_array(m_ts),
-                                      pg::text_array(m_author),
-                                      pg::text_array(m_cid),
-                                      pg::text_array(m_body),
-                                      pg::text_array(m_format),
-                                      pg::text_array_nullable(m_reply),
-                                      pg::text_array(m_mentions),
-                                      pg::bool_array(m_internal),
-                                      pg::text_array(b_conv),
-                                      pg::int_array(b_seq),
-                                      pg::int_array(b_ts),
-                                      pg::text_array_nullable(m_system_event),
-                                      pg::text_array_nullable(m_system_by),
-                                      pg::text_array_nullable(b_ended_by)});
+  auto r = db.exec(write_batch_stmt,
+                   {std::move(c_id).finish(),           std::move(c_kind).finish(),
+                    std::move(c_org).finish(),          std::move(c_company).finish(),
+                    std::move(c_subject).finish(),      std::move(c_created_by).finish(),
+                    std::move(c_created_at).finish(),   std::move(c_last_seq).finish(),
+                    std::move(c_last_ts).finish(),      std::move(c_cid).finish(),
+                    std::move(p_conv).finish(),         std::move(p_user).finish(),
+                    std::move(p_at).finish(),           std::move(m_conv).finish(),
+                    std::move(m_seq).finish(),          std::move(m_ts).finish(),
+                    std::move(m_author).finish(),       std::move(m_cid).finish(),
+                    std::move(m_body).finish(),         std::move(m_format).finish(),
+                    std::move(m_reply).finish(),        std::move(m_mentions).finish(),
+                    std::move(m_internal).finish(),     std::move(b_conv).finish(),
+                    std::move(b_seq).finish(),          std::move(b_ts).finish(),
+                    std::move(m_system_event).finish(), std::move(m_system_by).finish(),
+                    std::move(b_ended_by).finish()});
   if (!r.ok()) return failed<bool>(r);
   if (tx) {
-    if (!a_conv.empty()) {
-      auto a =
-          db.exec(insert_attachments_stmt,
-                  {pg::text_array(a_conv), pg::int_array(a_seq), pg::int_array(a_pos),
-                   pg::text_array(a_blob), pg::text_array(a_name), pg::int_array(a_size),
-                   pg::text_array(a_type)});
+    if (any_attachment) {
+      auto a = db.exec(insert_attachments_stmt,
+                       {std::move(a_conv).finish(), std::move(a_seq).finish(),
+                        std::move(a_pos).finish(), std::move(a_blob).finish(),
+                        std::move(a_name).finish(), std::move(a_size).finish(),
+                        std::move(a_type).finish()});
       if (!a.ok()) return failed<bool>(a);
     }
     auto s = write_support(db, batch.supports, batch.messages);

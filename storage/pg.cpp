@@ -103,10 +103,27 @@ void append_quoted(std::string& out, std::string_view v) {
   out += '"';
 }
 
+} // namespace
+
+array_literal& array_literal::text(std::string_view v) {
+  comma();
+  append_quoted(out_, v);
+  return *this;
+}
+
+array_literal& array_literal::integer(std::int64_t v) {
+  comma();
+  char digits[24];
+  out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
+  return *this;
+}
+
+namespace {
+
 /// Room for `values` quoted: each value, its quotes, a comma, and some escapes.
 template <class Values, class Size>
 std::size_t quoted_capacity(const Values& values, Size size_of) {
-  std::size_t n = 2;
+  std::size_t n = 0;
   for (const auto& v : values)
     n += size_of(v) + 3;
   return n + n / 16;
@@ -115,55 +132,32 @@ std::size_t quoted_capacity(const Values& values, Size size_of) {
 } // namespace
 
 std::string text_array(const std::vector<std::string>& values) {
-  std::string out;
-  out.reserve(quoted_capacity(values, [](const std::string& v) { return v.size(); }));
-  out += '{';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    append_quoted(out, values[i]);
-  }
-  out += '}';
-  return out;
+  array_literal a{quoted_capacity(values, [](const std::string& v) { return v.size(); })};
+  for (const auto& v : values)
+    a.text(v);
+  return std::move(a).finish();
 }
 
 std::string text_array_nullable(const std::vector<param>& values) {
-  std::string out;
-  out.reserve(quoted_capacity(values, [](const param& v) { return v ? v->size() : 4; }));
-  out += '{';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    if (values[i])
-      append_quoted(out, *values[i]);
-    else
-      out += "NULL";
-  }
-  out += '}';
-  return out;
+  array_literal a{
+      quoted_capacity(values, [](const param& v) { return v ? v->size() : 4; })};
+  for (const auto& v : values)
+    a.text_or_null(v);
+  return std::move(a).finish();
 }
 
 std::string int_array(const std::vector<std::int64_t>& values) {
-  std::string out;
-  out.reserve(2 + values.size() * 21);
-  out += '{';
-  char digits[24];
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, values[i]).ptr);
-  }
-  out += '}';
-  return out;
+  array_literal a{values.size() * 21};
+  for (auto v : values)
+    a.integer(v);
+  return std::move(a).finish();
 }
 
 std::string bool_array(const std::vector<bool>& values) {
-  std::string out;
-  out.reserve(2 + values.size() * 2);
-  out += '{';
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += values[i] ? 't' : 'f';
-  }
-  out += '}';
-  return out;
+  array_literal a{values.size() * 2};
+  for (bool v : values)
+    a.boolean(v);
+  return std::move(a).finish();
 }
 
 // -- connection -----------------------------------------------------------------

@@ -60,7 +60,47 @@ inline constexpr const char* sqlstate_nul_in_text = "22021";
 /// A statement parameter: a text value or SQL NULL.
 using param = std::optional<std::string>;
 
-/// Builders for array parameters in PostgreSQL's text syntax, quoting every element.
+/// One array parameter in PostgreSQL's text syntax, built element by element
+/// (every text element quoted), so a caller that walks rows fills its columns
+/// without first copying each value into a vector (the group commit).
+class array_literal {
+public:
+  explicit array_literal(std::size_t reserve_bytes = 0) {
+    out_.reserve(reserve_bytes + 2);
+    out_ += '{';
+  }
+  array_literal& text(std::string_view v);
+  array_literal& text_or_null(const std::optional<std::string>& v) {
+    return v ? text(*v) : null();
+  }
+  array_literal& integer(std::int64_t v);
+  array_literal& integer_or_null(const std::optional<std::int64_t>& v) {
+    return v ? integer(*v) : null();
+  }
+  array_literal& boolean(bool v) {
+    comma();
+    out_ += v ? 't' : 'f';
+    return *this;
+  }
+  array_literal& null() {
+    comma();
+    out_ += "NULL";
+    return *this;
+  }
+  /// The literal; the builder is spent.
+  std::string finish() && {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+private:
+  void comma() {
+    if (out_.size() > 1) out_ += ',';
+  }
+  std::string out_;
+};
+
+/// The same for whole vectors.
 std::string text_array(const std::vector<std::string>& values);
 std::string text_array_nullable(const std::vector<param>& values);
 std::string int_array(const std::vector<std::int64_t>& values);
