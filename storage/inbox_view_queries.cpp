@@ -50,6 +50,8 @@ constexpr pg::statement delete_view{
 
 #undef PARLEY_VIEW_COLUMNS
 
+constexpr pg::statement no_jit{"inbox_counts_no_jit", "SET LOCAL jit = off"};
+
 inbox_view_row read_view(const pg::result& r, int i) {
   inbox_view_row v;
   v.id = r.str(i, 0);
@@ -75,17 +77,18 @@ std::vector<pg::param> write_params(const inbox_view_row& v, std::int64_t now) {
 } // namespace
 
 // One pass over the org's open support conversations (index-only on
-// inbox_open_counts, migration 012), grouped into at most 3 x (teams + 1) x 4 rows.
-// Unread without reading messages where the row tells: nothing after the marker
-// (last_seq), or no marker and the contact has written (a message by someone who
-// is not the caller, since only staff count). Otherwise one primary-key probe of
-// messages after the marker: only conversations the caller has read and that moved
-// on since, or that the contact never wrote to.
+// inbox_open_counts, migration 012), grouped into at most 3 x (teams + 1) x 2 rows
+// with the unread ones counted in each (an aggregate, not a group key: fewer,
+// cheaper groups). Unread without reading messages where the row tells: nothing
+// after the marker (last_seq), or no marker and the contact has written (a message
+// by someone who is not the caller, since only staff count). Otherwise one
+// primary-key probe of messages after the marker: only conversations the caller
+// has read and that moved on since, or that the contact never wrote to.
 const char* const open_count_groups_sql =
-    "SELECT CASE WHEN o.assignee IS NULL THEN NULL"
-    " WHEN o.assignee = $2::text THEN o.assignee ELSE '' END,"
-    " o.team, o.unreplied, o.unread, count(*)"
-    " FROM (SELECT c.assignee, c.team, c.unreplied,"
+    "SELECT o.who, o.team, o.unreplied, count(*), count(*) FILTER (WHERE o.unread)"
+    " FROM (SELECT CASE WHEN c.assignee IS NULL THEN NULL"
+    "  WHEN c.assignee = $2::text THEN c.assignee ELSE '' END AS who,"
+    "  c.team, c.unreplied,"
     "  CASE WHEN c.last_seq <= coalesce(r.seq, 0) THEN false"
     "   WHEN r.seq IS NULL AND c.last_contact_ts IS NOT NULL THEN true"
     "   ELSE EXISTS (SELECT 1 FROM messages m WHERE m.conv = c.id"
@@ -94,7 +97,7 @@ const char* const open_count_groups_sql =
     "  LEFT JOIN read_markers r ON r.conv = c.id AND r.user_id = $2::text"
     "  WHERE c.org = $1::text AND c.kind = 'support' AND c.status = 'open'"
     "  AND NOT EXISTS (SELECT 1 FROM contact_blocks k WHERE k.contact = c.contact)) o"
-    " GROUP BY 1, 2, 3, 4";
+    " GROUP BY 1, 2, 3";
 
 db_result<std::optional<inbox_view_row>>
 get_inbox_view(pg::connection& db, const std::string& org, const std::string& id) {
@@ -173,19 +176,39 @@ db_result<bool> remove_inbox_view(pg::connection& db, const std::string& org,
 db_result<std::vector<open_count_group>>
 count_open_groups(pg::connection& db, const std::string& org, const std::string& viewer) {
   using out_t = std::vector<open_count_group>;
+  // Without JIT: the planner prices the messages probe for every row (it cannot
+  // see that the CASE rarely reaches it), which puts the statement over
+  // jit_above_cost, and compiling it cost more (13 ms at 30k open conversations)
+  // than running it. SET LOCAL needs a transaction: two more local round trips.
+  pg::transaction tx{db};
+  if (!tx.begun()) return db_result<out_t>::failure(db.error());
+  auto off = db.exec(no_jit);
+  if (!off.ok()) return failed<out_t>(off);
   // Planned per call with its values (not prepared): how many read markers the
   // viewer has decides between hashing them and probing per conversation.
   auto r = db.exec(open_count_groups_sql, {org, viewer});
   if (!r.ok()) return failed<out_t>(r);
+  auto c = tx.commit();
+  if (!c.ok()) return failed<out_t>(c);
   out_t out;
   for (int i = 0; i < r.rows(); ++i) {
     open_count_group g;
     g.assignee = r.opt_str(i, 0);
     g.team = r.opt_str(i, 1);
     g.unreplied = r.boolean(i, 2);
-    g.unread = r.boolean(i, 3);
-    g.n = static_cast<std::uint64_t>(r.i64(i, 4));
-    out.push_back(std::move(g));
+    auto all = static_cast<std::uint64_t>(r.i64(i, 3));
+    auto unread = static_cast<std::uint64_t>(r.i64(i, 4));
+    // One group per unread flag, as the rules fold them.
+    if (unread > 0) {
+      g.unread = true;
+      g.n = unread;
+      out.push_back(g);
+    }
+    if (all > unread) {
+      g.unread = false;
+      g.n = all - unread;
+      out.push_back(std::move(g));
+    }
   }
   return db_result<out_t>::success(std::move(out));
 }

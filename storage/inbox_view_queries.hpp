@@ -78,7 +78,9 @@ struct open_count_group {
   std::uint64_t n = 0;
 };
 
-/// The statement count_open_groups runs (for EXPLAIN in bench/inbox_counts).
+/// The statement count_open_groups runs, in a transaction with `SET LOCAL jit =
+/// off` (for EXPLAIN in bench/inbox_counts): rows (assignee, team, unreplied,
+/// count, count of the unread).
 extern const char* const open_count_groups_sql;
 
 db_result<std::vector<open_count_group>>

@@ -257,6 +257,9 @@ int run(const option_map& args) {
   row("inbox.counts over the WebSocket", wire);
   row("grouped count statement (libpq)", sql);
   if (args.has("explain")) {
+    // As count_open_groups runs it: without JIT.
+    storage::pg::transaction tx{db};
+    must(db, "SET LOCAL jit = off");
     auto r = db.exec(std::string{"EXPLAIN (ANALYZE, BUFFERS) "} +
                          storage::open_count_groups_sql,
                      {std::string{org}, std::string{viewer}});
