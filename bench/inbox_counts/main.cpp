@@ -32,7 +32,9 @@ the rest closed 6 : snoozed 1; assignee one of the agents (20% none), team one o
 teams (10% none), 30% unreplied, 95% with a contact message; three messages each;
 1% of contacts blocked; the viewer a7 has read markers on 5% of them), saves six
 custom views visible to a7 (five of its own, one shared by a colleague with a team
-of a7's), then times --reps inbox.counts by a7 over the WebSocket after --warmup,
+of a7's; beside them N/2 private conversations of the org and N/5 open support
+conversations of another org, assigned to an "a7" there), then times --reps
+inbox.counts by a7 over the WebSocket after --warmup,
 and the same number of runs of the grouped count statement alone over libpq.
 
   --url URL            the running parleyd (ws://HOST:PORT[/PATH] or HOST:PORT)
@@ -93,8 +95,21 @@ void seed(storage::pg::connection& db, std::uint64_t n, std::uint64_t open_pct) 
   must(db, "DELETE FROM contact_blocks WHERE org = 'icbench'");
   must(db, "DELETE FROM read_markers WHERE conv LIKE 'icbench:%'");
   must(db, "DELETE FROM messages WHERE conv LIKE 'icbench:%'");
-  must(db, "DELETE FROM conversations WHERE org = 'icbench'");
+  must(db, "DELETE FROM conversations WHERE org IN ('icbench', 'icbench-other')");
   must(db, "SELECT setseed(0.19)");
+  // What shares the table in a real deployment, never counted: the org's ordinary
+  // conversations and another org's support conversations (all open).
+  must(db, "INSERT INTO orgs (id, name, updated_at) VALUES ('icbench-other', 'Other', 0)"
+           " ON CONFLICT (id) DO NOTHING");
+  must(db, "INSERT INTO conversations (id, kind, org, created_by, created_at, last_ts)"
+           " SELECT 'icbench:p' || g, 'private', 'icbench', 'a0', 0, g"
+           " FROM generate_series(1, " +
+               std::to_string(n / 2) + ") g");
+  must(db, "INSERT INTO conversations (id, kind, org, created_by, created_at, last_ts,"
+           " contact, status, assignee, last_contact_ts, unreplied)"
+           " SELECT 'icbench-other:' || g, 'support', 'icbench-other', 'o' || g, 0, g,"
+           " 'icbench-other:k' || g, 'open', 'a7', g, true FROM generate_series(1, " +
+               std::to_string(n / 5) + ") g");
   double open = static_cast<double>(open_pct) / 100.0;
   double closed = open + (1.0 - open) * 6.0 / 7.0;
   must(db,
@@ -125,13 +140,13 @@ void seed(storage::pg::connection& db, std::uint64_t n, std::uint64_t open_pct) 
            "  THEN 'a' || (abs(hashtext(c.id)) % 50 + s) % 50 ELSE c.contact END,"
            " 'm' || s, 'hello', s = 3 AND c.last_contact_ts IS NULL"
            " FROM conversations c CROSS JOIN generate_series(1, 3) s"
-           " WHERE c.org = 'icbench'");
+           " WHERE c.org = 'icbench' AND c.kind = 'support'");
   must(db, "INSERT INTO read_markers (conv, user_id, seq, updated_at)"
            " SELECT id, 'a7', 1 + floor(random() * 3)::int, 0 FROM conversations"
-           " WHERE org = 'icbench' AND random() < 0.05");
+           " WHERE org = 'icbench' AND kind = 'support' AND random() < 0.05");
   must(db, "INSERT INTO contact_blocks (contact, org, blocked_by, blocked_at)"
            " SELECT contact, org, 'a0', 0 FROM conversations"
-           " WHERE org = 'icbench' AND random() < 0.01");
+           " WHERE org = 'icbench' AND kind = 'support' AND random() < 0.01");
   for (const char* t : {"conversations", "messages", "read_markers", "contact_blocks"})
     must(db, std::string{"VACUUM ANALYZE "} + t);
 }
