@@ -282,6 +282,8 @@ using db_actor = caf::typed_actor<
     caf::replies_to<search_atom, search_request>::with<search_result>,
     // inbox.list: a page of the support inbox and the caller's unread counts.
     caf::replies_to<inbox_atom, inbox_request>::with<inbox_result>,
+    // Custom inboxes and inbox.counts: saved views, the caller's teams, counts.
+    caf::replies_to<inbox_views_atom, inbox_view_call>::with<inbox_view_answer>,
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 

@@ -18,6 +18,7 @@
 #include "actors/api/blob_messages.hpp"
 #include "actors/api/frame.hpp"
 #include "actors/api/inbox_messages.hpp"
+#include "actors/api/inbox_view_messages.hpp"
 #include "actors/api/invite_messages.hpp"
 #include "actors/api/messages.hpp"
 #include "actors/api/search_messages.hpp"
@@ -155,5 +156,8 @@ CAF_ADD_ATOM(parley, parley, block_atom, "block")
 CAF_ADD_ATOM(parley, parley, snooze_tick_atom, "snoozetick")
 CAF_ADD_ATOM(parley, parley, search_atom, "search")
 CAF_ADD_ATOM(parley, parley, inbox_atom, "inbox")
+CAF_ADD_TYPE_ID(parley, (parley::inbox_view_call))
+CAF_ADD_TYPE_ID(parley, (parley::inbox_view_answer))
+CAF_ADD_ATOM(parley, parley, inbox_views_atom, "inboxviews")
 
 CAF_END_TYPE_ID_BLOCK(parley)

@@ -1,6 +1,8 @@
 #include "actors/db/db_worker.hpp"
 #include "storage/support_queries.hpp"
 
+#include "actors/db/inbox_views.hpp"
+
 #include "actors/node/services.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
@@ -263,6 +265,18 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         if (!db.ok()) db.reset();
         auto r = run_inbox_request(db, q);
         if (r.failed && !db.ok() && db.reset()) r = run_inbox_request(db, q);
+        return r;
+      },
+      [=](inbox_views_atom, const inbox_view_call& c) {
+        // Retried once on a connection that broke (PostgreSQL restarted), except
+        // a create: its commit may have landed before the connection broke, and a
+        // retry would store the view twice (the client sees `unavailable`).
+        auto& db = *self->state.db;
+        if (!db.ok()) db.reset();
+        auto r = run_inbox_view_call(db, c);
+        bool create =
+            c.op == static_cast<std::uint8_t>(inbox_view_op::put) && c.view.id.empty();
+        if (r.failed && !create && !db.ok() && db.reset()) r = run_inbox_view_call(db, c);
         return r;
       },
       [=](ping_atom) {

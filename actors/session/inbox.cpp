@@ -6,6 +6,8 @@
 #include "actors/api/inbox_messages.hpp"
 #include "actors/node/access.hpp"
 #include "actors/node/replies.hpp"
+#include "actors/rules/inbox_view_rules.hpp"
+#include "actors/session/inbox_views.hpp"
 #include "actors/session/session.hpp"
 
 namespace parley {
@@ -57,6 +59,16 @@ void op_inbox_list(session_self self, const protocol::request& req, std::uint64_
   raw.limit = a.opt_int("limit");
   raw.cursor = text(a.opt_str("cursor", 0, max_cursor_bytes));
   if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
+  if (auto id = raw.view ? inbox_view_rules::custom_id(*raw.view) : std::nullopt) {
+    // A saved view brings its own filters and sort; overriding them silently would
+    // list something else than the view the client named.
+    if (raw.status || raw.unreplied || raw.sort)
+      return send_error(self, rid, error_code::bad_request,
+                        "a custom view takes only limit and cursor (status, unreplied "
+                        "and sort are saved with it)");
+    return list_custom_view(self, rid, me, std::string{*id}, raw.limit,
+                            std::move(raw.cursor));
+  }
   auto parsed = inbox_rules::parse(raw);
   if (!parsed.ok())
     return send_error(self, rid, parsed.error->code, parsed.error->message);
@@ -66,8 +78,13 @@ void op_inbox_list(session_self self, const protocol::request& req, std::uint64_
     if (!team || team->org != me->org)
       return send_error(self, rid, error_code::bad_request, "unknown team");
   }
-  auto request =
-      make_inbox_request(q, me->org, me->id, visibility::sees_internal(me.get()));
+  send_inbox_page(self, rid, q, *me);
+}
+
+void send_inbox_page(session_self self, std::uint64_t rid, const inbox_rules::query& q,
+                     const protocol::user_info& me) {
+  auto& st = self->state;
+  auto request = make_inbox_request(q, me.org, me.id, visibility::sees_internal(&me));
   auto sort = q.sort;
   bool blocked = q.view == inbox_rules::view_kind::blocked;
   self->request(st.svc.db.any(), st.svc.config->request_timeout, inbox_atom_v,

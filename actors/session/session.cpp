@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "actors/node/replies.hpp"
+#include "actors/session/inbox_views.hpp"
 #include "protocol/jwt.hpp"
 #include "protocol/random_id.hpp"
 #include "protocol/types.hpp"
@@ -62,6 +63,10 @@ const std::unordered_map<std::string_view, op_handler>& op_table() {
       {"admin.ai.put", op_admin_ai_put},
       {"search", op_search},
       {"inbox.list", op_inbox_list},
+      {"inbox.views.put", op_inbox_views_put},
+      {"inbox.views.list", op_inbox_views_list},
+      {"inbox.views.remove", op_inbox_views_remove},
+      {"inbox.counts", op_inbox_counts},
   };
   return table;
 }

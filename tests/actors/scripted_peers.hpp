@@ -77,6 +77,7 @@ inline db_actor::behavior_type scripted_db(db_actor::pointer,
       [](wake_atom, std::int64_t) { return due_snoozes{}; },
       [](search_atom, const search_request&) { return search_result{}; },
       [](inbox_atom, const inbox_request&) { return inbox_result{}; },
+      [](inbox_views_atom, const inbox_view_call&) { return inbox_view_answer{}; },
       [](ping_atom) { return true; },
   };
 }
