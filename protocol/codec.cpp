@@ -20,6 +20,20 @@ std::string_view as_view(const msgpack::object& o) {
 
 // -- request --------------------------------------------------------------------
 
+struct request::decoded {
+  // A zone's first chunk holds the maps and arrays (the strings stay in `bytes`):
+  // 512 bytes are 16 key/value pairs, more than most requests; it grows if needed.
+  static constexpr std::size_t zone_chunk = 512;
+  explicit decoded(std::string b) : bytes(std::move(b)), zone(zone_chunk) {}
+  std::string bytes;
+  msgpack::zone zone;
+  msgpack::object root;
+};
+
+const msgpack::object& request::root() const {
+  return frame_->root;
+}
+
 const msgpack::object* find_in_map(const msgpack::object& map, std::string_view key) {
   if (map.type != msgpack::type::MAP) return nullptr;
   for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
@@ -31,7 +45,7 @@ const msgpack::object* find_in_map(const msgpack::object& map, std::string_view 
 }
 
 const msgpack::object* request::find(std::string_view key) const {
-  return find_in_map(handle_->get(), key);
+  return find_in_map(frame_->root, key);
 }
 
 std::string_view request::op() const {
@@ -50,7 +64,17 @@ bool request::rid_malformed() const {
   return o && o->type != msgpack::type::POSITIVE_INTEGER;
 }
 
-decode_result decode_request(std::string_view bytes) {
+namespace {
+
+/// msgpack-cxx copies every string into its zone unless told it may point into
+/// the input; the request keeps the input, so every string, bin and ext may.
+bool reference_the_frame(msgpack::type::object_type, std::size_t, void*) {
+  return true;
+}
+
+} // namespace
+
+decode_result decode_request(std::string bytes) {
   decode_result out;
   if (auto err = check_frame(bytes)) {
     out.error = std::move(*err);
@@ -62,14 +86,16 @@ decode_result decode_request(std::string_view bytes) {
     msgpack::unpack_limit limit(limits::max_frame_bytes, limits::max_frame_bytes,
                                 limits::max_frame_bytes, limits::max_frame_bytes,
                                 limits::max_frame_bytes, limits::max_nesting);
-    request req;
+    auto frame = std::make_shared<request::decoded>(std::move(bytes));
     std::size_t offset = 0;
-    req.handle_ = std::make_shared<const msgpack::object_handle>(
-        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit));
-    if (offset != bytes.size() || req.handle_->get().type != msgpack::type::MAP) {
+    frame->root = msgpack::unpack(frame->zone, frame->bytes.data(), frame->bytes.size(),
+                                  offset, reference_the_frame, nullptr, limit);
+    if (offset != frame->bytes.size() || frame->root.type != msgpack::type::MAP) {
       out.error = "frame is not one MessagePack map";
       return out;
     }
+    request req;
+    req.frame_ = std::move(frame);
     out.req.emplace(std::move(req));
   } catch (const std::exception&) {
     out.error = "malformed MessagePack";

@@ -36,11 +36,12 @@ public:
   bool rid_malformed() const;
 
   /// The whole map.
-  const msgpack::object& root() const { return handle_->get(); }
+  const msgpack::object& root() const;
 
 private:
-  friend decode_result decode_request(std::string_view bytes);
-  std::shared_ptr<const msgpack::object_handle> handle_;
+  friend decode_result decode_request(std::string bytes);
+  struct decoded; // the frame's bytes and the objects that point into them
+  std::shared_ptr<const decoded> frame_;
 };
 
 /// The outcome of decoding a frame: a request, or the reason it is not one.
@@ -49,9 +50,13 @@ struct decode_result {
   std::string error; // set when req is empty: the frame is not one MessagePack map
 };
 
-/// Decodes one binary frame. Never throws; checks nesting and lengths before
-/// msgpack-cxx allocates.
-decode_result decode_request(std::string_view bytes);
+/// Decodes one binary frame, which the request keeps: its strings are views of the
+/// frame, not copies. Never throws; checks nesting and lengths before msgpack-cxx
+/// allocates.
+decode_result decode_request(std::string bytes);
+inline decode_result decode_request(std::string_view bytes) {
+  return decode_request(std::string{bytes});
+}
 
 /// Typed access to a request's arguments. Records the first problem (missing key,
 /// wrong type, bad length, invalid UTF-8) so a handler reads all its fields and then

@@ -171,10 +171,10 @@ void handle_hello(session_self self, const protocol::request& req,
   send_frame(self, reply_ok(rid, f));
 }
 
-void handle_frame(session_self self, const std::string& bytes) {
+void handle_frame(session_self self, std::string& bytes) {
   auto& st = self->state;
   if (st.closing) return;
-  auto decoded = protocol::decode_request(bytes);
+  auto decoded = protocol::decode_request(std::move(bytes)); // the request keeps it
   if (!decoded.req) return close_session(self, close_invalid_payload, decoded.error);
   const auto& req = *decoded.req;
   auto op = req.op();
@@ -231,7 +231,7 @@ session_actor::behavior_type session(session_self self, services svc,
   st.budget = token_bucket{st.svc.config->rate_per_second, st.svc.config->rate_burst};
   self->delayed_send(self, st.svc.config->hello_timeout, auth_deadline_atom_v);
   return {
-      [=](frame_atom, const std::string& bytes) { handle_frame(self, bytes); },
+      [=](frame_atom, std::string& bytes) { handle_frame(self, bytes); },
       [=](disconnect_atom) {
         // Subscriptions end with us: conversation actors monitor their subscribers.
         self->state.closing = true;

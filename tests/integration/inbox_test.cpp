@@ -3,9 +3,10 @@
 // may list (staff other than guests), bad arguments answered with bad_request on a
 // connection that lives on, and another org's conversations never appearing.
 //
-// Support conversations cannot be created over the wire yet, so the test writes
-// their rows (and a blocked contact, and some unread messages) into the server's
-// database directly; inbox.list reads them from there like any other.
+// The test writes its support conversations' rows (and a blocked contact, and some
+// unread messages) into the server's database directly, which sets up dozens of
+// them with exact timestamps faster than contacts writing over the wire would
+// (support_test.cpp covers that path); inbox.list reads them like any other.
 #include <gtest/gtest.h>
 
 #include <string>
