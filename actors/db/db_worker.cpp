@@ -3,7 +3,7 @@
 
 #include "actors/db/inbox_views.hpp"
 
-#include "actors/node/services.hpp"
+#include "actors/node/clock.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
 #include "storage/conversation_queries.hpp"

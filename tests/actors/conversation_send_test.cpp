@@ -139,8 +139,8 @@ protected:
     return snap;
   }
 
-  services base_services(conversation_snapshot snap) {
-    services svc;
+  conversation_handles base_handles(conversation_snapshot snap) {
+    conversation_handles svc;
     auto config = std::make_shared<runtime_config>();
     // The idle timer fires at half of this; no test advances that far.
     config->passivate_after = std::chrono::hours{1};
@@ -158,7 +158,7 @@ protected:
   /// Spawns the conversation, which loads `snap`, without running anything:
   /// requests posted now reach it while it is still loading.
   void spawn(conversation_snapshot snap) {
-    conv = sys.spawn(conversation, conv_id, base_services(std::move(snap)), false);
+    conv = sys.spawn(conversation, conv_id, base_handles(std::move(snap)), false);
   }
 
   /// Spawns the conversation and lets it load `snap`.
@@ -597,7 +597,7 @@ TEST_F(conversation_send, a_support_conversation_can_be_created_after_a_failed_c
     s.contact = "carl";
     s.status = "open";
     req.conv.support = s;
-    services svc = base_services(snapshot());
+    conversation_handles svc = base_handles(snapshot());
     auto fresh = sys.spawn(conversation, id, svc, true);
     auto pending = client->request(fresh, caf::infinite, create_atom_v, std::move(req));
     sched.run();
