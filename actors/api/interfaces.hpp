@@ -236,7 +236,7 @@ using registry_actor = conversation_api::extend<
     // The directory changed: every live conversation re-checks its subscriptions.
     caf::reacts_to<recheck_atom>>;
 
-/// Group commit to PostgreSQL (a detached actor: libpq blocks).
+/// Group commit to PostgreSQL (a detached actor: its database calls block).
 using persistence_actor = caf::typed_actor<
     // Make a conversation's messages (and, for a new one, its row) durable.
     caf::replies_to<write_atom, write_request>::with<write_outcome>,
@@ -287,8 +287,9 @@ using db_actor = caf::typed_actor<
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 
-/// Attachment bytes in PostgreSQL, chunk by chunk (detached actors: libpq blocks).
-/// An upload waits for each chunk's answer before it reads more (backpressure).
+/// Attachment bytes in PostgreSQL, chunk by chunk (detached actors: database calls
+/// block). An upload waits for each chunk's answer before it reads more
+/// (backpressure).
 using blob_store_actor = caf::typed_actor<
     // An upload starts: (blob, uploader, name); stored but not yet served.
     caf::replies_to<blob_begin_atom, std::string, std::string, std::string>::with<bool>,
@@ -651,18 +652,14 @@ typename Inspector::result_type inspect(Inspector& f, user_info& x) {
            company);
 }
 
-} // namespace parley::protocol
-
-namespace parley::storage {
-
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, storage::read_state& x) {
+typename Inspector::result_type inspect(Inspector& f, read_state& x) {
   return f(caf::meta::type_name("read_state"), x.user, x.seq, x.unread);
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, storage::cid_entry& x) {
+typename Inspector::result_type inspect(Inspector& f, cid_entry& x) {
   return f(caf::meta::type_name("cid_entry"), x.conv, x.author, x.cid, x.seq, x.ts);
 }
 
-} // namespace parley::storage
+} // namespace parley::protocol

@@ -10,8 +10,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/api/messages.hpp"
-#include "storage/invite_queries.hpp"
-#include "storage/pg.hpp"
+#include "protocol/records.hpp"
 
 namespace parley {
 
@@ -46,14 +45,11 @@ struct invite_request {
 
 struct invite_result {
   bool failed = false;      // the database could not be reached or refused
-  std::uint8_t outcome = 0; // storage::invite_outcome for revoke/accept/ignore
+  std::uint8_t outcome = 0; // protocol::invite_outcome for revoke/accept/ignore
   bool created = false;     // accept: this request created the conversation
-  std::vector<storage::invitation> items;
+  std::vector<protocol::invitation> items;
   std::vector<std::string> emails;
 };
-
-/// Runs one invite_request on `db` (a db worker's connection).
-invite_result run_invite_request(storage::pg::connection& db, const invite_request& q);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, invite_request& x) {
@@ -69,7 +65,7 @@ typename Inspector::result_type inspect(Inspector& f, invite_result& x) {
 
 } // namespace parley
 
-namespace parley::storage {
+namespace parley::protocol {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, invitation& x) {
@@ -78,4 +74,4 @@ typename Inspector::result_type inspect(Inspector& f, invitation& x) {
            x.status, x.conv, x.ts);
 }
 
-} // namespace parley::storage
+} // namespace parley::protocol

@@ -13,9 +13,8 @@
 #include <caf/none.hpp>
 
 #include "actors/rules/search_rules.hpp"
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
-#include "storage/pg.hpp"
-#include "storage/search_queries.hpp"
 
 namespace parley {
 
@@ -33,15 +32,12 @@ struct search_request {
 
 struct search_result {
   bool failed = false; // the database could not be reached or refused
-  std::vector<storage::message_hit> hits;
+  std::vector<protocol::message_hit> hits;
   // The conversations of `hits` (and the `conv` searched, when it exists), with
   // participants, for the session's rule check.
   std::vector<protocol::conversation> convs;
-  std::vector<storage::contact_hit> contacts;
+  std::vector<protocol::contact_hit> contacts;
 };
-
-/// Runs one search_request on `db` (a db worker's connection).
-search_result run_search_request(storage::pg::connection& db, const search_request& q);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, search_request& x) {
@@ -56,7 +52,7 @@ typename Inspector::result_type inspect(Inspector& f, search_result& x) {
 
 } // namespace parley
 
-namespace parley::storage {
+namespace parley::protocol {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_hit& x) {
@@ -77,4 +73,4 @@ typename Inspector::result_type inspect(Inspector& f, contact_hit& x) {
   return f(caf::meta::type_name("contact_hit"), x.user, x.name, has_email, email, apply);
 }
 
-} // namespace parley::storage
+} // namespace parley::protocol

@@ -1,8 +1,10 @@
 #include "actors/db/db_worker.hpp"
 #include "storage/support_queries.hpp"
 
+#include "actors/db/inbox_reads.hpp"
 #include "actors/db/inbox_views.hpp"
-
+#include "actors/db/invites.hpp"
+#include "actors/db/search.hpp"
 #include "actors/node/clock.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"

@@ -125,7 +125,7 @@ protected:
   /// The private conversation of ann and bob, `last_seq` messages long, whose
   /// newest messages had the idempotency keys `keys` (as the database reports them).
   conversation_snapshot snapshot(std::uint64_t last_seq = 0,
-                                 std::vector<storage::cid_entry> keys = {}) const {
+                                 std::vector<protocol::cid_entry> keys = {}) const {
     conversation_snapshot snap;
     snap.found = true;
     snap.conv.id = conv_id;
@@ -377,7 +377,7 @@ TEST_F(conversation_send, a_retry_after_the_commit_answers_the_stored_seq_unwrit
 
 TEST_F(conversation_send, a_retry_of_a_key_from_the_snapshot_is_not_written_again) {
   // An earlier incarnation stored seq 7 with ann's cid "old" (the snapshot's keys).
-  start(snapshot(9, {storage::cid_entry{conv_id, "ann", "old", 7, 777}}));
+  start(snapshot(9, {protocol::cid_entry{conv_id, "ann", "old", 7, 777}}));
   auto reply = post(client, message("ann", "old"));
   sched.run();
   auto f = answer(client, reply);
