@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/meta/type_name.hpp>
-
+#include "actors/api/inspect.hpp"
 #include "actors/rules/inbox_rules.hpp"
 #include "protocol/records.hpp"
 #include "protocol/types.hpp"
@@ -51,16 +50,9 @@ inbox_request make_inbox_request(const inbox_rules::query& q, std::string org,
 /// `blocked` view holds exactly the blocked contacts' conversations).
 inbox_rules::item rule_item(const protocol::conversation& c, bool contact_blocked);
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_request& x) {
-  return f(caf::meta::type_name("inbox_request"), x.org, x.user, x.sees_internal, x.view,
-           x.team, x.status, x.unreplied, x.sort, x.limit, x.has_after, x.after_has_key,
-           x.after_key, x.after_id);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_result& x) {
-  return f(caf::meta::type_name("inbox_result"), x.failed, x.items, x.unread, x.more);
-}
+PARLEY_INSPECT(inbox_request, x.org, x.user, x.sees_internal, x.view, x.team, x.status,
+               x.unreplied, x.sort, x.limit, x.has_after, x.after_has_key, x.after_key,
+               x.after_id);
+PARLEY_INSPECT(inbox_result, x.failed, x.items, x.unread, x.more);
 
 } // namespace parley

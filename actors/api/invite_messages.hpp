@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/meta/type_name.hpp>
-
+#include "actors/api/inspect.hpp"
 #include "actors/api/messages.hpp"
 #include "protocol/records.hpp"
 
@@ -51,27 +50,15 @@ struct invite_result {
   std::vector<std::string> emails;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, invite_request& x) {
-  return f(caf::meta::type_name("invite_request"), x.op, x.user, x.invitation, x.conv,
-           x.email, x.from_org, x.from_email, x.note, x.block, x.limit, x.ts);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, invite_result& x) {
-  return f(caf::meta::type_name("invite_result"), x.failed, x.outcome, x.created, x.items,
-           x.emails);
-}
+PARLEY_INSPECT(invite_request, x.op, x.user, x.invitation, x.conv, x.email, x.from_org,
+               x.from_email, x.note, x.block, x.limit, x.ts);
+PARLEY_INSPECT(invite_result, x.failed, x.outcome, x.created, x.items, x.emails);
 
 } // namespace parley
 
 namespace parley::protocol {
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, invitation& x) {
-  return f(caf::meta::type_name("invitation"), x.id, x.from_user, x.from_org,
-           x.from_email, x.from_name, x.to_email, x.to_user, x.note, x.delivered,
-           x.status, x.conv, x.ts);
-}
+PARLEY_INSPECT(invitation, x.id, x.from_user, x.from_org, x.from_email, x.from_name,
+               x.to_email, x.to_user, x.note, x.delivered, x.status, x.conv, x.ts);
 
 } // namespace parley::protocol

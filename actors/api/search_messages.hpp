@@ -7,11 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/error.hpp>
-#include <caf/meta/load_callback.hpp>
-#include <caf/meta/type_name.hpp>
-#include <caf/none.hpp>
-
+#include "actors/api/inspect.hpp"
 #include "actors/rules/search_rules.hpp"
 #include "protocol/records.hpp"
 #include "protocol/types.hpp"
@@ -39,38 +35,15 @@ struct search_result {
   std::vector<protocol::contact_hit> contacts;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, search_request& x) {
-  return f(caf::meta::type_name("search_request"), x.scope, x.q, x.user, x.org,
-           x.full_staff, x.client_of, x.conv, x.limit);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, search_result& x) {
-  return f(caf::meta::type_name("search_result"), x.failed, x.hits, x.convs, x.contacts);
-}
+PARLEY_INSPECT(search_request, x.scope, x.q, x.user, x.org, x.full_staff, x.client_of,
+               x.conv, x.limit);
+PARLEY_INSPECT(search_result, x.failed, x.hits, x.convs, x.contacts);
 
 } // namespace parley
 
 namespace parley::protocol {
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, message_hit& x) {
-  return f(caf::meta::type_name("message_hit"), x.conv, x.seq, x.ts, x.snippet);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, contact_hit& x) {
-  std::string email = x.email.value_or("");
-  bool has_email = x.email.has_value();
-  auto apply = caf::meta::load_callback([&]() -> caf::error {
-    if (has_email)
-      x.email = std::move(email);
-    else
-      x.email.reset();
-    return caf::none;
-  });
-  return f(caf::meta::type_name("contact_hit"), x.user, x.name, has_email, email, apply);
-}
+PARLEY_INSPECT(message_hit, x.conv, x.seq, x.ts, x.snippet);
+PARLEY_INSPECT(contact_hit, x.user, x.name, optional_field{x.email});
 
 } // namespace parley::protocol
