@@ -4,6 +4,7 @@
 #include "actors/api/blob_messages.hpp"
 #include "actors/api/frame.hpp"
 #include "actors/api/inbox_messages.hpp"
+#include "actors/api/inbox_view_messages.hpp"
 #include "actors/api/inspect.hpp"
 #include "actors/api/interfaces.hpp"
 #include "actors/api/invite_messages.hpp"
