@@ -1,13 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "actors/node/metrics.hpp"
-#include "actors/node/services.hpp"
+#include "actors/session/session.hpp"
 #include "protocol/limits.hpp"
 
 namespace parley::net {
@@ -33,7 +33,9 @@ struct net_config {
 struct net_context {
   net_config config;
   caf::actor_system* system = nullptr;
-  services svc;
+  /// What each WebSocket's session actor gets; the HTTP routes use its config,
+  /// directory, metrics and blob stores too.
+  session_handles svc;
   /// Whether the database answered the last health probe (GET /healthz).
   std::shared_ptr<std::atomic<bool>> db_healthy;
 };

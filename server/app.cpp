@@ -164,11 +164,12 @@ int serve(const options& opts) {
   // 3. Actors: the node-wide ones (server/node.hpp draws the whole graph).
   actor_config cfg{actor_threads(opts)};
   caf::actor_system sys{cfg};
-  services svc;
-  svc.config = config;
-  svc.dir = dir;
-  svc.stats = std::make_shared<metrics>();
-  node_actors node{sys, std::move(svc), conninfo, opts.db_workers,
+  node_actors node{sys,
+                   config,
+                   dir,
+                   std::make_shared<metrics>(),
+                   conninfo,
+                   opts.db_workers,
                    std::chrono::milliseconds{opts.blob_gc_seconds * 1000}};
 
   // 4. The network front.
@@ -176,7 +177,7 @@ int serve(const options& opts) {
   ctx->config.max_outbound_bytes = opts.max_outbound_bytes;
   ctx->config.max_connections = max_connections(opts);
   ctx->system = &sys;
-  ctx->svc = node.handles();
+  ctx->svc = node.session_peers();
   ctx->db_healthy = node.db_healthy();
   net::server front{ctx, opts.io_threads};
   std::string host;
@@ -207,7 +208,7 @@ int serve(const options& opts) {
   front.stop_accepting();
   {
     caf::scoped_actor waiter{sys};
-    waiter->request(node.handles().registry, std::chrono::seconds{15}, drain_atom_v)
+    waiter->request(node.registry_handle(), std::chrono::seconds{15}, drain_atom_v)
         .receive([](bool) {}, [](const caf::error&) {});
   }
   front.close_all(std::chrono::seconds{5});

@@ -9,8 +9,13 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/api/interfaces.hpp"
+#include "actors/api/pools.hpp"
+#include "actors/node/directory.hpp"
 #include "actors/node/health.hpp"
-#include "actors/node/services.hpp"
+#include "actors/node/metrics.hpp"
+#include "actors/node/runtime_config.hpp"
+#include "actors/session/session.hpp"
 
 // The actor graph of one node, in one place. Keep it true: a new actor, spawn or
 // message path changes this drawing in the same commit (docs/architecture.md shows
@@ -61,26 +66,44 @@
 //   snooze       -> db_worker      *  due snoozes, then -> registry: wake
 //   health       -> db_worker      *  ping every second
 //   blob routes  -> blob_store     *  upload chunks, downloads
+//
+// Who holds which handles (given at spawn; an actor reaches no other)
+//   conversation      conversation_handles: config dir stats writer db registry
+//                     presence ai
+//   registry          conversation_handles, passed on to each conversation with
+//                     itself as `registry` and the ai_hub it starts as `ai`
+//   session           session_handles: config dir stats db registry presence blobs
+//   net               session_handles, for its sessions and its HTTP routes
+//   ai_hub, ai_agent  ai_handles: registry dir
+//   snooze            db registry;  health: db;  blob_store: dir;  persistence: stats
 namespace parley::server {
 
 /// The node-wide actors, spawned and stopped together.
 class node_actors {
 public:
-  /// Spawns every node-wide actor on `sys`; `svc` must hold config, dir and stats.
-  node_actors(caf::actor_system& sys, services svc, const std::string& conninfo,
-              std::size_t db_workers, std::chrono::milliseconds blob_gc_every);
+  /// Spawns every node-wide actor on `sys`, each given the handles it uses.
+  node_actors(caf::actor_system& sys, std::shared_ptr<const runtime_config> config,
+              std::shared_ptr<directory> dir, std::shared_ptr<metrics> stats,
+              const std::string& conninfo, std::size_t db_workers,
+              std::chrono::milliseconds blob_gc_every);
   ~node_actors();
   node_actors(const node_actors&) = delete;
   node_actors& operator=(const node_actors&) = delete;
 
-  /// The handles, for the network front.
-  const services& handles() const { return svc_; }
+  /// What the network front hands each session it spawns (and uses itself).
+  const session_handles& session_peers() const { return sessions_; }
+
+  /// The registry, which drains the conversations at shutdown.
+  const registry_actor& registry_handle() const { return registry_; }
 
   /// False while the database does not answer the health monitor's pings.
   std::shared_ptr<std::atomic<bool>> db_healthy() const { return healthy_; }
 
 private:
-  services svc_;
+  persistence_actor writer_;
+  presence_actor presence_;
+  registry_actor registry_;
+  session_handles sessions_;
   std::vector<db_actor> workers_;
   std::vector<blob_store_actor> blob_stores_;
   snooze_scheduler_actor snoozes_;

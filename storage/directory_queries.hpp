@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
@@ -60,8 +61,8 @@ db_result<bool> put_company(pg::connection& db, const protocol::company_info& co
 db_result<bool> put_team(pg::connection& db, const protocol::team_info& team,
                          std::int64_t now);
 
-/// How a favourites change applies.
-enum class favorites_op { set, add, remove };
+// Plain records the actors carry too (protocol/records.hpp).
+using protocol::favorites_op;
 
 /// Changes a user's favourites and returns the resulting set and version.
 db_result<favorite_set> change_favorites(pg::connection& db, const std::string& user,

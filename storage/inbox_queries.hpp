@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
@@ -15,8 +16,9 @@
 // question with index walks (migration 010) and must give exactly its `page`.
 namespace parley::storage {
 
-enum class inbox_view { all, mine, unassigned, team, blocked };
-enum class inbox_sort { newest, oldest, longest, shortest };
+// Plain records the actors carry too (protocol/records.hpp).
+using protocol::inbox_sort;
+using protocol::inbox_view;
 
 /// Where the previous page ended: the last item's sort key (nullopt: a
 /// longest/shortest item where nobody waits) and id.

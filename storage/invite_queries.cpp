@@ -169,27 +169,6 @@ locked_invitation lock_invitation(pg::connection& db, const pg::transaction& tx,
 
 } // namespace
 
-const char* to_string(invite_status s) {
-  switch (s) {
-  case invite_status::pending:
-    return "pending";
-  case invite_status::accepted:
-    return "accepted";
-  case invite_status::ignored:
-    return "ignored";
-  case invite_status::revoked:
-    return "revoked";
-  }
-  return "revoked";
-}
-
-std::optional<invite_status> parse_invite_status(std::string_view s) {
-  for (auto v : {invite_status::pending, invite_status::accepted, invite_status::ignored,
-                 invite_status::revoked})
-    if (s == to_string(v)) return v;
-  return std::nullopt;
-}
-
 db_result<invitation> create_invitation(pg::connection& db, const new_invitation& n) {
   auto r = db.exec(insert_invitation, {n.id, n.from_user, n.from_org, n.from_email,
                                        n.to_email, n.note, std::to_string(n.ts)});

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
@@ -13,28 +14,12 @@
 // Emails are compared lower-case; the callers lower-case what they pass.
 namespace parley::storage {
 
-/// An invitation as stored. Empty strings stand for absent values.
-/// Where an invitation stands (the `invitations.status` column).
-enum class invite_status : std::uint8_t { pending, accepted, ignored, revoked };
-
-/// The column's spelling, and back (nullopt: a value no migration writes).
-const char* to_string(invite_status s);
-std::optional<invite_status> parse_invite_status(std::string_view s);
-
-struct invitation {
-  std::string id;
-  std::string from_user;
-  std::string from_org;
-  std::string from_email;
-  std::string from_name; // read for the invitee's list only
-  std::string to_email;
-  std::string to_user; // the invitee it was addressed to ("" : nobody)
-  std::string note;
-  bool delivered = false; // the invitee ever sees it
-  invite_status status = invite_status::pending;
-  std::string conv;    // the direct conversation, once accepted
-  std::int64_t ts = 0; // when it was sent
-};
+// Plain records the actors carry too (protocol/records.hpp).
+using protocol::invitation;
+using protocol::invite_outcome;
+using protocol::invite_status;
+using protocol::parse_invite_status;
+using protocol::to_string;
 
 /// What invite.send stores; the invitee is looked up by email.
 struct new_invitation {
@@ -51,9 +36,6 @@ struct new_invitation {
 /// (the smallest id when several share it), delivered unless nobody qualifies or
 /// that user blocked `from_email`. Returns the stored row.
 db_result<invitation> create_invitation(pg::connection& db, const new_invitation& n);
-
-/// How a state change of an invitation ended.
-enum class invite_outcome : std::uint8_t { done, not_found, conflict };
 
 struct invite_change {
   invite_outcome outcome = invite_outcome::not_found;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
@@ -14,14 +15,8 @@
 // conversation actor and history need.
 namespace parley::storage {
 
-/// A committed message's idempotency key and what the client was told.
-struct cid_entry {
-  std::string conv;
-  std::string author;
-  std::string cid;
-  std::uint64_t seq = 0;
-  std::int64_t ts = 0;
-};
+// Plain records the actors carry too (protocol/records.hpp).
+using protocol::cid_entry;
 
 /// A conversation to create in a batch, with the creator's cid when one was given.
 struct new_conversation {

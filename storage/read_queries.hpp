@@ -5,22 +5,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
 
 // SQL for read markers and unread counts (docs/protocol.md §7). A user's unread
 // count in a conversation is the number of messages after its read marker that it
-// may see and did not write; it saturates at unread_cap.
+// may see and did not write; it saturates at unread_cap (protocol/records.hpp).
 namespace parley::storage {
 
-inline constexpr std::uint64_t unread_cap = 1000;
-
-/// A participant's read marker and unread count.
-struct read_state {
-  std::string user;
-  std::uint64_t seq = 0;
-  std::uint64_t unread = 0;
-};
+// Plain records the actors carry too (protocol/records.hpp).
+using protocol::read_state;
+using protocol::unread_cap;
 
 /// Every participant's read state in `conv` (participants without a marker: 0).
 db_result<std::vector<read_state>> participant_reads(pg::connection& db,

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
 #include "storage/db_result.hpp"
 #include "storage/pg.hpp"
@@ -24,14 +25,9 @@ struct search_viewer {
   std::optional<std::string> client_of; // for client users: their company
 };
 
-/// One matching message. `snippet` is ts_headline's excerpt of the body, each
-/// matched word between search_mark_start and search_mark_stop.
-struct message_hit {
-  std::string conv;
-  std::int64_t seq = 0;
-  std::int64_t ts = 0;
-  std::string snippet;
-};
+// Plain records the actors carry too (protocol/records.hpp). A message_hit's
+// `snippet` is ts_headline's excerpt of the body.
+using protocol::message_hit;
 
 /// Where snippets mark a matched word (STX and ETX: no chat text needs them, no
 /// renderer interprets them; they are stripped from bodies before highlighting).
@@ -56,12 +52,7 @@ db_result<message_search> search_messages(pg::connection& db, const search_viewe
                                           const std::optional<std::string>& conv,
                                           std::uint64_t limit);
 
-/// One matching contact.
-struct contact_hit {
-  std::string user;
-  std::string name;
-  std::optional<std::string> email;
-};
+using protocol::contact_hit;
 
 /// The `limit` most recently provisioned or updated contacts of `org` whose name
 /// or email matches `q`.

@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "actors/api/interfaces.hpp"
-#include "actors/node/services.hpp"
+#include "actors/node/directory.hpp"
 
 // The built-in AI agents of the support inbox (docs/protocol.md §9). One agent
 // actor per `ai` user: on a contact's message it shows typing, waits its

@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/meta/type_name.hpp>
-
+#include "actors/api/inspect.hpp"
 #include "protocol/types.hpp"
 
 // The values that travel to and from the blob store actors (attachments,
@@ -48,34 +47,15 @@ struct blob_claim_result {
   std::vector<protocol::blob_ref> refs;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, blob_grant& x) {
-  return f(caf::meta::type_name("blob_grant"), x.found, x.failed, x.name, x.type, x.size,
-           x.chunks);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, blob_bytes& x) {
-  return f(caf::meta::type_name("blob_bytes"), x.ok, x.data);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, blob_claim& x) {
-  return f(caf::meta::type_name("blob_claim"), x.user, x.refs);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, blob_claim_result& x) {
-  return f(caf::meta::type_name("blob_claim_result"), x.code, x.message, x.refs);
-}
+PARLEY_INSPECT(blob_grant, x.found, x.failed, x.name, x.type, x.size, x.chunks);
+PARLEY_INSPECT(blob_bytes, x.ok, x.data);
+PARLEY_INSPECT(blob_claim, x.user, x.refs);
+PARLEY_INSPECT(blob_claim_result, x.code, x.message, x.refs);
 
 } // namespace parley
 
 namespace parley::protocol {
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, blob_ref& x) {
-  return f(caf::meta::type_name("blob_ref"), x.blob, x.name, x.size, x.type);
-}
+PARLEY_INSPECT(blob_ref, x.blob, x.name, x.size, x.type);
 
 } // namespace parley::protocol

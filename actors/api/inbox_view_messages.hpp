@@ -2,14 +2,14 @@
 
 // The values a session and a db worker exchange for custom inboxes and inbox.counts
 // (docs/protocol.md §9, "Custom inboxes"), with their `inspect` overloads. Plain
-// fields only (no storage or libpq types), so the vocabulary stays free of the
+// fields only (no storage types), so the vocabulary stays free of the
 // database; actors/db/inbox_views.cpp translates.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include <caf/meta/type_name.hpp>
+#include "actors/api/inspect.hpp"
 
 namespace parley {
 
@@ -71,28 +71,11 @@ struct inbox_view_answer {
   std::vector<inbox_count_row> groups;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_view_value& x) {
-  return f(caf::meta::type_name("inbox_view_value"), x.id, x.org, x.owner, x.name, x.base,
-           x.status, x.unreplied, x.sort, x.team, x.created_at);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_view_call& x) {
-  return f(caf::meta::type_name("inbox_view_call"), x.op, x.org, x.user, x.view,
-           x.max_views);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_count_row& x) {
-  return f(caf::meta::type_name("inbox_count_row"), x.assigned, x.assignee, x.has_team,
-           x.team, x.unreplied, x.unread, x.n);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbox_view_answer& x) {
-  return f(caf::meta::type_name("inbox_view_answer"), x.failed, x.outcome, x.views,
-           x.teams, x.groups);
-}
+PARLEY_INSPECT(inbox_view_value, x.id, x.org, x.owner, x.name, x.base, x.status,
+               x.unreplied, x.sort, x.team, x.created_at);
+PARLEY_INSPECT(inbox_view_call, x.op, x.org, x.user, x.view, x.max_views);
+PARLEY_INSPECT(inbox_count_row, x.assigned, x.assignee, x.has_team, x.team, x.unreplied,
+               x.unread, x.n);
+PARLEY_INSPECT(inbox_view_answer, x.failed, x.outcome, x.views, x.teams, x.groups);
 
 } // namespace parley

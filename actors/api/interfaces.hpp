@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/api/inspect.hpp"
 #include "actors/api/outbound.hpp"
 #include "actors/api/type_ids.hpp"
 
@@ -236,7 +237,7 @@ using registry_actor = conversation_api::extend<
     // The directory changed: every live conversation re-checks its subscriptions.
     caf::reacts_to<recheck_atom>>;
 
-/// Group commit to PostgreSQL (a detached actor: libpq blocks).
+/// Group commit to PostgreSQL (a detached actor: its database calls block).
 using persistence_actor = caf::typed_actor<
     // Make a conversation's messages (and, for a new one, its row) durable.
     caf::replies_to<write_atom, write_request>::with<write_outcome>,
@@ -287,8 +288,9 @@ using db_actor = caf::typed_actor<
     // Health check: true when the database answers.
     caf::replies_to<ping_atom>::with<bool>>;
 
-/// Attachment bytes in PostgreSQL, chunk by chunk (detached actors: libpq blocks).
-/// An upload waits for each chunk's answer before it reads more (backpressure).
+/// Attachment bytes in PostgreSQL, chunk by chunk (detached actors: database calls
+/// block). An upload waits for each chunk's answer before it reads more
+/// (backpressure).
 using blob_store_actor = caf::typed_actor<
     // An upload starts: (blob, uploader, name); stored but not yet served.
     caf::replies_to<blob_begin_atom, std::string, std::string, std::string>::with<bool>,
@@ -326,31 +328,6 @@ using snooze_scheduler_actor = caf::typed_actor<caf::reacts_to<snooze_tick_atom>
 
 // -- inspect overloads (serialization for remote messages) -----------------------
 
-/// Lets an std::optional<T> member travel as a flag and a value (CAF 0.17 knows
-/// only caf::optional).
-template <class T>
-struct optional_field {
-  std::optional<T>& ref;
-  bool has = false;
-  T value{};
-};
-
-template <class Inspector, class T>
-typename Inspector::result_type inspect(Inspector& f, optional_field<T>& x) {
-  if (x.ref) {
-    x.has = true;
-    x.value = *x.ref;
-  }
-  auto apply = caf::meta::load_callback([&]() -> caf::error {
-    if (x.has)
-      x.ref = std::move(x.value);
-    else
-      x.ref.reset();
-    return caf::none;
-  });
-  return f(x.has, x.value, apply);
-}
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, frame& x) {
   std::string bytes{x.view()};
@@ -371,298 +348,76 @@ typename Inspector::result_type inspect(Inspector& f, session_set& x) {
   return f(caf::meta::type_name("session_set"), sessions, apply);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, notify_target& x) {
-  return f(caf::meta::type_name("notify_target"), x.user, x.unread);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, notify_batch& x) {
-  return f(caf::meta::type_name("notify_batch"), x.conv, x.seq, x.author, x.preview,
-           x.targets, x.open);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, send_request& x) {
-  return f(caf::meta::type_name("send_request"), x.rid, x.conv, x.user, x.cid, x.body,
-           x.format, x.reply_to, x.mentions, x.internal, x.attachments);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, history_request& x) {
-  return f(caf::meta::type_name("history_request"), x.rid, x.conv, x.user, x.has_before,
-           x.before, x.has_after, x.after, x.limit);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, typing_request& x) {
-  return f(caf::meta::type_name("typing_request"), x.wants_reply, x.rid, x.conv, x.user,
-           x.start, x.internal, x.session);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, attachment& x) {
-  return f(caf::meta::type_name("attachment"), x.user, x.session, x.token_exp);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, read_request& x) {
-  return f(caf::meta::type_name("read_request"), x.rid, x.conv, x.user, x.seq);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, read_write& x) {
-  return f(caf::meta::type_name("read_write"), x.conv, x.user, x.seq, x.upto,
-           x.sees_internal);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, unread_query& x) {
-  return f(caf::meta::type_name("unread_query"), x.user, x.sees_internal, x.convs);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, unread_result& x) {
-  return f(caf::meta::type_name("unread_result"), x.failed, x.counts);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, read_stored& x) {
-  return f(caf::meta::type_name("read_stored"), x.ok, x.seq, x.unread);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, around_request& x) {
-  return f(caf::meta::type_name("around_request"), x.rid, x.conv, x.user, x.seq, x.limit);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, get_request& x) {
-  return f(caf::meta::type_name("get_request"), x.rid, x.conv, x.user);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, create_request& x) {
-  return f(caf::meta::type_name("create_request"), x.rid, x.conv, x.create_cid,
-           x.has_first, x.first, x.existing);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, open_request& x) {
-  return f(caf::meta::type_name("open_request"), x.rid, x.conv, x.user, x.has_since,
-           x.since, x.session);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, close_request& x) {
-  return f(caf::meta::type_name("close_request"), x.rid, x.conv, x.user, x.session);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, list_request& x) {
-  return f(caf::meta::type_name("list_request"), x.rid, x.user, x.org, x.full_staff,
-           x.client_of, x.limit, x.has_cursor, x.cursor_ts, x.cursor_id);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, members_request& x) {
-  return f(caf::meta::type_name("members_request"), x.rid, x.conv, x.user, x.add,
-           x.users);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, members_write& x) {
-  return f(caf::meta::type_name("members_write"), x.conv, x.add, x.users, x.ts);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, favorites_change& x) {
-  return f(caf::meta::type_name("favorites_change"), x.user, x.op, x.companies);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, favorites_result& x) {
-  return f(caf::meta::type_name("favorites_result"), x.ok, x.missing_reference,
-           x.companies, x.version);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, write_request& x) {
-  optional_field<protocol::support_info> support{x.support};
-  return f(caf::meta::type_name("write_request"), x.conv, x.epoch, x.create,
-           x.conversation, x.create_cid, x.messages, support);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, support_request& x) {
-  optional_field<std::string> assignee{x.assignee};
-  optional_field<std::string> team{x.team};
-  optional_field<std::string> note{x.note};
-  return f(caf::meta::type_name("support_request"), x.rid, x.conv, x.user, x.op, assignee,
-           team, note, x.until);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, wake_request& x) {
-  return f(caf::meta::type_name("wake_request"), x.rid, x.conv);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ai_action& x) {
-  return f(caf::meta::type_name("ai_action"), x.rid, x.conv, x.agent, x.kind,
-           x.prompt_seq, x.body);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ai_prompt& x) {
-  return f(caf::meta::type_name("ai_prompt"), x.conv, x.agent, x.seq, x.body);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, block_change& x) {
-  return f(caf::meta::type_name("block_change"), x.block, x.contact, x.org, x.by, x.at);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ai_config_put& x) {
-  return f(caf::meta::type_name("ai_config_put"), x.user, x.match, x.reply, x.fallback,
-           x.delay_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, due_snoozes& x) {
-  return f(caf::meta::type_name("due_snoozes"), x.failed, x.convs);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, write_outcome& x) {
-  return f(caf::meta::type_name("write_outcome"), x.status, x.error, x.existing);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, conversation_snapshot& x) {
-  return f(caf::meta::type_name("conversation_snapshot"), x.found, x.failed, x.conv,
-           x.recent_keys, x.reads);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, reply_target& x) {
-  return f(caf::meta::type_name("reply_target"), x.found, x.failed, x.internal, x.author,
-           x.preview);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, message_page& x) {
-  return f(caf::meta::type_name("message_page"), x.failed, x.messages, x.more);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, conversation_page& x) {
-  return f(caf::meta::type_name("conversation_page"), x.failed, x.items, x.more,
-           x.last_ts, x.last_id);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, created_lookup& x) {
-  return f(caf::meta::type_name("created_lookup"), x.failed, x.conv);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, db_ack& x) {
-  return f(caf::meta::type_name("db_ack"), x.ok, x.error, x.missing_reference,
-           x.conflict);
-}
+PARLEY_INSPECT(notify_target, x.user, x.unread);
+PARLEY_INSPECT(notify_batch, x.conv, x.seq, x.author, x.preview, x.targets, x.open);
+PARLEY_INSPECT(send_request, x.rid, x.conv, x.user, x.cid, x.body, x.format, x.reply_to,
+               x.mentions, x.internal, x.attachments);
+PARLEY_INSPECT(history_request, x.rid, x.conv, x.user, x.has_before, x.before,
+               x.has_after, x.after, x.limit);
+PARLEY_INSPECT(typing_request, x.wants_reply, x.rid, x.conv, x.user, x.start, x.internal,
+               x.session);
+PARLEY_INSPECT(attachment, x.user, x.session, x.token_exp);
+PARLEY_INSPECT(read_request, x.rid, x.conv, x.user, x.seq);
+PARLEY_INSPECT(read_write, x.conv, x.user, x.seq, x.upto, x.sees_internal);
+PARLEY_INSPECT(unread_query, x.user, x.sees_internal, x.convs);
+PARLEY_INSPECT(unread_result, x.failed, x.counts);
+PARLEY_INSPECT(read_stored, x.ok, x.seq, x.unread);
+PARLEY_INSPECT(around_request, x.rid, x.conv, x.user, x.seq, x.limit);
+PARLEY_INSPECT(get_request, x.rid, x.conv, x.user);
+PARLEY_INSPECT(create_request, x.rid, x.conv, x.create_cid, x.has_first, x.first,
+               x.existing);
+PARLEY_INSPECT(open_request, x.rid, x.conv, x.user, x.has_since, x.since, x.session);
+PARLEY_INSPECT(close_request, x.rid, x.conv, x.user, x.session);
+PARLEY_INSPECT(list_request, x.rid, x.user, x.org, x.full_staff, x.client_of, x.limit,
+               x.has_cursor, x.cursor_ts, x.cursor_id);
+PARLEY_INSPECT(members_request, x.rid, x.conv, x.user, x.add, x.users);
+PARLEY_INSPECT(members_write, x.conv, x.add, x.users, x.ts);
+PARLEY_INSPECT(favorites_change, x.user, x.op, x.companies);
+PARLEY_INSPECT(favorites_result, x.ok, x.missing_reference, x.companies, x.version);
+PARLEY_INSPECT(write_request, x.conv, x.epoch, x.create, x.conversation, x.create_cid,
+               x.messages, optional_field{x.support});
+PARLEY_INSPECT(support_request, x.rid, x.conv, x.user, x.op, optional_field{x.assignee},
+               optional_field{x.team}, optional_field{x.note}, x.until);
+PARLEY_INSPECT(wake_request, x.rid, x.conv);
+PARLEY_INSPECT(ai_action, x.rid, x.conv, x.agent, x.kind, x.prompt_seq, x.body);
+PARLEY_INSPECT(ai_prompt, x.conv, x.agent, x.seq, x.body);
+PARLEY_INSPECT(block_change, x.block, x.contact, x.org, x.by, x.at);
+PARLEY_INSPECT(ai_config_put, x.user, x.match, x.reply, x.fallback, x.delay_ms);
+PARLEY_INSPECT(due_snoozes, x.failed, x.convs);
+PARLEY_INSPECT(write_outcome, x.status, x.error, x.existing);
+PARLEY_INSPECT(conversation_snapshot, x.found, x.failed, x.conv, x.recent_keys, x.reads);
+PARLEY_INSPECT(reply_target, x.found, x.failed, x.internal, x.author, x.preview);
+PARLEY_INSPECT(message_page, x.failed, x.messages, x.more);
+PARLEY_INSPECT(conversation_page, x.failed, x.items, x.more, x.last_ts, x.last_id);
+PARLEY_INSPECT(created_lookup, x.failed, x.conv);
+PARLEY_INSPECT(db_ack, x.ok, x.error, x.missing_reference, x.conflict);
 
 } // namespace parley
 
 namespace parley::protocol {
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, reply_ref& x) {
-  return f(caf::meta::type_name("reply_ref"), x.seq, x.author, x.preview);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, system_event& x) {
-  parley::optional_field<std::string> assignee{x.assignee};
-  parley::optional_field<std::string> team{x.team};
-  parley::optional_field<std::string> from{x.from};
-  parley::optional_field<std::string> note{x.note};
-  parley::optional_field<std::int64_t> until{x.until};
-  return f(caf::meta::type_name("system_event"), x.event, x.by, assignee, team, from,
-           note, until, x.handoff);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, support_info& x) {
-  parley::optional_field<std::string> assignee{x.assignee};
-  parley::optional_field<std::string> team{x.team};
-  parley::optional_field<std::int64_t> snoozed_until{x.snoozed_until};
-  parley::optional_field<std::int64_t> last_contact_ts{x.last_contact_ts};
-  return f(caf::meta::type_name("support_info"), x.contact, x.status, assignee, team,
-           snoozed_until, last_contact_ts, x.unreplied);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, message& x) {
-  parley::optional_field<reply_ref> reply{x.reply_to};
-  parley::optional_field<system_event> system{x.system};
-  return f(caf::meta::type_name("message"), x.conv, x.seq, x.ts, x.author, x.cid, x.body,
-           x.format, reply, x.mentions, x.internal, system, x.attachments);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, conversation& x) {
-  parley::optional_field<std::string> company{x.company};
-  parley::optional_field<std::string> subject{x.subject};
-  parley::optional_field<std::string> peer_org{x.peer_org};
-  parley::optional_field<std::string> ended_by{x.ended_by};
-  parley::optional_field<support_info> support{x.support};
-  return f(caf::meta::type_name("conversation"), x.id, x.kind, x.org, company, subject,
-           x.participants, x.created_by, x.created_at, x.last_seq, x.last_ts, peer_org,
-           ended_by, x.ended_at, support);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, org_info& x) {
-  parley::optional_field<std::string> alias{x.alias};
-  parley::optional_field<std::string> support_assignee{x.support_assignee};
-  return f(caf::meta::type_name("org_info"), x.id, x.name, x.connect_policy,
-           x.closing_notes, x.window_hours, alias, x.max_attachment_bytes,
-           x.attachment_types, x.display_as_alias, support_assignee);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, company_info& x) {
-  return f(caf::meta::type_name("company_info"), x.id, x.org, x.name);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, team_info& x) {
-  return f(caf::meta::type_name("team_info"), x.id, x.org, x.name, x.members);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, user_info& x) {
-  parley::optional_field<staff_role> role{x.role};
-  parley::optional_field<std::string> email{x.email};
-  parley::optional_field<std::string> company{x.company};
-  return f(caf::meta::type_name("user_info"), x.id, x.org, x.kind, role, x.name, email,
-           company);
-}
+PARLEY_INSPECT(reply_ref, x.seq, x.author, x.preview);
+PARLEY_INSPECT(system_event, x.event, x.by, optional_field{x.assignee},
+               optional_field{x.team}, optional_field{x.from}, optional_field{x.note},
+               optional_field{x.until}, x.handoff);
+PARLEY_INSPECT(support_info, x.contact, x.status, optional_field{x.assignee},
+               optional_field{x.team}, optional_field{x.snoozed_until},
+               optional_field{x.last_contact_ts}, x.unreplied);
+PARLEY_INSPECT(message, x.conv, x.seq, x.ts, x.author, x.cid, x.body, x.format,
+               optional_field{x.reply_to}, x.mentions, x.internal,
+               optional_field{x.system}, x.attachments);
+PARLEY_INSPECT(conversation, x.id, x.kind, x.org, optional_field{x.company},
+               optional_field{x.subject}, x.participants, x.created_by, x.created_at,
+               x.last_seq, x.last_ts, optional_field{x.peer_org},
+               optional_field{x.ended_by}, x.ended_at, optional_field{x.support});
+PARLEY_INSPECT(org_info, x.id, x.name, x.connect_policy, x.closing_notes, x.window_hours,
+               optional_field{x.alias}, x.max_attachment_bytes, x.attachment_types,
+               x.display_as_alias, optional_field{x.support_assignee});
+PARLEY_INSPECT(company_info, x.id, x.org, x.name);
+PARLEY_INSPECT(team_info, x.id, x.org, x.name, x.members);
+PARLEY_INSPECT(user_info, x.id, x.org, x.kind, optional_field{x.role}, x.name,
+               optional_field{x.email}, optional_field{x.company});
+PARLEY_INSPECT(read_state, x.user, x.seq, x.unread);
+PARLEY_INSPECT(cid_entry, x.conv, x.author, x.cid, x.seq, x.ts);
 
 } // namespace parley::protocol
-
-namespace parley::storage {
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, storage::read_state& x) {
-  return f(caf::meta::type_name("read_state"), x.user, x.seq, x.unread);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, storage::cid_entry& x) {
-  return f(caf::meta::type_name("cid_entry"), x.conv, x.author, x.cid, x.seq, x.ts);
-}
-
-} // namespace parley::storage

@@ -7,11 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <caf/meta/type_name.hpp>
-
+#include "actors/api/inspect.hpp"
 #include "actors/api/messages.hpp"
-#include "storage/invite_queries.hpp"
-#include "storage/pg.hpp"
+#include "protocol/records.hpp"
 
 namespace parley {
 
@@ -46,36 +44,21 @@ struct invite_request {
 
 struct invite_result {
   bool failed = false;      // the database could not be reached or refused
-  std::uint8_t outcome = 0; // storage::invite_outcome for revoke/accept/ignore
+  std::uint8_t outcome = 0; // protocol::invite_outcome for revoke/accept/ignore
   bool created = false;     // accept: this request created the conversation
-  std::vector<storage::invitation> items;
+  std::vector<protocol::invitation> items;
   std::vector<std::string> emails;
 };
 
-/// Runs one invite_request on `db` (a db worker's connection).
-invite_result run_invite_request(storage::pg::connection& db, const invite_request& q);
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, invite_request& x) {
-  return f(caf::meta::type_name("invite_request"), x.op, x.user, x.invitation, x.conv,
-           x.email, x.from_org, x.from_email, x.note, x.block, x.limit, x.ts);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, invite_result& x) {
-  return f(caf::meta::type_name("invite_result"), x.failed, x.outcome, x.created, x.items,
-           x.emails);
-}
+PARLEY_INSPECT(invite_request, x.op, x.user, x.invitation, x.conv, x.email, x.from_org,
+               x.from_email, x.note, x.block, x.limit, x.ts);
+PARLEY_INSPECT(invite_result, x.failed, x.outcome, x.created, x.items, x.emails);
 
 } // namespace parley
 
-namespace parley::storage {
+namespace parley::protocol {
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, invitation& x) {
-  return f(caf::meta::type_name("invitation"), x.id, x.from_user, x.from_org,
-           x.from_email, x.from_name, x.to_email, x.to_user, x.note, x.delivered,
-           x.status, x.conv, x.ts);
-}
+PARLEY_INSPECT(invitation, x.id, x.from_user, x.from_org, x.from_email, x.from_name,
+               x.to_email, x.to_user, x.note, x.delivered, x.status, x.conv, x.ts);
 
-} // namespace parley::storage
+} // namespace parley::protocol

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
-#include "storage/message_queries.hpp"
-#include "storage/read_queries.hpp"
 
 // The requests a session sends to conversation actors, as plain structs. Each
 // carries the `rid` it answers, because the conversation actor encodes the reply
@@ -112,7 +112,7 @@ struct members_write {
 /// A change of one user's favourites (docs/protocol.md §4).
 struct favorites_change {
   std::string user;
-  std::uint8_t op = 0; // storage::favorites_op
+  std::uint8_t op = 0; // protocol::favorites_op
   std::vector<std::string> companies;
 };
 
@@ -159,7 +159,7 @@ struct write_outcome {
   write_status status = write_status::unavailable;
   std::string error;
   /// For a collision: stored rows matching the request's (author, cid) or seq.
-  std::vector<storage::cid_entry> existing;
+  std::vector<protocol::cid_entry> existing;
 };
 
 /// Everything a conversation actor needs to start: its row and participants and
@@ -168,8 +168,8 @@ struct conversation_snapshot {
   bool found = false;
   bool failed = false; // the database could not be read
   protocol::conversation conv;
-  std::vector<storage::cid_entry> recent_keys;
-  std::vector<storage::read_state> reads; // every participant's marker and unread
+  std::vector<protocol::cid_entry> recent_keys;
+  std::vector<protocol::read_state> reads; // every participant's marker and unread
 };
 
 /// The author and preview of a message that is replied to.

@@ -7,15 +7,10 @@
 #include <string>
 #include <vector>
 
-#include <caf/error.hpp>
-#include <caf/meta/load_callback.hpp>
-#include <caf/meta/type_name.hpp>
-#include <caf/none.hpp>
-
+#include "actors/api/inspect.hpp"
 #include "actors/rules/search_rules.hpp"
+#include "protocol/records.hpp"
 #include "protocol/types.hpp"
-#include "storage/pg.hpp"
-#include "storage/search_queries.hpp"
 
 namespace parley {
 
@@ -33,48 +28,22 @@ struct search_request {
 
 struct search_result {
   bool failed = false; // the database could not be reached or refused
-  std::vector<storage::message_hit> hits;
+  std::vector<protocol::message_hit> hits;
   // The conversations of `hits` (and the `conv` searched, when it exists), with
   // participants, for the session's rule check.
   std::vector<protocol::conversation> convs;
-  std::vector<storage::contact_hit> contacts;
+  std::vector<protocol::contact_hit> contacts;
 };
 
-/// Runs one search_request on `db` (a db worker's connection).
-search_result run_search_request(storage::pg::connection& db, const search_request& q);
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, search_request& x) {
-  return f(caf::meta::type_name("search_request"), x.scope, x.q, x.user, x.org,
-           x.full_staff, x.client_of, x.conv, x.limit);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, search_result& x) {
-  return f(caf::meta::type_name("search_result"), x.failed, x.hits, x.convs, x.contacts);
-}
+PARLEY_INSPECT(search_request, x.scope, x.q, x.user, x.org, x.full_staff, x.client_of,
+               x.conv, x.limit);
+PARLEY_INSPECT(search_result, x.failed, x.hits, x.convs, x.contacts);
 
 } // namespace parley
 
-namespace parley::storage {
+namespace parley::protocol {
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, message_hit& x) {
-  return f(caf::meta::type_name("message_hit"), x.conv, x.seq, x.ts, x.snippet);
-}
+PARLEY_INSPECT(message_hit, x.conv, x.seq, x.ts, x.snippet);
+PARLEY_INSPECT(contact_hit, x.user, x.name, optional_field{x.email});
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, contact_hit& x) {
-  std::string email = x.email.value_or("");
-  bool has_email = x.email.has_value();
-  auto apply = caf::meta::load_callback([&]() -> caf::error {
-    if (has_email)
-      x.email = std::move(email);
-    else
-      x.email.reset();
-    return caf::none;
-  });
-  return f(caf::meta::type_name("contact_hit"), x.user, x.name, has_email, email, apply);
-}
-
-} // namespace parley::storage
+} // namespace parley::protocol

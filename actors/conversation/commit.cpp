@@ -81,7 +81,7 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
     st.support_in_flight.clear();
   }
   for (auto& e : failed) {
-    const storage::cid_entry* stored = nullptr;
+    const protocol::cid_entry* stored = nullptr;
     for (const auto& k : out.existing) {
       if (k.author == e.msg.author && k.cid == e.msg.cid)
         stored = &k;

@@ -43,7 +43,7 @@ using namespace conversation_detail;
 
 conversation_actor::behavior_type
 conversation(conversation_actor::stateful_pointer<conversation_state> self,
-             std::string id, services svc, bool fresh) {
+             std::string id, conversation_handles svc, bool fresh) {
   auto& st = self->state;
   st.id = std::move(id);
   st.svc = std::move(svc);

@@ -11,14 +11,31 @@
 #include <vector>
 
 #include "actors/api/interfaces.hpp"
+#include "actors/api/pools.hpp"
 #include "actors/node/access.hpp"
-#include "actors/node/services.hpp"
+#include "actors/node/clock.hpp"
+#include "actors/node/directory.hpp"
+#include "actors/node/metrics.hpp"
+#include "actors/node/runtime_config.hpp"
 #include "actors/rules/seq_ledger.hpp"
 #include "actors/rules/support_rules.hpp"
 #include "actors/rules/typing_board.hpp"
 #include "actors/rules/visibility.hpp"
 
 namespace parley {
+
+/// What a conversation actor uses, handed to it at spawn (by the registry). It has
+/// no blob store: attachments are claimed by the session before a send arrives.
+struct conversation_handles {
+  std::shared_ptr<const runtime_config> config;
+  std::shared_ptr<directory> dir;
+  std::shared_ptr<metrics> stats;
+  persistence_actor writer; // the group commit
+  db_pool db;               // loads, history pages, read markers
+  registry_actor registry;  // passivation
+  presence_actor presence;  // notifications and per-user pushes
+  ai_hub_actor ai;          // a contact's message to an AI assignee
+};
 
 /// Who answers a client once its message is durable.
 struct send_waiter {
@@ -84,7 +101,7 @@ struct conversation_state {
 
   enum class phase { loading, creating, ready };
 
-  services svc;
+  conversation_handles svc;
   std::string id;
   phase stage = phase::loading;
   protocol::conversation info;
@@ -143,6 +160,6 @@ struct conversation_state {
 /// request is `create`); otherwise it loads itself from PostgreSQL.
 conversation_actor::behavior_type
 conversation(conversation_actor::stateful_pointer<conversation_state> self,
-             std::string id, services svc, bool fresh);
+             std::string id, conversation_handles svc, bool fresh);
 
 } // namespace parley

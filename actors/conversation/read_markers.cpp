@@ -54,7 +54,7 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
             // Messages committed while the marker was being stored count too.
             auto unread = std::min(
                 out.unread + recent_unread(self, req.user, std::max(upto, out.seq)),
-                storage::unread_cap);
+                protocol::unread_cap);
             if (st.members.count(req.user)) {
               auto& r = st.reads[req.user];
               if (out.seq < r.seq) // a later read got there first

@@ -40,7 +40,8 @@ auto forwarding(self_ptr self) {
 } // namespace
 
 registry_actor::behavior_type
-registry(registry_actor::stateful_pointer<registry_state> self, services svc) {
+registry(registry_actor::stateful_pointer<registry_state> self,
+         conversation_handles svc) {
   self->state.svc = std::move(svc);
   self->state.svc.registry = caf::actor_cast<registry_actor>(self);
   // The AI agents answer through the registry, and every conversation placed here

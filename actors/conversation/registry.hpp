@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "actors/api/interfaces.hpp"
-#include "actors/node/services.hpp"
+#include "actors/conversation/conversation.hpp"
 
 namespace parley {
 
@@ -16,7 +16,7 @@ struct registry_state {
     std::uint64_t delegated = 0; // requests forwarded to this incarnation
   };
 
-  services svc; // svc.registry is this actor
+  conversation_handles svc; // svc.registry is this actor
   std::unordered_map<std::string, entry> convs;
   std::unordered_map<caf::actor_addr, std::string> by_addr;
 };
@@ -25,7 +25,9 @@ struct registry_state {
 /// starting one (which loads itself from PostgreSQL) on first use, and forwards the
 /// request. Callers never hold conversation handles, so a conversation can
 /// passivate, restart, or (later) live on another node without them noticing.
+/// `svc` is what each conversation it starts gets: its `registry` is set to this
+/// actor, and its `ai` to an AI hub the registry starts when `svc` brings none.
 registry_actor::behavior_type
-registry(registry_actor::stateful_pointer<registry_state> self, services svc);
+registry(registry_actor::stateful_pointer<registry_state> self, conversation_handles svc);
 
 } // namespace parley

@@ -103,7 +103,7 @@ void notify_participants(self_ptr self, const protocol::message& m,
         !may_see(self, p, m))
       continue;
     auto& r = st.reads[p];
-    if (r.seq < m.seq) r.unread = std::min(r.unread + 1, storage::unread_cap);
+    if (r.seq < m.seq) r.unread = std::min(r.unread + 1, protocol::unread_cap);
     batch.targets.push_back(notify_target{p, r.unread});
   }
   if (batch.targets.empty()) return;

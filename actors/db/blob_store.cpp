@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "actors/node/access.hpp"
-#include "actors/node/services.hpp"
+#include "actors/node/clock.hpp"
 #include "protocol/error_code.hpp"
 #include "protocol/random_id.hpp"
 #include "protocol/sniff.hpp"

@@ -1,9 +1,11 @@
 #include "actors/db/db_worker.hpp"
 #include "storage/support_queries.hpp"
 
+#include "actors/db/inbox_reads.hpp"
 #include "actors/db/inbox_views.hpp"
-
-#include "actors/node/services.hpp"
+#include "actors/db/invites.hpp"
+#include "actors/db/search.hpp"
+#include "actors/node/clock.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
 #include "storage/conversation_queries.hpp"

@@ -1,7 +1,7 @@
 // The database side of inbox.list: the parsed query as a storage query, one page
 // read with index walks, then the caller's unread counts in the page's
 // conversations (computed as conv.list computes them).
-#include "actors/api/inbox_messages.hpp"
+#include "actors/db/inbox_reads.hpp"
 
 #include "storage/read_queries.hpp"
 

@@ -1,6 +1,8 @@
 // The database side of invitations and block lists: one invite_request, one
 // storage call (each a single statement or one transaction).
-#include "actors/api/invite_messages.hpp"
+#include "actors/db/invites.hpp"
+
+#include "storage/invite_queries.hpp"
 
 namespace parley {
 

@@ -1,5 +1,7 @@
 // The database side of search: one search_request, one storage call.
-#include "actors/api/search_messages.hpp"
+#include "actors/db/search.hpp"
+
+#include "storage/search_queries.hpp"
 
 namespace parley {
 

@@ -1,9 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
-#include "actors/node/services.hpp"
+#include "actors/api/pools.hpp"
 
 namespace parley {
 

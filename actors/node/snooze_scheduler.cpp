@@ -1,5 +1,7 @@
 #include "actors/node/snooze_scheduler.hpp"
 
+#include "actors/node/clock.hpp"
+
 namespace parley {
 
 snooze_scheduler_actor::behavior_type

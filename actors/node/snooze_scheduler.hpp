@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
+
 #include "actors/api/interfaces.hpp"
-#include "actors/node/services.hpp"
+#include "actors/api/pools.hpp"
 
 // Wakes snoozed support conversations (docs/protocol.md §9). The truth is in
 // PostgreSQL (conversations.snoozed_until, indexed), so a restart, even after

@@ -290,7 +290,7 @@ void favorites_set_now(session_self self, const protocol::request& req,
   protocol::args a{req};
   favorites_change change;
   change.user = a.id("user");
-  change.op = static_cast<std::uint8_t>(storage::favorites_op::set);
+  change.op = static_cast<std::uint8_t>(protocol::favorites_op::set);
   change.companies = a.id_list("companies", protocol::limits::max_participants, true);
   if (a.ok()) {
     auto u = self->state.svc.dir->user(change.user);

@@ -19,7 +19,7 @@ frame favorites_reply(std::uint64_t rid, const std::vector<std::string>& compani
 }
 
 void op_favorites_change(session_self self, const protocol::request& req,
-                         std::uint64_t rid, storage::favorites_op op) {
+                         std::uint64_t rid, protocol::favorites_op op) {
   auto& st = self->state;
   if (!st.is_user)
     return send_error(self, rid, error_code::forbidden,
@@ -37,7 +37,7 @@ void op_favorites_change(session_self self, const protocol::request& req,
   if (!c || c->org != me->org)
     return send_error(self, rid, error_code::bad_request,
                       "unknown company '" + company + "'");
-  if (op == storage::favorites_op::add && me->kind == protocol::user_kind::client &&
+  if (op == protocol::favorites_op::add && me->kind == protocol::user_kind::client &&
       me->company != company)
     return send_error(self, rid, error_code::forbidden,
                       "a client may favour only its own company");
@@ -93,12 +93,12 @@ void apply_favorites(session_self self, std::uint64_t rid, favorites_change chan
 
 void op_favorites_add(session_self self, const protocol::request& req,
                       std::uint64_t rid) {
-  op_favorites_change(self, req, rid, storage::favorites_op::add);
+  op_favorites_change(self, req, rid, protocol::favorites_op::add);
 }
 
 void op_favorites_remove(session_self self, const protocol::request& req,
                          std::uint64_t rid) {
-  op_favorites_change(self, req, rid, storage::favorites_op::remove);
+  op_favorites_change(self, req, rid, protocol::favorites_op::remove);
 }
 
 } // namespace parley

@@ -66,7 +66,7 @@ std::string send_refusal(invite_rules::send_verdict v) {
 
 /// `{id, from, from_org, from_name, from_email, note, ts}`: an invitation as its
 /// invitee sees it (the `invitation` push and invite.list received).
-void put_received(protocol::map_builder& b, const storage::invitation& i) {
+void put_received(protocol::map_builder& b, const protocol::invitation& i) {
   b.str("id", i.id)
       .str("from", i.from_user)
       .str("from_org", i.from_org)
@@ -82,14 +82,14 @@ void put_received(protocol::map_builder& b, const storage::invitation& i) {
 /// `{id, to_email, note?, ts, status, conv?}`: an invitation as its inviter sees it.
 /// Ignored and undelivered invitations are `pending` to the inviter, so it never
 /// learns who exists or who said no.
-void put_sent(protocol::map_builder& b, const storage::invitation& i) {
+void put_sent(protocol::map_builder& b, const protocol::invitation& i) {
   b.str("id", i.id).str("to_email", i.to_email);
   if (!i.note.empty()) b.str("note", i.note);
   b.sint("ts", i.ts);
-  auto shown = i.status == storage::invite_status::ignored
-                   ? storage::invite_status::pending
+  auto shown = i.status == protocol::invite_status::ignored
+                   ? protocol::invite_status::pending
                    : i.status;
-  b.str("status", storage::to_string(shown));
+  b.str("status", protocol::to_string(shown));
   if (!i.conv.empty()) b.str("conv", i.conv);
 }
 
@@ -111,14 +111,14 @@ void ask_db(session_self self, std::uint64_t rid, invite_request q, Done done) {
 /// A reply to a state change, by its stored outcome.
 bool refused(session_self self, std::uint64_t rid, const invite_result& r,
              std::string_view conflict) {
-  switch (static_cast<storage::invite_outcome>(r.outcome)) {
-  case storage::invite_outcome::not_found:
+  switch (static_cast<protocol::invite_outcome>(r.outcome)) {
+  case protocol::invite_outcome::not_found:
     send_error(self, rid, error_code::not_found, "no such invitation");
     return true;
-  case storage::invite_outcome::conflict:
+  case protocol::invite_outcome::conflict:
     send_error(self, rid, error_code::conflict, conflict);
     return true;
-  case storage::invite_outcome::done:
+  case protocol::invite_outcome::done:
     break;
   }
   if (!r.items.empty()) return false;

@@ -222,7 +222,7 @@ void close_session(session_self self, std::uint16_t code, std::string reason) {
   self->quit();
 }
 
-session_actor::behavior_type session(session_self self, services svc,
+session_actor::behavior_type session(session_self self, session_handles svc,
                                      std::shared_ptr<outbound> out) {
   auto& st = self->state;
   st.svc = std::move(svc);

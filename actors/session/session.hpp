@@ -11,11 +11,27 @@
 
 #include "actors/api/interfaces.hpp"
 #include "actors/api/outbound.hpp"
-#include "actors/node/services.hpp"
+#include "actors/api/pools.hpp"
+#include "actors/node/clock.hpp"
+#include "actors/node/directory.hpp"
+#include "actors/node/metrics.hpp"
+#include "actors/node/runtime_config.hpp"
 #include "actors/rules/token_bucket.hpp"
 #include "protocol/codec.hpp"
 
 namespace parley {
+
+/// What a session actor uses, handed to it at spawn (by net's WebSocket session).
+/// It has no writer: messages reach the group commit through their conversation.
+struct session_handles {
+  std::shared_ptr<const runtime_config> config;
+  std::shared_ptr<directory> dir;
+  std::shared_ptr<metrics> stats;
+  db_pool db;              // lists, inbox, search, invites, admin, favorites
+  registry_actor registry; // conversation ops
+  presence_actor presence; // attach, detach
+  blob_pool blobs;         // claims of attachments on a send
+};
 
 /// How this connection's requests reach one conversation. Through the registry
 /// (which places the conversation and counts what it forwards for the passivation
@@ -42,7 +58,7 @@ struct awaited_answer {
 struct session_state {
   static inline const char* name = "parley.session";
 
-  services svc;
+  session_handles svc;
   std::shared_ptr<outbound> out;
   std::string id; // session id, reported in the hello reply
 
@@ -84,7 +100,7 @@ struct session_state {
 using session_self = session_actor::stateful_pointer<session_state>;
 
 /// Starts the actor for one connection. `out` is the connection's write side.
-session_actor::behavior_type session(session_self self, services svc,
+session_actor::behavior_type session(session_self self, session_handles svc,
                                      std::shared_ptr<outbound> out);
 
 // -- helpers shared by the op handlers (session_*.cpp) ---------------------------

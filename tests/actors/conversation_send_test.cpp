@@ -125,7 +125,7 @@ protected:
   /// The private conversation of ann and bob, `last_seq` messages long, whose
   /// newest messages had the idempotency keys `keys` (as the database reports them).
   conversation_snapshot snapshot(std::uint64_t last_seq = 0,
-                                 std::vector<storage::cid_entry> keys = {}) const {
+                                 std::vector<protocol::cid_entry> keys = {}) const {
     conversation_snapshot snap;
     snap.found = true;
     snap.conv.id = conv_id;
@@ -139,8 +139,8 @@ protected:
     return snap;
   }
 
-  services base_services(conversation_snapshot snap) {
-    services svc;
+  conversation_handles base_handles(conversation_snapshot snap) {
+    conversation_handles svc;
     auto config = std::make_shared<runtime_config>();
     // The idle timer fires at half of this; no test advances that far.
     config->passivate_after = std::chrono::hours{1};
@@ -158,7 +158,7 @@ protected:
   /// Spawns the conversation, which loads `snap`, without running anything:
   /// requests posted now reach it while it is still loading.
   void spawn(conversation_snapshot snap) {
-    conv = sys.spawn(conversation, conv_id, base_services(std::move(snap)), false);
+    conv = sys.spawn(conversation, conv_id, base_handles(std::move(snap)), false);
   }
 
   /// Spawns the conversation and lets it load `snap`.
@@ -377,7 +377,7 @@ TEST_F(conversation_send, a_retry_after_the_commit_answers_the_stored_seq_unwrit
 
 TEST_F(conversation_send, a_retry_of_a_key_from_the_snapshot_is_not_written_again) {
   // An earlier incarnation stored seq 7 with ann's cid "old" (the snapshot's keys).
-  start(snapshot(9, {storage::cid_entry{conv_id, "ann", "old", 7, 777}}));
+  start(snapshot(9, {protocol::cid_entry{conv_id, "ann", "old", 7, 777}}));
   auto reply = post(client, message("ann", "old"));
   sched.run();
   auto f = answer(client, reply);
@@ -597,7 +597,7 @@ TEST_F(conversation_send, a_support_conversation_can_be_created_after_a_failed_c
     s.contact = "carl";
     s.status = "open";
     req.conv.support = s;
-    services svc = base_services(snapshot());
+    conversation_handles svc = base_handles(snapshot());
     auto fresh = sys.spawn(conversation, id, svc, true);
     auto pending = client->request(fresh, caf::infinite, create_atom_v, std::move(req));
     sched.run();

@@ -63,7 +63,7 @@ protected:
     snap.conv.org = "o1";
     snap.conv.participants = std::move(participants);
     snap.conv.created_by = snap.conv.participants.front();
-    services svc;
+    conversation_handles svc;
     auto config = std::make_shared<runtime_config>();
     // The idle timer fires at half of this; no test advances that far.
     config->passivate_after = std::chrono::hours{1};

@@ -45,7 +45,7 @@ protected:
     snap.conv.org = "o1";
     snap.conv.participants = {"ann", "bob"};
     snap.conv.created_by = "ann";
-    services svc;
+    conversation_handles svc;
     auto config = std::make_shared<runtime_config>();
     // Idle after 4 ms of wall-clock time; the idle timer (half of it) is fired by
     // hand on the test clock.

@@ -5,8 +5,8 @@
 // (tests/actors/*_test.cpp).
 //
 // The conversation actor reaches other actors only through the typed handles in
-// `services`. Here those peers are small scripted actors implementing the same
-// typed interfaces: the db actor answers `load` with a fixed snapshot, the writer
+// its `conversation_handles`. Here those peers are small scripted actors implementing the
+// same typed interfaces: the db actor answers `load` with a fixed snapshot, the writer
 // records every write and answers `committed` (or, when told to, `unavailable`; a
 // held write is answered with the verdict the test gives it: answer_write),
 // presence records what it is asked to push, and each "connection" is a

@@ -123,8 +123,8 @@ protected:
     sched.run();
   }
 
-  services svc = [] {
-    services s;
+  session_handles svc = [] {
+    session_handles s;
     s.dir = std::make_shared<directory>();
     s.stats = std::make_shared<metrics>();
     return s;

@@ -124,8 +124,8 @@ protected:
     return snap;
   }
 
-  services base_services() {
-    services svc;
+  conversation_handles base_handles() {
+    conversation_handles svc;
     auto config = std::make_shared<runtime_config>();
     // The idle timer fires at half of this; no test advances that far.
     config->passivate_after = std::chrono::hours{1};
@@ -142,7 +142,7 @@ protected:
   /// The conversation actor alone; the test plays the agent and a recording hub
   /// receives its prompts.
   void start_scripted() {
-    auto svc = base_services();
+    auto svc = base_handles();
     svc.ai = sys.spawn(recording_hub, prompts);
     // svc.registry stays unset: only an idle conversation asks it (passivation).
     auto conv = sys.spawn(conversation, conv_id, svc, false);
@@ -155,7 +155,7 @@ protected:
   /// the hub starts robo's ai_agent on its first prompt. Every request goes through
   /// the registry, as a session's would, and so do the agent's actions.
   void start_with_agents() {
-    auto reg = sys.spawn(registry, base_services());
+    auto reg = sys.spawn(registry, base_handles());
     target = caf::actor_cast<conversation_api>(reg);
     stop_me = caf::actor_cast<caf::actor>(reg);
     sched.run();

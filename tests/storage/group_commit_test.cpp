@@ -6,9 +6,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/db/persistence.hpp"
 #include "actors/api/type_ids.hpp"
+#include "actors/db/persistence.hpp"
 #include "actors/rules/write_epoch.hpp"
+#include "storage/db_result.hpp"
 #include "storage/migrate.hpp"
 #include "tests/integration/harness.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/api/inbox_messages.hpp"
+#include "actors/db/inbox_reads.hpp"
 #include "storage/migrate.hpp"
 #include "tests/integration/harness.hpp"
 

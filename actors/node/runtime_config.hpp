@@ -1,17 +1,9 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <string_view>
-#include <vector>
-
-#include "actors/api/interfaces.hpp"
-#include "actors/api/pools.hpp"
-#include "actors/node/directory.hpp"
-#include "actors/node/metrics.hpp"
 
 namespace parley {
 
@@ -34,24 +26,5 @@ struct runtime_config {
   /// The longest a token may still be valid when presented (0: unbounded).
   std::int64_t max_token_lifetime_s = 30 * 24 * 3600;
 };
-
-/// What every actor of a node may use; handed to each at spawn.
-struct services {
-  std::shared_ptr<const runtime_config> config;
-  std::shared_ptr<directory> dir;
-  std::shared_ptr<metrics> stats;
-  persistence_actor writer;
-  db_pool db;
-  registry_actor registry;
-  presence_actor presence;
-  blob_pool blobs; // attachments (actors/db/blob_store.hpp)
-  ai_hub_actor ai; // the AI agents of support conversations (actors/ai/ai_agent.hpp)
-};
-
-/// Milliseconds since the Unix epoch.
-std::int64_t now_ms();
-
-/// Milliseconds of a monotonic clock (for intervals and rate limits).
-std::int64_t steady_ms();
 
 } // namespace parley

@@ -1,4 +1,6 @@
-#include "actors/node/services.hpp"
+#include "actors/node/clock.hpp"
+
+#include <chrono>
 
 namespace parley {
 

@@ -1,0 +1,95 @@
+// The inspect overloads of actors/api (PARLEY_INSPECT) round-trip through CAF's
+// binary serializer, the form values take when they cross nodes: every field,
+// and std::optional members both set and empty.
+#include <gtest/gtest.h>
+
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+
+#include "actors/api/interfaces.hpp"
+
+using namespace parley;
+
+namespace {
+
+template <class T>
+T round_trip(T x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  EXPECT_FALSE(sink(x));
+  T out;
+  caf::binary_deserializer source{nullptr, buf};
+  EXPECT_FALSE(source(out));
+  return out;
+}
+
+} // namespace
+
+TEST(inspect, optional_members_travel_set_and_empty) {
+  support_request r;
+  r.rid = 7;
+  r.conv = "c1";
+  r.user = "ann";
+  r.op = support_request::assign;
+  r.assignee = "bob";
+  r.note = "";
+  r.until = 42;
+  auto got = round_trip(r);
+  EXPECT_EQ(got.rid, 7u);
+  EXPECT_EQ(got.conv, "c1");
+  EXPECT_EQ(got.user, "ann");
+  EXPECT_EQ(got.op, support_request::assign);
+  EXPECT_EQ(got.assignee, std::optional<std::string>{"bob"});
+  EXPECT_EQ(got.team, std::nullopt);
+  EXPECT_EQ(got.note, std::optional<std::string>{""});
+  EXPECT_EQ(got.until, 42);
+}
+
+TEST(inspect, nested_values_and_records) {
+  write_request w;
+  w.conv = "c1";
+  w.epoch = 3;
+  protocol::message m;
+  m.conv = "c1";
+  m.seq = 5;
+  m.body = "hi";
+  m.reply_to = protocol::reply_ref{4, "bob", "hello"};
+  w.messages.push_back(m);
+  protocol::support_info s;
+  s.contact = "carl";
+  s.status = "open";
+  s.snoozed_until = 99;
+  w.support = s;
+  auto got = round_trip(w);
+  ASSERT_EQ(got.messages.size(), 1u);
+  EXPECT_EQ(got.messages[0].seq, 5u);
+  EXPECT_EQ(got.messages[0].body, "hi");
+  ASSERT_TRUE(got.messages[0].reply_to);
+  EXPECT_EQ(got.messages[0].reply_to->author, "bob");
+  EXPECT_FALSE(got.messages[0].system);
+  ASSERT_TRUE(got.support);
+  EXPECT_EQ(got.support->contact, "carl");
+  EXPECT_EQ(got.support->snoozed_until, std::optional<std::int64_t>{99});
+  EXPECT_EQ(got.support->assignee, std::nullopt);
+
+  search_result r;
+  r.hits.push_back({"c1", 5, 1000, "a \x02word\x03"});
+  r.contacts.push_back({"u1", "Carl", "carl@example.com"});
+  r.contacts.push_back({"u2", "Dora", std::nullopt});
+  auto hits = round_trip(r);
+  ASSERT_EQ(hits.hits.size(), 1u);
+  EXPECT_EQ(hits.hits[0].snippet, "a \x02word\x03");
+  ASSERT_EQ(hits.contacts.size(), 2u);
+  EXPECT_EQ(hits.contacts[0].email, std::optional<std::string>{"carl@example.com"});
+  EXPECT_EQ(hits.contacts[1].email, std::nullopt);
+
+  conversation_snapshot snap;
+  snap.found = true;
+  snap.recent_keys.push_back({"c1", "ann", "k1", 3, 300});
+  snap.reads.push_back({"ann", 3, 0});
+  auto back = round_trip(snap);
+  ASSERT_EQ(back.recent_keys.size(), 1u);
+  EXPECT_EQ(back.recent_keys[0].cid, "k1");
+  ASSERT_EQ(back.reads.size(), 1u);
+  EXPECT_EQ(back.reads[0].seq, 3u);
+}
