@@ -3,25 +3,12 @@
 // conversations (computed as conv.list computes them).
 #include "actors/db/inbox_reads.hpp"
 
+#include "actors/rules/inbox_view_rules.hpp"
 #include "storage/read_queries.hpp"
 
 namespace parley {
 
 namespace {
-
-std::string status_name(inbox_rules::status_filter s) {
-  switch (s) {
-  case inbox_rules::status_filter::all:
-    return "";
-  case inbox_rules::status_filter::open:
-    return "open";
-  case inbox_rules::status_filter::closed:
-    return "closed";
-  case inbox_rules::status_filter::snoozed:
-    return "snoozed";
-  }
-  return "";
-}
 
 storage::inbox_view view_of(inbox_rules::view_kind v) {
   switch (v) {
@@ -63,7 +50,9 @@ inbox_request make_inbox_request(const inbox_rules::query& q, std::string org,
   r.sees_internal = sees_internal;
   r.view = static_cast<std::uint8_t>(view_of(q.view));
   r.team = q.team;
-  r.status = status_name(q.status);
+  // The request carries no status filter as "" (every status).
+  if (q.status != inbox_rules::status_filter::all)
+    r.status = std::string{inbox_view_rules::status_text(q.status)};
   r.unreplied = q.unreplied ? (*q.unreplied ? 2 : 1) : 0;
   r.sort = static_cast<std::uint8_t>(sort_of(q.sort));
   r.limit = q.limit;
