@@ -113,6 +113,15 @@ def main():
     if not shutil.which("zzuf"):
         print("SKIP: zzuf is not installed (apt-get install zzuf)")
         return 77
+    # zzuf flips bits in what the whole process reads from the network: over TCP
+    # (pg_virtualenv's localhost:5433) that includes parleyd's own database
+    # connection, and PostgreSQL's authentication then fails before any client
+    # connects. Only a database reached through a Unix socket leaves it alone.
+    host = os.environ.get("PGHOST", "")
+    if host and not host.startswith("/"):
+        print(f"SKIP: PGHOST={host} is a TCP host; zzuf would flip the bits of "
+              "parleyd's database connection too (set PGHOST to a socket directory)")
+        return 77
     binary = sys.argv[1]
     seeds = [int(s) for s in sys.argv[2:]] or SEEDS
     db = "parley_zzuf_" + str(os.getpid())
