@@ -43,7 +43,7 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
   }
   read_write w{st.id, req.user, req.seq, st.info.last_seq, is_staff(self, req.user)};
   auto upto = w.upto;
-  self->request(st.svc.db.for_key(st.id), caf::infinite, read_atom_v, std::move(w))
+  request_db(self, st.svc.db.for_key(st.id), read_atom_v, std::move(w))
       .then(
           [=](const read_stored& out) mutable {
             auto& st = self->state;

@@ -171,8 +171,9 @@ void commit_pending(self_ptr self) {
 
 persistence_actor::behavior_type
 persistence(persistence_actor::stateful_pointer<persistence_state> self,
-            std::string conninfo, std::shared_ptr<metrics> stats) {
-  self->state.db = std::make_unique<storage::pg::connection>(conninfo);
+            std::string conninfo, storage::pg::limits limits,
+            std::shared_ptr<metrics> stats) {
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits);
   self->state.stats = std::move(stats);
   return {
       [=](write_atom, write_request& req) -> caf::result<write_outcome> {

@@ -30,6 +30,7 @@ struct persistence_state {
 /// The group-commit writer. Spawn detached.
 persistence_actor::behavior_type
 persistence(persistence_actor::stateful_pointer<persistence_state> self,
-            std::string conninfo, std::shared_ptr<metrics> stats);
+            std::string conninfo, storage::pg::limits limits,
+            std::shared_ptr<metrics> stats);
 
 } // namespace parley
