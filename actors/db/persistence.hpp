@@ -6,6 +6,7 @@
 #include "actors/api/interfaces.hpp"
 #include "actors/node/metrics.hpp"
 #include "actors/rules/commit_policy.hpp"
+#include "actors/rules/log_limiter.hpp"
 #include "storage/pg.hpp"
 
 namespace parley {
@@ -25,6 +26,11 @@ struct persistence_state {
   /// A flush message is queued behind the requests already in the mailbox.
   bool flush_queued = false;
   std::shared_ptr<metrics> stats;
+  /// The log: one line when the database is lost and one when it is back; other
+  /// commit failures at most once per 10 s (a full disk fails every batch).
+  bool db_lost = false;
+  std::uint64_t failed_while_lost = 0;
+  log_limiter failure_log{10'000};
 };
 
 /// The group-commit writer. Spawn detached.
