@@ -168,6 +168,10 @@ public:
   /// Runs a statement without parameters (may hold several statements: migrations).
   result exec_script(const std::string& sql);
 
+  /// The libpq connection, for settings on it (a notice receiver). Statements go
+  /// through exec, which keeps the deadline; a reset() replaces the connection.
+  PGconn* raw() { return c_.get(); }
+
 private:
   void open();
   /// Flushes what a PQsend* call queued and collects its result within the
