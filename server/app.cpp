@@ -125,6 +125,7 @@ int serve(const options& opts) {
   config->rate_per_second = opts.rate_limit;
   config->rate_burst = opts.rate_burst;
   config->max_token_lifetime_s = opts.max_token_lifetime;
+  config->db_timeout = std::chrono::seconds{opts.db_timeout};
 
   // Signals are taken by sigwait in this thread only: block them before any
   // thread starts, so every thread inherits the mask.

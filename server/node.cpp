@@ -15,15 +15,19 @@ node_actors::node_actors(caf::actor_system& sys,
                          const std::string& conninfo, std::size_t db_workers,
                          std::chrono::milliseconds blob_gc_every) {
   // Detached first (libpq blocks): the writer, the read pool, the blob stores.
-  writer_ = sys.spawn<caf::detached>(persistence, conninfo, stats);
+  // Every connection of theirs is bounded by --db-timeout: a stuck database fails
+  // their requests (unavailable) instead of holding them.
+  auto limits = storage::pg::limits::of(config->db_timeout);
+  writer_ = sys.spawn<caf::detached>(persistence, conninfo, limits, stats);
   for (std::size_t i = 0; i < db_workers; ++i)
-    workers_.push_back(sys.spawn<caf::detached>(db_worker, conninfo, config->cid_cache));
+    workers_.push_back(
+        sys.spawn<caf::detached>(db_worker, conninfo, limits, config->cid_cache));
   db_pool db{workers_};
   // Two blob stores: an upload waits on one chunk at a time, so two keep a second
   // upload or a download moving; the first also collects unreferenced blobs.
   for (std::size_t i = 0; i < 2; ++i)
     blob_stores_.push_back(
-        sys.spawn<caf::detached>(blob_store, conninfo, dir,
+        sys.spawn<caf::detached>(blob_store, conninfo, limits, dir,
                                  i == 0 ? blob_gc_every : std::chrono::milliseconds{0}));
   presence_ = sys.spawn(presence);
   // The registry hands these to every conversation it starts (with itself as their

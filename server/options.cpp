@@ -13,11 +13,12 @@ const char* usage() {
          "                [--actor-threads N] [--db-workers N] [--max-outbound-bytes N]\n"
          "                [--max-token-lifetime SECONDS] [--max-connections N]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
-         "                [--blob-gc-interval SECONDS]\n"
+         "                [--blob-gc-interval SECONDS] [--db-timeout SECONDS]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
          "                [--data-dir DIR]\n"
          "  parleyd migrate --db CONNINFO\n"
-         "environment: PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR\n";
+         "environment: PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR,\n"
+         "             PARLEY_DB_TIMEOUT\n";
 }
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
@@ -52,6 +53,17 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   if (auto v = std::getenv("PARLEY_DB")) o.db = v;
   if (auto v = std::getenv("PARLEY_TOKEN_SECRET")) o.token_secret = v;
   if (auto v = std::getenv("PARLEY_DATA_DIR")) o.data_dir = v;
+  auto parse_db_timeout = [&](std::string_view v) {
+    if (!parse_number(v, o.db_timeout) || o.db_timeout == 0 || o.db_timeout > 3600) {
+      error = "--db-timeout needs a number of seconds from 1 to 3600";
+      return false;
+    }
+    return true;
+  };
+  if (auto v = std::getenv("PARLEY_DB_TIMEOUT"); v && !parse_db_timeout(v)) {
+    error = "PARLEY_DB_TIMEOUT: " + error;
+    return std::nullopt;
+  }
   if (argc < 2) {
     error = "missing command";
     return std::nullopt;
@@ -134,6 +146,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         error = "--max-token-lifetime needs a number of seconds (0: unbounded)";
         return std::nullopt;
       }
+    } else if (a == "--db-timeout") {
+      if (!value(v) || !parse_db_timeout(v)) return std::nullopt;
     } else if (a == "--cluster" || a == "--cluster-listen") {
       error = "clustering (" + std::string{a} + ") is not available in this build yet";
       return std::nullopt;

@@ -8,7 +8,8 @@
 namespace parley::server {
 
 /// The command line (README.md, "Command line"), with environment fallbacks
-/// (PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR).
+/// (PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR,
+/// PARLEY_DB_TIMEOUT).
 struct options {
   enum class command { serve, token, migrate, help };
   command cmd = command::help;
@@ -29,6 +30,7 @@ struct options {
   std::size_t rate_burst = 200;
   std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off
   std::int64_t max_token_lifetime = 30 * 24 * 3600; // seconds; 0: unbounded
+  std::size_t db_timeout = 5; // seconds a database statement may take
 
   // token
   std::string user;

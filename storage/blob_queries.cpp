@@ -61,9 +61,7 @@ db_result<bool> add_blob_chunk(pg::connection& db, const std::string& id,
   const char* values[] = {id.c_str(), index.c_str(), bytes.data()};
   const int lengths[] = {0, 0, static_cast<int>(bytes.size())};
   const int formats[] = {0, 0, 1};
-  pg::result r{
-      PQexecParams(db.raw(), insert_chunk_sql, 3, nullptr, values, lengths, formats, 0)};
-  return done(r);
+  return done(db.exec_binary(insert_chunk_sql, 3, values, lengths, formats, false));
 }
 
 db_result<bool> complete_blob(pg::connection& db, const std::string& id,
@@ -107,8 +105,7 @@ read_blob_chunk(pg::connection& db, const std::string& id, std::int64_t idx) {
   using out_t = std::optional<std::string>;
   auto index = std::to_string(idx);
   const char* values[] = {id.c_str(), index.c_str()};
-  pg::result r{
-      PQexecParams(db.raw(), select_chunk_sql, 2, nullptr, values, nullptr, nullptr, 1)};
+  auto r = db.exec_binary(select_chunk_sql, 2, values, nullptr, nullptr, true);
   if (!r.ok()) return failed<out_t>(r);
   if (r.rows() == 0) return db_result<out_t>::success(std::nullopt);
   return db_result<out_t>::success(r.str(0, 0));

@@ -1,7 +1,11 @@
 #include "storage/pg.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include <poll.h>
 
 namespace parley::storage::pg {
 
@@ -188,51 +192,163 @@ std::vector<const char*> c_values(const std::vector<param>& params) {
 
 } // namespace
 
-connection::connection(const std::string& conninfo)
-    : conninfo_(conninfo), c_(PQconnectdb(conninfo.c_str())) {}
+connection::connection(const std::string& conninfo, limits l)
+    : conninfo_(conninfo), limits_(l) {
+  open();
+}
+
+void connection::open() {
+  using namespace std::chrono;
+  prepared_.clear(); // prepared statements die with the server session
+  error_.clear();
+  // connect_timeout comes after the caller's conninfo (expanded from "dbname"), so
+  // --db-timeout bounds connecting whatever the conninfo says.
+  auto seconds = (limits_.answer.count() + 999) / 1000;
+  auto timeout = std::to_string(std::max<std::int64_t>(seconds, 2));
+  const char* keys[] = {
+      "dbname", limits_.answer.count() > 0 ? "connect_timeout" : nullptr, nullptr};
+  const char* values[] = {conninfo_.c_str(), timeout.c_str(), nullptr};
+  c_.reset(PQconnectdbParams(keys, values, 1));
+  // Non-blocking, so that sending a large statement to a server that does not
+  // read cannot block past the deadline either (await flushes).
+  if (ok() && PQsetnonblocking(c_.get(), 1) != 0) c_.reset();
+  if (ok() && limits_.statement.count() > 0) {
+    auto set = exec("SELECT set_config('statement_timeout', $1, false)",
+                    {std::to_string(limits_.statement.count())});
+    if (!set.ok() && ok()) {
+      error_ = "statement_timeout: " + set.error();
+      c_.reset();
+    }
+  }
+  if (!ok()) failed_at_ = steady_clock::now();
+}
 
 bool connection::ok() const {
   return c_ && PQstatus(c_.get()) == CONNECTION_OK;
 }
 
 std::string connection::error() const {
+  if (!error_.empty()) return error_;
   return c_ ? PQerrorMessage(c_.get()) : "out of memory";
 }
 
 bool connection::reset() {
-  prepared_.clear(); // prepared statements die with the server session
-  if (!c_)
-    c_.reset(PQconnectdb(conninfo_.c_str()));
-  else
-    PQreset(c_.get());
+  if (limits_.retry_after.count() > 0 && !ok() &&
+      std::chrono::steady_clock::now() - failed_at_ < limits_.retry_after)
+    return false;
+  open();
   return ok();
 }
 
+namespace {
+
+enum class readiness { ready, timeout, broken };
+
+/// Waits until `c`'s socket is readable (or writable too, when `write`), at most
+/// until `deadline` (none: the time_point's maximum).
+readiness wait_socket(PGconn* c, bool write,
+                      std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  int fd = PQsocket(c);
+  if (fd < 0) return readiness::broken;
+  for (;;) {
+    int ms = -1;
+    if (deadline != steady_clock::time_point::max()) {
+      auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+      if (left <= 0) return readiness::timeout;
+      ms = static_cast<int>(std::min<std::int64_t>(left + 1, 60'000));
+    }
+    pollfd p{fd, static_cast<short>(POLLIN | (write ? POLLOUT : 0)), 0};
+    int n = ::poll(&p, 1, ms);
+    if (n > 0) return readiness::ready;
+    if (n < 0 && errno != EINTR) return readiness::broken;
+  }
+}
+
+} // namespace
+
+result connection::give_up() {
+  error_ = "no answer from the database within " +
+           std::to_string(limits_.answer.count()) + " ms: connection given up";
+  c_.reset();
+  prepared_.clear();
+  failed_at_ = std::chrono::steady_clock::now();
+  return result::refused("08006", error_); // connection_failure
+}
+
+result connection::await(bool sent) {
+  using clock = std::chrono::steady_clock;
+  auto* c = c_.get();
+  if (!sent) return result{PQmakeEmptyPGresult(c, PGRES_FATAL_ERROR)};
+  auto deadline = limits_.answer.count() > 0 ? clock::now() + limits_.answer
+                                             : clock::time_point::max();
+  // 1. Everything queued reaches the server (reading meanwhile, as libpq asks).
+  for (;;) {
+    int f = PQflush(c);
+    if (f <= 0) break; // sent, or failed (PQgetResult reports it)
+    auto w = wait_socket(c, true, deadline);
+    if (w == readiness::timeout) return give_up();
+    if (w == readiness::broken || !PQconsumeInput(c)) break;
+  }
+  // 2. Every result of the statement; like PQexec, the last one counts, except
+  // that an error is kept over what follows it.
+  std::unique_ptr<PGresult, result_deleter> last;
+  for (;;) {
+    while (PQisBusy(c)) {
+      auto w = wait_socket(c, false, deadline);
+      if (w == readiness::timeout) return give_up();
+      if (w == readiness::broken || !PQconsumeInput(c)) break;
+    }
+    PGresult* r = PQgetResult(c);
+    if (!r) break;
+    auto status = PQresultStatus(r);
+    if (last && PQresultStatus(last.get()) == PGRES_FATAL_ERROR)
+      PQclear(r);
+    else
+      last.reset(r);
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH)
+      break;
+  }
+  if (!last) return result{PQmakeEmptyPGresult(c, PGRES_FATAL_ERROR)};
+  return result{last.release()};
+}
+
 result connection::exec(const statement& stmt, const std::vector<param>& params) {
+  if (!c_) return result::refused("08003", error()); // connection_does_not_exist
   bool known = false;
   for (const auto& n : prepared_)
     if (n == stmt.name) known = true;
   if (!known) {
-    result prep{PQprepare(c_.get(), stmt.name, stmt.sql, 0, nullptr)};
+    auto prep = await(PQsendPrepare(c_.get(), stmt.name, stmt.sql, 0, nullptr) == 1);
     if (!prep.ok()) return prep;
     prepared_.emplace_back(stmt.name);
   }
   if (auto bad = param_with_nul(params); bad >= 0) return refuse_nul(bad);
   auto values = c_values(params);
-  return result{PQexecPrepared(c_.get(), stmt.name, static_cast<int>(values.size()),
-                               values.data(), nullptr, nullptr, 0)};
+  return await(PQsendQueryPrepared(c_.get(), stmt.name, static_cast<int>(values.size()),
+                                   values.data(), nullptr, nullptr, 0) == 1);
 }
 
 result connection::exec(std::string_view sql, const std::vector<param>& params) {
   if (auto bad = param_with_nul(params); bad >= 0) return refuse_nul(bad);
+  if (!c_) return result::refused("08003", error());
   std::string text{sql};
   auto values = c_values(params);
-  return result{PQexecParams(c_.get(), text.c_str(), static_cast<int>(values.size()),
-                             nullptr, values.data(), nullptr, nullptr, 0)};
+  return await(PQsendQueryParams(c_.get(), text.c_str(), static_cast<int>(values.size()),
+                                 nullptr, values.data(), nullptr, nullptr, 0) == 1);
+}
+
+result connection::exec_binary(const char* sql, int n, const char* const* values,
+                               const int* lengths, const int* formats,
+                               bool binary_result) {
+  if (!c_) return result::refused("08003", error());
+  return await(PQsendQueryParams(c_.get(), sql, n, nullptr, values, lengths, formats,
+                                 binary_result ? 1 : 0) == 1);
 }
 
 result connection::exec_script(const std::string& sql) {
-  return result{PQexec(c_.get(), sql.c_str())};
+  if (!c_) return result::refused("08003", error());
+  return await(PQsendQuery(c_.get(), sql.c_str()) == 1);
 }
 
 // -- transaction ----------------------------------------------------------------

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -113,16 +114,42 @@ struct statement {
   const char* sql;
 };
 
-/// One database connection. Blocking: used only from detached actors and tools.
+/// How long a connection may wait on the database (--db-timeout). All zero (the
+/// default): as long as it takes, for migrations and tools.
+struct limits {
+  /// The session's statement_timeout: the server cancels a statement running
+  /// longer (SQLSTATE 57014) and the connection stays usable.
+  std::chrono::milliseconds statement{0};
+  /// How long the client waits for any answer before it gives the connection up:
+  /// a server that is stopped (SIGSTOP), cut off or hung cancels nothing itself.
+  /// Also bounds connecting (libpq's connect_timeout, whole seconds, at least 2).
+  std::chrono::milliseconds answer{0};
+  /// After a failed connection attempt, reset() fails at once for this long, so
+  /// the requests queued behind it do not each wait for a hung server.
+  std::chrono::milliseconds retry_after{0};
+
+  /// The limits of --db-timeout `t`: statements get `t`, the client waits a
+  /// second longer (so the server's own cancel normally comes first), and a
+  /// failed connection attempt is repeated at most once a second.
+  static limits of(std::chrono::milliseconds t) {
+    using namespace std::chrono_literals;
+    return {t, t + 1000ms, 1000ms};
+  }
+};
+
+/// One database connection. Blocking (used only from detached actors and tools),
+/// but never longer than its limits: every statement is sent and awaited with
+/// libpq's asynchronous calls under a deadline.
 class connection {
 public:
   /// Connects; on failure `ok()` is false and `error()` says why.
-  explicit connection(const std::string& conninfo);
+  explicit connection(const std::string& conninfo, limits l = {});
 
   bool ok() const;
   std::string error() const;
 
   /// Re-establishes a broken connection; true when it is usable afterwards.
+  /// Within `retry_after` of a failed attempt it fails without trying.
   bool reset();
 
   /// Runs one parameterised statement. Parameters travel as C strings, so one
@@ -133,14 +160,32 @@ public:
   /// Runs a named statement, preparing it on this connection first if needed.
   result exec(const statement& stmt, const std::vector<param>& params = {});
 
+  /// Runs a statement whose parameters may be binary (`formats[i]` 1, with
+  /// `lengths[i]`), asking for a binary result when `binary_result`: blob chunks.
+  result exec_binary(const char* sql, int n, const char* const* values,
+                     const int* lengths, const int* formats, bool binary_result);
+
   /// Runs a statement without parameters (may hold several statements: migrations).
   result exec_script(const std::string& sql);
 
+  /// The libpq connection, for settings on it (a notice receiver). Statements go
+  /// through exec, which keeps the deadline; a reset() replaces the connection.
   PGconn* raw() { return c_.get(); }
 
 private:
+  void open();
+  /// Flushes what a PQsend* call queued and collects its result within the
+  /// deadline; `sent` is what that call returned.
+  result await(bool sent);
+  /// The deadline passed: the connection is given up (the next reset() opens a
+  /// new one) and the statement fails like a lost connection.
+  result give_up();
+
   std::string conninfo_;
+  limits limits_;
   std::unique_ptr<PGconn, conn_deleter> c_;
+  std::string error_; // why c_ was given up (a missed deadline)
+  std::chrono::steady_clock::time_point failed_at_{};
   std::vector<std::string> prepared_; // names prepared on the current session
 };
 

@@ -221,6 +221,8 @@ using conversation_actor = conversation_api::extend<
     caf::reacts_to<idle_atom>,
     // To itself: typing indicators may have expired.
     caf::reacts_to<typing_tick_atom>,
+    // To itself: a request to the database may be past its deadline.
+    caf::reacts_to<answer_deadline_atom>,
     // The directory changed (a user, favourites): re-check every subscription now.
     caf::reacts_to<recheck_atom>,
     // From a session: its conv.open reply is queued on the connection, so pushes

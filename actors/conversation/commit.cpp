@@ -129,7 +129,12 @@ void flush(self_ptr self) {
     req.support = st.info.support;
     st.support_in_flight.push_back(st.support);
   }
-  self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(req))
+  // Past its deadline (a stuck database) the batch fails like any failed commit:
+  // answered `unavailable`, seqs rolled back, a new epoch. The writer may still
+  // commit it later; then the conversation's next batch collides with those seqs
+  // and it restarts from what PostgreSQL holds, and a retry with the same cid is
+  // answered with the stored message: never a duplicate, never a gap.
+  request_db(self, st.svc.writer, write_atom_v, std::move(req))
       .then([=](const write_outcome& out) { handle_write_outcome(self, epoch, out); },
             [=](const caf::error&) {
               write_outcome out;
@@ -210,7 +215,7 @@ bool process_send(self_ptr self, queued_send& q) {
       } else {
         st.intake_busy = true;
         auto seq = req.reply_to;
-        self->request(st.svc.db.for_key(st.id), caf::infinite, reply_atom_v, st.id, seq)
+        request_db(self, st.svc.db.for_key(st.id), reply_atom_v, st.id, seq)
             .then(
                 [=](const reply_target& t) {
                   auto& st = self->state;

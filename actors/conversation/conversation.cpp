@@ -162,6 +162,7 @@ conversation(conversation_actor::stateful_pointer<conversation_state> self,
       },
       [=](flush_atom) { flush(self); },
       [=](idle_atom) { passivate_if_idle(self); },
+      [=](answer_deadline_atom) { expire_db_answers(self); },
   };
 }
 

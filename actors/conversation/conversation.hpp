@@ -154,6 +154,12 @@ struct conversation_state {
   std::shared_ptr<bool> counted = std::make_shared<bool>(false); // in the active gauge
   std::uint64_t delegated_handled = 0; // requests the registry delegated to us
   std::int64_t last_activity_ms = 0;
+
+  /// Requests to the writer and the db workers not answered yet, by CAF message id
+  /// (oldest first), with their deadlines; one timer watches them all
+  /// (db_deadlines.cpp).
+  std::map<caf::message_id, std::int64_t> db_deadlines;
+  bool db_deadline_armed = false;
 };
 
 /// Spawned by the registry. `fresh`: the conversation is being created (its first

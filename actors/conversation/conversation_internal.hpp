@@ -8,12 +8,64 @@
 #include "actors/conversation/conversation.hpp"
 #include "protocol/error_code.hpp"
 
+#include <caf/detail/type_traits.hpp>
+
 // What the parts of the conversation actor share, one section per file of this
 // folder. Not for other actors: they talk to a conversation through
 // conversation_api only.
 namespace parley::conversation_detail {
 
 using self_ptr = conversation_actor::stateful_pointer<conversation_state>;
+
+// -- database deadlines (db_deadlines.cpp): every request to the writer or a db
+// worker fails (`unavailable`) if it is not answered within the configured
+// db_wait(), so a stuck database never holds a conversation.
+
+/// Starts the deadline of the request whose answer will carry `answer`.
+void watch_db_answer(self_ptr self, caf::message_id answer);
+/// The request's answer (or error) arrived: its deadline is over.
+void db_answered(self_ptr self, caf::message_id answer);
+/// The timer: every request past its deadline gets CAF's request_timeout error.
+void expire_db_answers(self_ptr self);
+
+/// `f`, but first ending the deadline of `answer` (its arguments are spelled out
+/// rather than forwarded generically: CAF checks a typed handler's signature).
+template <class F, class... Args>
+auto after_db_answer(self_ptr self, caf::message_id answer, F f,
+                     caf::detail::type_list<Args...>) {
+  return [self, answer, f = std::move(f)](Args... xs) mutable {
+    db_answered(self, answer);
+    return f(static_cast<Args&&>(xs)...);
+  };
+}
+
+/// A request to the writer or a db worker with a deadline; `then` as on CAF's own
+/// response handle.
+template <class Handle>
+struct db_request {
+  self_ptr self;
+  Handle handle;
+
+  template <class OnAnswer, class OnError>
+  void then(OnAnswer on_answer, OnError on_error) {
+    auto id = handle.id();
+    using answer_args = typename caf::detail::get_callable_trait<OnAnswer>::arg_types;
+    using error_args = typename caf::detail::get_callable_trait<OnError>::arg_types;
+    handle.then(after_db_answer(self, id, std::move(on_answer), answer_args{}),
+                after_db_answer(self, id, std::move(on_error), error_args{}));
+  }
+};
+
+/// Sends a request to `dest` (the writer or a db worker) under the deadline. Not a
+/// CAF request timeout: in CAF 0.17 each of those wakes the clock thread twice,
+/// once to set and once to cancel, which the hot path (one write per batch)
+/// cannot afford; here one timer per conversation serves all its requests.
+template <class Dest, class... Ts>
+auto request_db(self_ptr self, const Dest& dest, Ts&&... xs) {
+  auto handle = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+  watch_db_answer(self, handle.id());
+  return db_request<decltype(handle)>{self, std::move(handle)};
+}
 
 // -- rights (rights.cpp): The rights of users here, asked at the moment of each event
 // (visibility rules over the directory).

@@ -91,7 +91,7 @@ void answer_history(self_ptr self, history_request& req,
   auto rid = req.rid;
   auto user = req.user;
   bool backwards = !req.has_after; // the newest page, or the one before `before`
-  self->request(st.svc.db.for_key(st.id), caf::infinite, history_atom_v, std::move(req))
+  request_db(self, st.svc.db.for_key(st.id), history_atom_v, std::move(req))
       .then(
           [=](const message_page& page) mutable {
             if (page.failed) {
@@ -120,7 +120,7 @@ void answer_around(self_ptr self, around_request& req,
   }
   auto from = req.seq > req.limit ? req.seq - req.limit : 1;
   auto to = std::min(st.info.last_seq, req.seq + req.limit);
-  self->request(st.svc.db.for_key(st.id), caf::infinite, open_atom_v, st.id, from, to)
+  request_db(self, st.svc.db.for_key(st.id), open_atom_v, st.id, from, to)
       .then(
           [=](const message_page& page) mutable {
             if (page.failed)

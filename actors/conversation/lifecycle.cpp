@@ -47,7 +47,7 @@ void become_ready(self_ptr self) {
 
 void load(self_ptr self) {
   auto& st = self->state;
-  self->request(st.svc.db.for_key(st.id), caf::infinite, load_atom_v, st.id)
+  request_db(self, st.svc.db.for_key(st.id), load_atom_v, st.id)
       .then(
           [=](conversation_snapshot& snap) {
             auto& st = self->state;
@@ -139,7 +139,7 @@ caf::result<frame> create_conversation(self_ptr self, create_request& req) {
     run_parked(self, false);
     self->quit();
   };
-  self->request(st.svc.writer, caf::infinite, write_atom_v, std::move(w))
+  request_db(self, st.svc.writer, write_atom_v, std::move(w))
       .then(
           [=](const write_outcome& out) mutable {
             auto& st = self->state;
@@ -169,6 +169,8 @@ void passivate_if_idle(self_ptr self) {
     return;
   }
   // The registry grants it only if it delegated nothing since the count we send.
+  // No deadline: the registry answers at once, and a grant arriving after a
+  // timeout would leave the registry without this actor while it lives on.
   self->request(st.svc.registry, caf::infinite, passivate_atom_v, st.id,
                 st.delegated_handled)
       .then(

@@ -122,7 +122,7 @@ void change_members(self_ptr self, members_request& req,
   members_write w{st.id, req.add, changed, now_ms()};
   auto rid = req.rid;
   auto add = req.add;
-  self->request(st.svc.db.for_key(st.id), caf::infinite, members_atom_v, std::move(w))
+  request_db(self, st.svc.db.for_key(st.id), members_atom_v, std::move(w))
       .then(
           [=](const db_ack& ack) mutable {
             auto& st = self->state;

@@ -43,7 +43,7 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
   }
   // The writer stores the marker with the next group commit (read_marker_batch).
   read_write w{st.id, req.user, req.seq, st.info.last_seq, is_staff(self, req.user)};
-  self->request(st.svc.writer, caf::infinite, read_atom_v, std::move(w))
+  request_db(self, st.svc.writer, read_atom_v, std::move(w))
       .then(
           [=](const read_stored& out) mutable {
             auto& st = self->state;

@@ -167,7 +167,7 @@ void open_subscription(self_ptr self, open_request& req,
         .boolean("more", cut || st.info.last_seq > to);
     rp.deliver(reply_ok(rid, f));
   };
-  self->request(st.svc.db.for_key(st.id), caf::infinite, open_atom_v, st.id, from, to)
+  request_db(self, st.svc.db.for_key(st.id), open_atom_v, st.id, from, to)
       .then([=](const message_page& page) mutable { finish(page); },
             [=](const caf::error&) mutable {
               message_page failed;

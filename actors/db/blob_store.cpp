@@ -108,9 +108,9 @@ void arm_gc(self_ptr self) {
 
 blob_store_actor::behavior_type
 blob_store(blob_store_actor::stateful_pointer<blob_store_state> self,
-           std::string conninfo, std::shared_ptr<directory> dir,
-           std::chrono::milliseconds gc_every) {
-  self->state.db = std::make_unique<storage::pg::connection>(conninfo);
+           std::string conninfo, storage::pg::limits limits,
+           std::shared_ptr<directory> dir, std::chrono::milliseconds gc_every) {
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits);
   self->state.dir = std::move(dir);
   self->state.gc_every = gc_every;
   arm_gc(self);

@@ -30,7 +30,7 @@ struct blob_store_state {
 /// non-zero `gc_every` it also collects unreferenced blobs on that period.
 blob_store_actor::behavior_type
 blob_store(blob_store_actor::stateful_pointer<blob_store_state> self,
-           std::string conninfo, std::shared_ptr<directory> dir,
-           std::chrono::milliseconds gc_every);
+           std::string conninfo, storage::pg::limits limits,
+           std::shared_ptr<directory> dir, std::chrono::milliseconds gc_every);
 
 } // namespace parley

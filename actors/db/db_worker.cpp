@@ -42,8 +42,9 @@ db_ack ack_of(const storage::db_result<bool>& r) {
 } // namespace
 
 db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
-                                  std::string conninfo, std::size_t cid_cache) {
-  self->state.db = std::make_unique<storage::pg::connection>(conninfo);
+                                  std::string conninfo, storage::pg::limits limits,
+                                  std::size_t cid_cache) {
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits);
   self->state.cid_cache = cid_cache;
   return {
       [=](load_atom, const std::string& conv) {

@@ -17,6 +17,7 @@ struct db_worker_state {
 /// One connection's worth of reads and directory writes. Spawn detached: libpq
 /// blocks, and a detached actor has its own thread.
 db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
-                                  std::string conninfo, std::size_t cid_cache);
+                                  std::string conninfo, storage::pg::limits limits,
+                                  std::size_t cid_cache);
 
 } // namespace parley

@@ -109,6 +109,53 @@ void fail_reads(reads_t& reads) {
   reads.clear();
 }
 
+/// libpq's message on one line ("ERROR:  could not extend ...\nHINT:  ...").
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+std::int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+/// A commit failed because the connection is gone: logged once, when it happens.
+void connection_lost(self_ptr self, const std::string& error) {
+  auto& st = self->state;
+  ++st.failed_while_lost;
+  if (st.db_lost) return;
+  st.db_lost = true;
+  std::cerr << "parleyd: database unreachable (" << one_line(error)
+            << "); sends are refused until it is back\n";
+}
+
+/// A commit went through: the end of an outage is logged.
+void connection_back(self_ptr self) {
+  auto& st = self->state;
+  if (!st.db_lost) return;
+  std::cerr << "parleyd: database reachable again; " << st.failed_while_lost
+            << " group commit(s) failed meanwhile\n";
+  st.db_lost = false;
+  st.failed_while_lost = 0;
+}
+
+/// Any other failure: at most one line per interval, with the count held back.
+void commit_failed(self_ptr self, const std::string& what) {
+  std::uint64_t held_back = 0;
+  if (!self->state.failure_log.allow(steady_ms(), held_back)) return;
+  std::cerr << "parleyd: " << what;
+  if (held_back > 0) std::cerr << " (and " << held_back << " more since the last report)";
+  std::cerr << "\n";
+}
+
 /// Answers the conversations of `items` that collided with `stored` rows with
 /// what is stored, and returns the others for the next attempt.
 items_t answer_collisions(self_ptr self, items_t items,
@@ -149,6 +196,7 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
   while (!items.empty() || !reads.empty()) {
     if (!db.ok() && !db.reset()) {
       st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
+      connection_lost(self, db.error());
       fail_all(self, items, write_status::unavailable, "database unreachable");
       fail_reads(reads);
       return;
@@ -161,6 +209,7 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
                                                         start)
                   .count();
     if (r.ok()) {
+      connection_back(self);
       st.stats->commits.fetch_add(1, std::memory_order_relaxed);
       if (!batch.messages.empty()) {
         st.stats->messages_committed.fetch_add(batch.messages.size(),
@@ -175,6 +224,9 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
     }
     st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
     if (!db.ok()) {
+      // Lost during the statement (or no answer in time): the outcome is unknown,
+      // and the clients' retries with the same cid find out.
+      connection_lost(self, r.error);
       db.reset();
       fail_all(self, items, write_status::unavailable, r.error);
       fail_reads(reads);
@@ -183,8 +235,8 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
     if (!storage::blames_the_data(r.sqlstate)) {
       // The server refused the statement for itself, not for a request's data:
       // every part would fail the same way (the clients' retries are idempotent).
-      std::cerr << "parleyd: group commit failed (" << r.sqlstate << "): " << r.error
-                << "\n";
+      commit_failed(self,
+                    "group commit failed (" + r.sqlstate + "): " + one_line(r.error));
       fail_all(self, items, write_status::unavailable, r.error);
       fail_reads(reads);
       return;
@@ -202,9 +254,9 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
           commit_items(self, {}, std::move(second));
           continue;
         }
-        std::cerr << "parleyd: read marker of " << reads.front().user << " in "
-                  << reads.front().conv << " failed (" << r.sqlstate << "): " << r.error
-                  << "\n";
+        commit_failed(self, "read marker of " + reads.front().user + " in " +
+                                reads.front().conv + " failed (" + r.sqlstate +
+                                "): " + one_line(r.error));
         fail_reads(reads);
         return;
       }
@@ -229,8 +281,8 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
     auto halves = commit_policy<pending_write>::split_in_halves(std::move(items));
     if (halves.second.empty()) {
       // One conversation left: it is the one at fault.
-      std::cerr << "parleyd: commit of conversation " << halves.first.front().conv
-                << " failed (" << r.sqlstate << "): " << r.error << "\n";
+      commit_failed(self, "commit of conversation " + halves.first.front().conv +
+                              " failed (" + r.sqlstate + "): " + one_line(r.error));
       fail_all(self, halves.first, write_status::unavailable, r.error);
       return;
     }
@@ -250,8 +302,9 @@ void commit_pending(self_ptr self) {
 
 persistence_actor::behavior_type
 persistence(persistence_actor::stateful_pointer<persistence_state> self,
-            std::string conninfo, std::shared_ptr<metrics> stats) {
-  self->state.db = std::make_unique<storage::pg::connection>(conninfo);
+            std::string conninfo, storage::pg::limits limits,
+            std::shared_ptr<metrics> stats) {
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits);
   self->state.stats = std::move(stats);
   return {
       [=](write_atom, write_request& req) -> caf::result<write_outcome> {

@@ -7,6 +7,7 @@
 #include "actors/api/interfaces.hpp"
 #include "actors/node/metrics.hpp"
 #include "actors/rules/commit_policy.hpp"
+#include "actors/rules/log_limiter.hpp"
 #include "actors/rules/read_marker_batch.hpp"
 #include "storage/pg.hpp"
 
@@ -36,11 +37,17 @@ struct persistence_state {
   /// The read-marker window's timer is running.
   bool read_timer_armed = false;
   std::shared_ptr<metrics> stats;
+  /// The log: one line when the database is lost and one when it is back; other
+  /// commit failures at most once per 10 s (a full disk fails every batch).
+  bool db_lost = false;
+  std::uint64_t failed_while_lost = 0;
+  log_limiter failure_log{10'000};
 };
 
 /// The group-commit writer. Spawn detached.
 persistence_actor::behavior_type
 persistence(persistence_actor::stateful_pointer<persistence_state> self,
-            std::string conninfo, std::shared_ptr<metrics> stats);
+            std::string conninfo, storage::pg::limits limits,
+            std::shared_ptr<metrics> stats);
 
 } // namespace parley

@@ -20,6 +20,16 @@ struct runtime_config {
   /// How long a session waits for a conversation or the database before answering
   /// `unavailable`.
   std::chrono::milliseconds request_timeout{30'000};
+  /// --db-timeout: how long one database statement may run (the connections'
+  /// statement_timeout; storage::pg::limits::of derives the rest from it).
+  std::chrono::milliseconds db_timeout{5'000};
+  /// How long an actor waits for the writer or a db worker before it takes the
+  /// request as failed (`unavailable`): its own statement, one queued ahead of it
+  /// (each up to db_timeout and a second, or a connection attempt) and a margin.
+  /// So a stuck database fails a request within a bound instead of holding it.
+  std::chrono::milliseconds db_wait() const {
+    return 3 * db_timeout + std::chrono::milliseconds{2'000};
+  }
   /// Requests per second one connection may sustain, and its burst (0: no limit).
   std::uint64_t rate_per_second = 50;
   std::uint64_t rate_burst = 200;

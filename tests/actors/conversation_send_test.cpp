@@ -567,6 +567,92 @@ TEST_F(conversation_send, a_writer_that_is_gone_fails_the_send_like_a_failed_com
   EXPECT_EQ(pushed(notified), lines{});
 }
 
+// -- a writer that does not answer (a stuck database) -------------------------------
+
+TEST_F(conversation_send, a_write_never_answered_fails_at_the_database_deadline) {
+  // The writer holds the batch forever (its database hangs): the sender is answered
+  // `unavailable` once the deadline (runtime_config::db_wait) passes, not never.
+  start();
+  auto bob = open("bob");
+  writes->hold = true;
+  auto a1 = post(client, message("ann", "a1"));
+  sched.run();
+  auto wait = runtime_config{}.db_wait();
+  sched.advance_time(wait - std::chrono::milliseconds{1});
+  sched.run();
+  EXPECT_TRUE(no_answers()) << "still within the deadline";
+  sched.advance_time(std::chrono::milliseconds{1});
+  sched.run();
+  EXPECT_EQ(reply_to(client, a1), "unavailable");
+  EXPECT_EQ(pushed(bob.pushes), lines{});
+  // The seq is given out again: the next send is written as 1, in a newer epoch.
+  post(laptop, message("bob", "b1")); // its answer is not the point here
+  sched.run();
+  ASSERT_EQ(writes->received.size(), 2u);
+  EXPECT_EQ(described_write(writes->received[1]), "1 bob: b1");
+  EXPECT_GT(writes->received[1].epoch, writes->received[0].epoch);
+  // Both held writes are answered in the end: a promise never delivered keeps its
+  // requester, and with it the conversation, alive (a leak in the test).
+  answer_write(writer, *writes, write_status::unavailable);
+  answer_write(writer, *writes, write_status::unavailable);
+  sched.run();
+}
+
+TEST_F(conversation_send, a_write_committed_after_its_deadline_is_not_stored_twice) {
+  // The outcome of a timed-out write is unknown to the conversation: here the
+  // database committed it after all. The answer comes too late and changes
+  // nothing; the retry with the same cid gets the stored seq (the unique keys
+  // catch it), and the conversation never holds two copies or a gap.
+  start();
+  auto bob = open("bob");
+  writes->hold = true;
+  writes->unique_keys = true;
+  auto a1 = post(client, message("ann", "a1"));
+  sched.run();
+  sched.advance_time(runtime_config{}.db_wait());
+  sched.run();
+  EXPECT_EQ(reply_to(client, a1), "unavailable");
+  answer_write(writer, *writes, write_status::committed); // late: stored as 1
+  sched.run();
+  EXPECT_TRUE(no_answers());
+  EXPECT_EQ(pushed(bob.pushes), lines{}) << "a late answer is dropped";
+  auto retry = post(client, message("ann", "a1"));
+  sched.run();
+  answer_write(writer, *writes, write_status::committed); // collides with seq 1
+  sched.run();
+  EXPECT_EQ(reply_to(client, retry), "ok 1 dup");
+  EXPECT_EQ(described_messages(writes->stored), lines{"1 ann: a1"});
+  // The conversation has learnt that PostgreSQL holds more than it knew: its next
+  // write collides with the stored seq and is refused (`unavailable`, never a
+  // second message 1), and the actor stops, so that the next request starts one
+  // that loads what PostgreSQL holds (the integration tests in
+  // tests/integration/pg_faults_test.cpp go through the whole story).
+  auto b1 = post(laptop, message("bob", "b1"));
+  sched.run();
+  answer_write(writer, *writes, write_status::committed);
+  sched.run();
+  EXPECT_EQ(reply_to(laptop, b1), "unavailable");
+  EXPECT_EQ(described_messages(writes->stored), lines{"1 ann: a1"});
+}
+
+TEST_F(conversation_send, a_load_never_answered_fails_the_waiting_requests) {
+  // The db worker never answers the load (its database hangs): the sends waiting
+  // for the conversation are answered `unavailable` at the deadline and the actor
+  // stops, so the next request starts a fresh one.
+  conversation_handles svc = base_handles(snapshot());
+  svc.db = db_pool{{sys.spawn(hanging_db)}};
+  conv = sys.spawn(conversation, conv_id, std::move(svc), false);
+  auto a1 = post(client, message("ann", "a1"));
+  auto b1 = post(laptop, message("bob", "b1"));
+  sched.run();
+  EXPECT_TRUE(no_answers());
+  sched.advance_time(runtime_config{}.db_wait());
+  sched.run();
+  EXPECT_EQ(reply_to(client, a1), "unavailable");
+  EXPECT_EQ(reply_to(laptop, b1), "unavailable");
+  EXPECT_TRUE(writes->received.empty());
+}
+
 // -- a failed create ---------------------------------------------------------------
 
 TEST_F(conversation_send, a_support_conversation_can_be_created_after_a_failed_create) {

@@ -46,11 +46,16 @@ inline session_actor::behavior_type recording_session(session_actor::pointer sel
   };
 }
 
-/// The read pool: `load` answers `snapshot`; the other reads find nothing.
-inline db_actor::behavior_type scripted_db(db_actor::pointer,
-                                           conversation_snapshot snapshot) {
+/// The read pool: `load` answers `snapshot` (or, when `hold_loads`, never: a
+/// database that hangs); the other reads find nothing.
+inline db_actor::behavior_type
+scripted_db_of(db_actor::pointer self, conversation_snapshot snapshot, bool hold_loads) {
   return {
-      [=](load_atom, const std::string&) { return snapshot; },
+      [=](load_atom, const std::string&) -> caf::result<conversation_snapshot> {
+        // A promise never delivered: CAF 0.17 sends nothing when it is dropped.
+        if (hold_loads) return self->make_response_promise<conversation_snapshot>();
+        return snapshot;
+      },
       [](history_atom, const history_request&) { return message_page{}; },
       [](open_atom, const std::string&, std::uint64_t, std::uint64_t) {
         return message_page{};
@@ -81,6 +86,16 @@ inline db_actor::behavior_type scripted_db(db_actor::pointer,
   };
 }
 
+inline db_actor::behavior_type scripted_db(db_actor::pointer self,
+                                           conversation_snapshot snapshot) {
+  return scripted_db_of(self, std::move(snapshot), false);
+}
+
+/// A read pool whose `load` never answers.
+inline db_actor::behavior_type hanging_db(db_actor::pointer self) {
+  return scripted_db_of(self, {}, true);
+}
+
 /// What the writer was asked, and how it answers.
 struct write_log {
   /// Every write request, in arrival order (committed or not).
@@ -101,6 +116,10 @@ struct write_log {
   /// The answers for the next held writes released, oldest first: each release
   /// takes one (anything but `committed` stores nothing). Empty: `fail` decides.
   std::deque<write_status> verdicts;
+  /// True: a commit obeys the messages table's unique keys, as the real writer's
+  /// does: a write holding a stored (author, cid) or seq stores nothing and is
+  /// answered `collision` with the stored rows it hit.
+  bool unique_keys = false;
 
   write_outcome answer(const write_request& req) {
     return answer(req, fail && fail(req) ? write_status::unavailable
@@ -109,6 +128,13 @@ struct write_log {
 
   write_outcome answer(const write_request& req, write_status status) {
     write_outcome out;
+    if (unique_keys && status == write_status::committed) {
+      for (const auto& m : req.messages)
+        for (const auto& s : stored)
+          if (s.seq == m.seq || (s.author == m.author && s.cid == m.cid))
+            out.existing.push_back({s.conv, s.author, s.cid, s.seq, s.ts});
+      if (!out.existing.empty()) status = write_status::collision;
+    }
     out.status = status;
     if (out.status == write_status::committed)
       stored.insert(stored.end(), req.messages.begin(), req.messages.end());

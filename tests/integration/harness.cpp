@@ -43,7 +43,7 @@ struct pg_conn {
       std::string err = PQerrorMessage(c);
       PQfinish(c);
       throw std::runtime_error("test database: " + err +
-                               " (run the tests inside pg_virtualenv, see README)");
+                               " (run the tests inside scripts/with-private-pg, see docs/testing.md)");
     }
   }
   ~pg_conn() { PQfinish(c); }

@@ -1,7 +1,7 @@
 #pragma once
 
 // Test support for integration tests: a fresh PostgreSQL database per test (inside
-// the cluster that pg_virtualenv provides through PG* variables), the real parleyd
+// the cluster named by the PG* variables, see scripts/with-private-pg), the real parleyd
 // as a child process, and a synchronous WebSocket client speaking the protocol.
 
 #include <chrono>

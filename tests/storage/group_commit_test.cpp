@@ -20,7 +20,10 @@ namespace {
 struct running_writer {
   explicit running_writer(const std::string& conninfo)
       : sys{(cfg.add_message_types<caf::id_block::parley>(), cfg)},
-        writer{sys.spawn<caf::detached>(persistence, conninfo, stats)}, self{sys} {}
+        writer{sys.spawn<caf::detached>(persistence, conninfo,
+                                        storage::pg::limits::of(std::chrono::seconds{5}),
+                                        stats)},
+        self{sys} {}
   ~running_writer() { self->send_exit(writer, caf::exit_reason::user_shutdown); }
 
   /// Sends every request at once, so that they share transactions, and returns
