@@ -13,7 +13,7 @@ const char* usage() {
          "                [--actor-threads N] [--db-workers N] [--max-outbound-bytes N]\n"
          "                [--max-token-lifetime SECONDS] [--max-connections N]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
-         "                [--blob-gc-interval SECONDS]\n"
+         "                [--blob-gc-interval SECONDS] [--demo]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
          "                [--data-dir DIR]\n"
          "  parleyd migrate --db CONNINFO\n"
@@ -134,6 +134,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         error = "--max-token-lifetime needs a number of seconds (0: unbounded)";
         return std::nullopt;
       }
+    } else if (a == "--demo") {
+      o.demo = true;
     } else if (a == "--cluster" || a == "--cluster-listen") {
       error = "clustering (" + std::string{a} + ") is not available in this build yet";
       return std::nullopt;

@@ -29,6 +29,8 @@ struct options {
   std::size_t rate_burst = 200;
   std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off
   std::int64_t max_token_lifetime = 30 * 24 * 3600; // seconds; 0: unbounded
+  /// Provision a demo org, users and conversation and print their login URLs.
+  bool demo = false;
 
   // token
   std::string user;
