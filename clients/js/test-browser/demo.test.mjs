@@ -164,7 +164,14 @@ describe("the demo page in Chromium", () => {
     for (let i = 1; i <= 40; i++) writer.send(conv, `filler ${i}`);
     await Promise.all(writer.pendingSends().map((s) => s.done));
     writer.close();
-    const carol = await signIn("carol");
+    // Carol signs in with the form, pasting her token.
+    const carolContext = await browser.newContext({ viewport: { width: 1000, height: 660 } });
+    const carol = await carolContext.newPage();
+    carol.on("pageerror", (e) => errors.push(`carol: ${e.message}`));
+    await carol.goto(new URL("/", urls.carol).href);
+    await carol.locator("#token").fill(new URL(urls.carol).hash.slice("#token=".length));
+    await carol.getByRole("button", { name: "Sign in" }).click();
+    await carol.getByTestId("me").filter({ hasText: "(carol)" }).waitFor();
     await welcome(carol).click();
     await message(carol, "filler 40").waitFor();
     assert.equal(await carol.getByTestId("message").count(), 30);
