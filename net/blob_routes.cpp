@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 
 #include <boost/asio/post.hpp>
@@ -10,6 +9,7 @@
 #include "actors/api/blob_messages.hpp"
 #include "actors/rules/ids.hpp"
 #include "net/fail.hpp"
+#include "net/http_request.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/jwt.hpp"
 #include "protocol/sniff.hpp"
@@ -22,80 +22,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-constexpr std::string_view upload_path = "/v1/blobs";
-constexpr std::string_view download_prefix = "/v1/blobs/";
-
 /// The user a request's `Authorization: Bearer <JWT>` names: verified like hello,
 /// and only a provisioned user (a service token acts as nobody here).
 directory::user_ptr authenticate(const http::request_header<>& req,
                                  const net_context& ctx) {
   auto auth = req[http::field::authorization];
-  std::string_view value{auth.data(), auth.size()};
-  constexpr std::string_view scheme = "bearer ";
-  if (value.size() <= scheme.size()) return nullptr;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return nullptr;
+  auto token = bearer_token(std::string_view{auth.data(), auth.size()});
+  if (!token) return nullptr;
   auto verdict =
-      protocol::verify_token(value.substr(scheme.size()), ctx.svc.config->token_secret,
-                             now_ms() / 1000, ctx.svc.config->max_token_lifetime_s);
+      protocol::verify_token(*token, ctx.svc.config->token_secret, now_ms() / 1000,
+                             ctx.svc.config->max_token_lifetime_s);
   if (!verdict.claims || verdict.claims->admin) return nullptr;
   return ctx.svc.dir->user(verdict.claims->sub);
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/// The percent-decoded value of query parameter `key`, if present and well-formed.
-std::optional<std::string> query_param(std::string_view target, std::string_view key) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  auto query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) != key || eq == std::string_view::npos) continue;
-    std::string out;
-    auto raw = pair.substr(eq + 1);
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '+') {
-        out += ' ';
-      } else if (raw[i] == '%') {
-        if (i + 2 >= raw.size()) return std::nullopt;
-        int hi = hex_digit(raw[i + 1]), lo = hex_digit(raw[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-      } else {
-        out += raw[i];
-      }
-    }
-    return out;
-  }
-  return std::nullopt;
-}
-
-/// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`.
-std::string content_disposition(const std::string& name) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string ascii, encoded;
-  for (char ch : name) {
-    auto c = static_cast<unsigned char>(ch);
-    ascii += (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') ? '_' : ch;
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      encoded += ch;
-    } else {
-      encoded += '%';
-      encoded += hex[c >> 4];
-      encoded += hex[c & 15];
-    }
-  }
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
 }
 
 /// Asks a blob store from the network threads: a short-lived actor makes the
@@ -340,8 +278,7 @@ public:
     auto user = authenticate(req, *ctx_);
     if (!user) return answer(http::status::unauthorized, "missing or invalid token\n");
     auto target = std::string_view{req.target().data(), req.target().size()};
-    auto path = target.substr(0, target.find('?'));
-    id_ = std::string{path.substr(download_prefix.size())};
+    id_ = std::string{blob_id_of(path_of(target))};
     if (!valid_blob_id(id_)) return answer(http::status::not_found, "not found\n");
     store_ = ctx_->svc.blobs.for_key(id_);
     ask_store<blob_grant>(
@@ -440,15 +377,6 @@ private:
 };
 
 } // namespace
-
-bool is_blob_upload(std::string_view path) {
-  return path == upload_path;
-}
-
-bool is_blob_download(std::string_view path) {
-  return path.size() > download_prefix.size() &&
-         path.substr(0, download_prefix.size()) == download_prefix;
-}
 
 void serve_blob_upload(tcp_stream stream, beast::flat_buffer buffer,
                        http::request_parser<http::string_body>&& header,

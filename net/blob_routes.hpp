@@ -7,18 +7,13 @@
 #include <boost/beast/http.hpp>
 
 #include "net/config.hpp"
+#include "net/http_request.hpp" // is_blob_upload, is_blob_download
 #include "net/io.hpp"
 
 // Attachments over HTTP (docs/protocol.md §6): POST /v1/blobs?name= streams the
 // body into the blob store chunk by chunk, GET /v1/blobs/<id> streams it back out.
 // Each takes over the connection and closes it after its response.
 namespace parley::net {
-
-/// POST /v1/blobs (with or without a query).
-bool is_blob_upload(std::string_view path);
-
-/// GET /v1/blobs/<id>.
-bool is_blob_download(std::string_view path);
 
 /// Serves an upload whose request header `header` has been read (and nothing of its
 /// body, apart from what `buffer` may already hold).

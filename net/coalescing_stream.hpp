@@ -30,6 +30,13 @@ namespace parley::net {
 /// shared core that the pending operations keep alive, so the owner may go away at any
 /// time. `buffered_bytes()` counts what is accepted but not yet on the wire; the owner
 /// bounds its own frames by it, and `set_write_limit` bounds Beast's.
+///
+/// Nothing follows a Close frame (RFC 6455 §5.5.1: after sending a Close frame an
+/// endpoint sends no more data). Whoever starts the close handshake, Beast writes the
+/// Close frame through `async_write_some`; from then on `append` drops the owner's
+/// frames and `close_sent()` is true. When the peer closes first, Beast writes its
+/// reply and then waits in `async_teardown` until it has left: a push appended in that
+/// window would otherwise leave behind the Close frame.
 template <class NextLayer>
 class coalescing_stream {
 public:
@@ -58,6 +65,9 @@ public:
   /// True once a write was refused by the limit.
   bool overflowed() const { return core_->overflowed; }
 
+  /// True once a Close frame was accepted: nothing more is written.
+  bool close_sent() const { return core_->close_sent; }
+
   /// Drops what is accepted but not yet being written (whole frames only: every
   /// write lands in one piece). For a connection being cut.
   void discard_pending() { release(core_->pending); }
@@ -73,7 +83,7 @@ public:
   template <class ConstBuffers>
   void append(const ConstBuffers& buffers) {
     auto n = boost::asio::buffer_size(buffers);
-    if (core_->error || n == 0) return;
+    if (core_->error || core_->close_sent || n == 0) return;
     if (core_->pending.capacity() == 0) acquire(core_->pending);
     auto old = core_->pending.size();
     core_->pending.resize(old + n);
@@ -96,6 +106,7 @@ public:
         [c = core_](auto handler, const ConstBuffers& b) {
           auto ec = c->error;
           std::size_t n = boost::asio::buffer_size(b);
+          if (!ec && c->close_sent) ec = boost::asio::error::shut_down;
           if (!ec && !c->pending.empty() &&
               c->pending.size() + c->inflight.size() + n > c->limit) {
             c->overflowed = true;
@@ -108,6 +119,8 @@ public:
             auto old = c->pending.size();
             c->pending.resize(old + n);
             boost::asio::buffer_copy(boost::asio::buffer(c->pending.data() + old, n), b);
+            if (n > 0 && static_cast<unsigned char>(c->pending[old]) == close_frame_byte)
+              c->close_sent = true;
             schedule_flush(c);
           }
           boost::asio::post(c->next.get_executor(),
@@ -129,6 +142,13 @@ public:
   }
 
 private:
+  /// The first byte of a Close frame: FIN, no RSV bits, opcode 8. Beast writes
+  /// through this layer only the handshake response (HTTP: ASCII, every byte below
+  /// 0x80) and whole control frames, each in one call (Beast hands net::async_write
+  /// one buffer and this layer takes all of it at once), so a write that starts with
+  /// this byte is a Close frame.
+  static constexpr unsigned char close_frame_byte = 0x88;
+
   struct core {
     explicit core(NextLayer&& n) : next(std::move(n)) {}
     NextLayer next;
@@ -137,6 +157,7 @@ private:
     bool flush_scheduled = false;
     std::size_t limit = static_cast<std::size_t>(-1); // for Beast's own writes
     bool overflowed = false;
+    bool close_sent = false;        // a Close frame was accepted: nothing follows it
     boost::beast::error_code error; // the first failed socket write
     std::vector<std::function<void()>> flushed_waiters;
   };

@@ -6,6 +6,7 @@
 
 #include "net/blob_routes.hpp"
 #include "net/fail.hpp"
+#include "net/http_request.hpp"
 #include "net/static_assets.hpp"
 #include "net/ws_session.hpp"
 
@@ -36,29 +37,11 @@ void http_session::do_read() {
       beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
-namespace {
-
-/// RFC 9112 section 6.1: a request body's length is known from Content-Length or
-/// from a final `chunked` coding. Only `chunked` alone is accepted: with any other
-/// coding (`chunked, identity`, `gzip`) the length is unknown, and reading on
-/// would take the rest of the body for a next request.
-bool acceptable_transfer_encoding(const http::request<http::string_body>& req) {
-  auto te = req[http::field::transfer_encoding];
-  if (te.empty()) return true;
-  std::string_view v{te.data(), te.size()};
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-    v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-    v.remove_suffix(1);
-  return beast::iequals(beast::string_view{v.data(), v.size()}, "chunked");
-}
-
-} // namespace
-
 void http_session::on_header(beast::error_code ec, std::size_t bytes) {
   if (ec) return on_read(ec, bytes);
   auto& req = parser_->get();
-  if (!acceptable_transfer_encoding(req)) {
+  auto te = req[http::field::transfer_encoding];
+  if (!acceptable_transfer_encoding(std::string_view{te.data(), te.size()})) {
     bad_framing_ = true; // the connection closes after the answer
     return respond(http::status::bad_request, "text/plain",
                    "unsupported Transfer-Encoding\n");

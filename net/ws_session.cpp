@@ -146,8 +146,11 @@ void ws_session::notify_shutdown() {
 }
 
 void ws_session::enqueue(const frame& f) {
-  if (close_pending_ || finished_) return;
   auto& out = ws_.next_layer();
+  // Our flags say whether we started a close; the stream says whether a Close
+  // frame left at all, Beast's answer to the peer's close included (Beast then
+  // waits in our teardown while pushes keep arriving): nothing may follow it.
+  if (close_pending_ || finished_ || out.close_sent()) return;
   // One frame is always accepted when nothing is waiting (a reply page may be
   // larger than a small bound); beyond that the bound holds.
   auto waiting = out.buffered_bytes();
@@ -171,7 +174,9 @@ void ws_session::enqueue(const frame& f) {
 }
 
 void ws_session::start_close(std::uint16_t code, std::string reason) {
-  if (close_pending_ || finished_) return;
+  // A Close frame already left (Beast answered the peer's): the handshake is under
+  // way and the pending read finishes the connection.
+  if (close_pending_ || finished_ || ws_.next_layer().close_sent()) return;
   close_pending_ = true;
   // Close reasons are limited to 123 bytes by RFC 6455.
   if (reason.size() > 120) reason.resize(120);

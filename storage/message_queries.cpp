@@ -65,8 +65,30 @@ constexpr pg::statement write_batch_stmt{
     "  UPDATE participants p SET last_ts = v.ts"
     "  FROM unnest($24::text[], $26::bigint[]) AS v(id, ts)"
     "  WHERE p.conv = v.id AND p.last_ts < v.ts - " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
-    "  RETURNING 1)"
-    " SELECT (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump)"};
+    "  RETURNING 1),"
+    // Read markers (one row per conversation and user), forward only. The unread
+    // count reads messages up to each row's upto, all committed before this
+    // statement (a conversation's last_seq moves only after its commit), so the
+    // statement's snapshot holds them.
+    " new_reads AS ("
+    "  INSERT INTO read_markers (conv, user_id, seq, updated_at)"
+    "  SELECT * FROM unnest($30::text[], $31::text[], $32::bigint[], $35::bigint[])"
+    "  ON CONFLICT (conv, user_id) DO UPDATE"
+    "  SET seq = greatest(read_markers.seq, EXCLUDED.seq),"
+    "      updated_at = EXCLUDED.updated_at"
+    "  RETURNING conv, user_id, seq)"
+    // Row kind 0 keeps the statement's shape for a batch without reads; each
+    // stored marker is a row of kind 1.
+    " SELECT 0, (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump),"
+    "        NULL::text, NULL::text"
+    " UNION ALL"
+    " SELECT 1, s.seq, " PARLEY_UNREAD(
+        "s.conv", "s.user_id", "s.seq", "q.upto",
+        "q.staff") ", s.conv, s.user_id"
+                   " FROM new_reads s"
+                   " JOIN unnest($30::text[], $31::text[], $33::bigint[], $34::bool[])"
+                   "      AS q(conv, user_id, upto, staff)"
+                   "   ON q.conv = s.conv AND q.user_id = s.user_id"};
 
 // The attachments of a batch's messages (migration 007). Run in the group commit's
 // transaction, and only for a batch that has any, so the common write is unchanged.
@@ -192,7 +214,9 @@ cid_entry read_cid(const pg::result& r, int i) {
 
 } // namespace
 
-db_result<bool> write(pg::connection& db, const write_batch& batch) {
+db_result<std::vector<read_marker_stored>> write(pg::connection& db,
+                                                 const write_batch& batch) {
+  using out_t = std::vector<read_marker_stored>;
   // Each column's array literal is built straight from the rows (no vector of
   // copies per column): this runs for every group commit.
   pg::array_literal c_id, c_kind, c_org, c_company, c_subject, c_created_by, c_created_at,
@@ -288,6 +312,15 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
       a_type.text(a.type);
     }
   }
+  pg::array_literal r_conv, r_user, r_seq, r_upto, r_staff, r_ts;
+  for (const auto& rm : batch.reads) {
+    r_conv.text(rm.conv);
+    r_user.text(rm.user);
+    r_seq.integer(static_cast<std::int64_t>(rm.seq));
+    r_upto.integer(static_cast<std::int64_t>(rm.upto));
+    r_staff.boolean(rm.sees_internal);
+    r_ts.integer(rm.ts);
+  }
   // Attachments and support state join the statement's transaction; the common
   // batch (plain messages) stays one statement without BEGIN/COMMIT.
   bool support_details =
@@ -295,25 +328,50 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
   std::optional<pg::transaction> tx;
   if (any_attachment || !batch.supports.empty() || support_details) {
     tx.emplace(db);
-    if (!tx->begun()) return db_result<bool>::failure(db.error());
+    if (!tx->begun()) return db_result<out_t>::failure(db.error());
   }
-  auto r = db.exec(write_batch_stmt,
-                   {std::move(c_id).finish(),           std::move(c_kind).finish(),
-                    std::move(c_org).finish(),          std::move(c_company).finish(),
-                    std::move(c_subject).finish(),      std::move(c_created_by).finish(),
-                    std::move(c_created_at).finish(),   std::move(c_last_seq).finish(),
-                    std::move(c_last_ts).finish(),      std::move(c_cid).finish(),
-                    std::move(p_conv).finish(),         std::move(p_user).finish(),
-                    std::move(p_at).finish(),           std::move(m_conv).finish(),
-                    std::move(m_seq).finish(),          std::move(m_ts).finish(),
-                    std::move(m_author).finish(),       std::move(m_cid).finish(),
-                    std::move(m_body).finish(),         std::move(m_format).finish(),
-                    std::move(m_reply).finish(),        std::move(m_mentions).finish(),
-                    std::move(m_internal).finish(),     std::move(b_conv).finish(),
-                    std::move(b_seq).finish(),          std::move(b_ts).finish(),
-                    std::move(m_system_event).finish(), std::move(m_system_by).finish(),
-                    std::move(b_ended_by).finish()});
-  if (!r.ok()) return failed<bool>(r);
+  auto r = db.exec(write_batch_stmt, {std::move(c_id).finish(),
+                                      std::move(c_kind).finish(),
+                                      std::move(c_org).finish(),
+                                      std::move(c_company).finish(),
+                                      std::move(c_subject).finish(),
+                                      std::move(c_created_by).finish(),
+                                      std::move(c_created_at).finish(),
+                                      std::move(c_last_seq).finish(),
+                                      std::move(c_last_ts).finish(),
+                                      std::move(c_cid).finish(),
+                                      std::move(p_conv).finish(),
+                                      std::move(p_user).finish(),
+                                      std::move(p_at).finish(),
+                                      std::move(m_conv).finish(),
+                                      std::move(m_seq).finish(),
+                                      std::move(m_ts).finish(),
+                                      std::move(m_author).finish(),
+                                      std::move(m_cid).finish(),
+                                      std::move(m_body).finish(),
+                                      std::move(m_format).finish(),
+                                      std::move(m_reply).finish(),
+                                      std::move(m_mentions).finish(),
+                                      std::move(m_internal).finish(),
+                                      std::move(b_conv).finish(),
+                                      std::move(b_seq).finish(),
+                                      std::move(b_ts).finish(),
+                                      std::move(m_system_event).finish(),
+                                      std::move(m_system_by).finish(),
+                                      std::move(b_ended_by).finish(),
+                                      std::move(r_conv).finish(),
+                                      std::move(r_user).finish(),
+                                      std::move(r_seq).finish(),
+                                      std::move(r_upto).finish(),
+                                      std::move(r_staff).finish(),
+                                      std::move(r_ts).finish()});
+  if (!r.ok()) return failed<out_t>(r);
+  out_t stored;
+  stored.reserve(batch.reads.size());
+  for (int i = 0; i < r.rows(); ++i)
+    if (r.i64(i, 0) == 1)
+      stored.push_back({r.str(i, 3), r.str(i, 4), static_cast<std::uint64_t>(r.i64(i, 1)),
+                        static_cast<std::uint64_t>(r.i64(i, 2))});
   if (tx) {
     if (any_attachment) {
       auto a = db.exec(insert_attachments_stmt,
@@ -321,14 +379,14 @@ db_result<bool> write(pg::connection& db, const write_batch& batch) {
                         std::move(a_pos).finish(), std::move(a_blob).finish(),
                         std::move(a_name).finish(), std::move(a_size).finish(),
                         std::move(a_type).finish()});
-      if (!a.ok()) return failed<bool>(a);
+      if (!a.ok()) return failed<out_t>(a);
     }
     auto s = write_support(db, batch.supports, batch.messages);
-    if (!s.ok()) return s;
+    if (!s.ok()) return db_result<out_t>::failure(s.error, s.sqlstate);
     auto c = tx->commit();
-    if (!c.ok()) return failed<bool>(c);
+    if (!c.ok()) return failed<out_t>(c);
   }
-  return db_result<bool>::success(true);
+  return db_result<out_t>::success(std::move(stored));
 }
 
 db_result<std::vector<cid_entry>>

@@ -24,19 +24,42 @@ struct new_conversation {
   std::optional<std::string> create_cid;
 };
 
-/// Everything one group commit writes: new conversations (with participants) and
-/// messages, in one statement and so in one transaction.
+/// A read marker to move forward (`read`, docs/protocol.md §7). At most one per
+/// (conv, user) in a batch.
+struct read_marker_write {
+  std::string conv;
+  std::string user;
+  std::uint64_t seq = 0;
+  /// Unread is counted up to this seq (the conversation's last committed one).
+  std::uint64_t upto = 0;
+  bool sees_internal = false;
+  std::int64_t ts = 0;
+};
+
+/// A marker as stored (never moved back) and the unread count behind it.
+struct read_marker_stored {
+  std::string conv;
+  std::string user;
+  std::uint64_t seq = 0;
+  std::uint64_t unread = 0;
+};
+
+/// Everything one group commit writes: new conversations (with participants),
+/// messages and read markers, in one statement and so in one transaction.
 struct write_batch {
   std::vector<new_conversation> creates;
   std::vector<protocol::message> messages;
   /// Support conversations' state after this batch (migration 008).
   std::vector<support_update> supports;
-  bool empty() const { return creates.empty() && messages.empty(); }
+  std::vector<read_marker_write> reads;
+  bool empty() const { return creates.empty() && messages.empty() && reads.empty(); }
 };
 
 /// Writes the whole batch atomically in one round trip. For existing conversations
-/// `last_seq`/`last_ts` are raised to the batch's newest message.
-db_result<bool> write(pg::connection& db, const write_batch& batch);
+/// `last_seq`/`last_ts` are raised to the batch's newest message. Returns the read
+/// markers as stored, in no particular order.
+db_result<std::vector<read_marker_stored>> write(pg::connection& db,
+                                                 const write_batch& batch);
 
 /// Which of the batch's messages collide with a stored row, on (conv, author, cid)
 /// or on (conv, seq). Used after a unique violation to find the culprits.

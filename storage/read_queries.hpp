@@ -22,12 +22,6 @@ using protocol::unread_cap;
 db_result<std::vector<read_state>> participant_reads(pg::connection& db,
                                                      const std::string& conv);
 
-/// Moves `user`'s marker in `conv` forward to `seq` (never back). Returns the stored
-/// marker and the unread count of messages with seq in (marker, upto].
-db_result<read_state> mark_read(pg::connection& db, const std::string& conv,
-                                const std::string& user, std::uint64_t seq,
-                                std::uint64_t upto, bool sees_internal, std::int64_t now);
-
 /// `user`'s unread count in each of `convs`.
 db_result<std::unordered_map<std::string, std::uint64_t>>
 unread_counts(pg::connection& db, const std::string& user, bool sees_internal,

@@ -33,4 +33,13 @@ inline constexpr int conversation_column_count = 19;
 /// reads this much below its walk.
 #define PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS "10000"
 
+/// The unread count of `user` after `marker` in conversation `conv`, counting
+/// messages up to seq `upto`, at most 1000 rows read: messages by others, internal
+/// ones only when `staff` (read markers, docs/protocol.md §7). Each argument is
+/// SQL text.
+#define PARLEY_UNREAD(conv, user, marker, upto, staff)                                   \
+  "(SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.conv = " conv                 \
+  " AND m.seq > " marker " AND m.seq <= " upto " AND m.author <> " user                  \
+  " AND (NOT m.internal OR " staff ") LIMIT 1000) z)"
+
 } // namespace parley::storage

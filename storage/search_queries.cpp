@@ -22,10 +22,11 @@ namespace {
 // (conv-restricted statement only).
 //
 // The tsvector expression and the predicate are those of the partial index
-// messages_search (migration 009), so the match is an index lookup.
+// messages_search (migration 013: the body without the tokens of 2047 bytes or more
+// that to_tsvector ignores with a NOTICE each), so the match is an index lookup.
 #define PARLEY_MESSAGE_MATCH                                                             \
   " m.system_event IS NULL AND m.body <> ''"                                             \
-  " AND to_tsvector('simple'::regconfig, m.body) @@ " PARLEY_QUERY                       \
+  " AND to_tsvector('simple'::regconfig, parley_search_text(m.body)) @@ " PARLEY_QUERY   \
   " AND " PARLEY_SEARCHABLE " AND m.internal = $6::boolean"
 
 // What the caller may read, as a condition on conversation `c`: the branches of
@@ -54,10 +55,12 @@ namespace {
   "  OR ($4::boolean AND c.org = $3 AND c.kind = 'support'))"
 
 // ts_headline runs on the page only (it re-parses each body). Bodies lose any STX
-// or ETX first, so the only ones in a snippet are the markers.
+// or ETX first, so the only ones in a snippet are the markers, and then their
+// over-long tokens (ts_headline would NOTICE each too).
 #define PARLEY_HEADLINE                                                                  \
   "SELECT h.conv, h.seq, h.ts,"                                                          \
-  " ts_headline('simple'::regconfig, translate(h.body, E'\\x02\\x03', ''),"              \
+  " ts_headline('simple'::regconfig,"                                                    \
+  "             parley_search_text(translate(h.body, E'\\x02\\x03', '')),"               \
   "             " PARLEY_QUERY                                                           \
   ", E'StartSel=\\x02, StopSel=\\x03, MaxWords=30, MinWords=12')"                        \
   " FROM hits h ORDER BY h.ts DESC, h.conv DESC, h.seq DESC"

@@ -241,8 +241,13 @@ using registry_actor = conversation_api::extend<
 using persistence_actor = caf::typed_actor<
     // Make a conversation's messages (and, for a new one, its row) durable.
     caf::replies_to<write_atom, write_request>::with<write_outcome>,
+    // Move a read marker forward; it rides with the next commit (at most the
+    // read-marker window later), merged with others of the same user.
+    caf::replies_to<read_atom, read_write>::with<read_stored>,
     // Internal: commit what has accumulated.
-    caf::reacts_to<flush_atom>>;
+    caf::reacts_to<flush_atom>,
+    // Internal: the read-marker window of the oldest pending marker has passed.
+    caf::reacts_to<flush_atom, read_atom>>;
 
 /// Reads and directory writes (detached actors, one connection each).
 using db_actor = caf::typed_actor<
@@ -263,8 +268,6 @@ using db_actor = caf::typed_actor<
     caf::replies_to<put_atom, protocol::company_info>::with<db_ack>,
     caf::replies_to<put_atom, protocol::team_info>::with<db_ack>,
     caf::replies_to<favorites_atom, favorites_change>::with<favorites_result>,
-    // A read marker moved forward, and the unread count after it.
-    caf::replies_to<read_atom, read_write>::with<read_stored>,
     // A user's unread counts in some conversations (conv.list).
     caf::replies_to<unread_atom, unread_query>::with<unread_result>,
     // Participants added or removed.
@@ -361,7 +364,7 @@ PARLEY_INSPECT(read_request, x.rid, x.conv, x.user, x.seq);
 PARLEY_INSPECT(read_write, x.conv, x.user, x.seq, x.upto, x.sees_internal);
 PARLEY_INSPECT(unread_query, x.user, x.sees_internal, x.convs);
 PARLEY_INSPECT(unread_result, x.failed, x.counts);
-PARLEY_INSPECT(read_stored, x.ok, x.seq, x.unread);
+PARLEY_INSPECT(read_stored, x.ok, x.seq, x.unread, x.upto);
 PARLEY_INSPECT(around_request, x.rid, x.conv, x.user, x.seq, x.limit);
 PARLEY_INSPECT(get_request, x.rid, x.conv, x.user);
 PARLEY_INSPECT(create_request, x.rid, x.conv, x.create_cid, x.has_first, x.first,

@@ -71,7 +71,11 @@ struct read_write {
 struct read_stored {
   bool ok = false;
   std::uint64_t seq = 0;
+  /// Messages after `seq` up to seq `upto` the user may see and did not write.
   std::uint64_t unread = 0;
+  /// How far `unread` counted: the highest upto of the requests merged into this
+  /// marker's row (a later request of the same user can raise it).
+  std::uint64_t upto = 0;
 };
 
 /// A user's unread counts in some conversations (for conv.list).

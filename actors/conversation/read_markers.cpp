@@ -41,9 +41,9 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
     rp.deliver(reply(req.rid, known->second.seq, known->second.unread));
     return;
   }
+  // The writer stores the marker with the next group commit (read_marker_batch).
   read_write w{st.id, req.user, req.seq, st.info.last_seq, is_staff(self, req.user)};
-  auto upto = w.upto;
-  self->request(st.svc.db.for_key(st.id), caf::infinite, read_atom_v, std::move(w))
+  self->request(st.svc.writer, caf::infinite, read_atom_v, std::move(w))
       .then(
           [=](const read_stored& out) mutable {
             auto& st = self->state;
@@ -53,7 +53,7 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
             }
             // Messages committed while the marker was being stored count too.
             auto unread = std::min(
-                out.unread + recent_unread(self, req.user, std::max(upto, out.seq)),
+                out.unread + recent_unread(self, req.user, std::max(out.upto, out.seq)),
                 protocol::unread_cap);
             if (st.members.count(req.user)) {
               auto& r = st.reads[req.user];

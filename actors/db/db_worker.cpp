@@ -158,19 +158,6 @@ db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> se
         }
         return out;
       },
-      [=](read_atom, const read_write& w) {
-        read_stored out;
-        auto r = with_retry(self, [&](auto& db) {
-          return storage::mark_read(db, w.conv, w.user, w.seq, w.upto, w.sees_internal,
-                                    now_ms());
-        });
-        if (r.ok()) {
-          out.ok = true;
-          out.seq = r.value->seq;
-          out.unread = r.value->unread;
-        }
-        return out;
-      },
       [=](unread_atom, const unread_query& q) {
         unread_result out;
         auto r = with_retry(self, [&](auto& db) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "actors/node/clock.hpp"
 #include "storage/message_queries.hpp"
 
 namespace parley {
@@ -64,6 +65,49 @@ void restore(std::vector<commit_policy<pending_write>::item>& items,
 }
 
 using items_t = std::vector<commit_policy<pending_write>::item>;
+using reads_t =
+    std::vector<read_marker_batch<caf::typed_response_promise<read_stored>>::row>;
+
+/// The batch's rows for `reads` (the waiters stay with `reads`).
+std::vector<storage::read_marker_write> read_rows(const reads_t& reads) {
+  std::vector<storage::read_marker_write> rows;
+  rows.reserve(reads.size());
+  for (const auto& r : reads)
+    rows.push_back({r.conv, r.user, r.seq, r.upto, r.sees_internal, r.ts});
+  return rows;
+}
+
+/// Answers every waiter of `reads` with what was stored for its row.
+void answer_reads(self_ptr self, reads_t& reads,
+                  const std::vector<storage::read_marker_stored>& stored) {
+  std::map<std::pair<std::string_view, std::string_view>,
+           const storage::read_marker_stored*>
+      by_key;
+  for (const auto& s : stored)
+    by_key[{s.conv, s.user}] = &s;
+  self->state.stats->read_markers_committed.fetch_add(stored.size(),
+                                                      std::memory_order_relaxed);
+  for (auto& r : reads) {
+    read_stored out;
+    if (auto i = by_key.find({r.conv, r.user}); i != by_key.end()) {
+      out.ok = true;
+      out.seq = i->second->seq;
+      out.unread = i->second->unread;
+      out.upto = r.upto;
+    }
+    for (auto& w : r.waiters)
+      w.deliver(out);
+  }
+  reads.clear();
+}
+
+/// Fails every waiter of `reads` (the client gets `unavailable`).
+void fail_reads(reads_t& reads) {
+  for (auto& r : reads)
+    for (auto& w : r.waiters)
+      w.deliver(read_stored{});
+  reads.clear();
+}
 
 /// Answers the conversations of `items` that collided with `stored` rows with
 /// what is stored, and returns the others for the next attempt.
@@ -89,25 +133,28 @@ items_t answer_collisions(self_ptr self, items_t items,
   return keep;
 }
 
-/// Commits `items` in as few transactions as their data allows. The batch mixes
-/// conversations of every org, so a statement that fails for something in one
-/// request's data must not fail the others: after a unique violation the
-/// colliding conversations are answered with what is stored and the rest is
-/// retried; after any other fault in the data (storage::blames_the_data) the
-/// batch is split in two halves of whole conversations and each half committed
-/// on its own, down to the one conversation at fault. A lost connection or an
-/// error of the server itself fails everything at once: no part could commit.
-void commit_items(self_ptr self, items_t items) {
+/// Commits `items` and `reads` in as few transactions as their data allows. The
+/// batch mixes conversations of every org, so a statement that fails for
+/// something in one request's data must not fail the others: after a unique
+/// violation the colliding conversations are answered with what is stored and the
+/// rest is retried; after any other fault in the data (storage::blames_the_data)
+/// the read markers are committed on their own and the batch is split in two
+/// halves of whole conversations, each committed on its own, down to the one
+/// conversation at fault. A lost connection or an error of the server itself fails
+/// everything at once: no part could commit.
+void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
   auto& st = self->state;
   auto& db = *st.db;
   // Each round commits, removes at least one conversation, or splits the batch.
-  while (!items.empty()) {
+  while (!items.empty() || !reads.empty()) {
     if (!db.ok() && !db.reset()) {
       st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
       fail_all(self, items, write_status::unavailable, "database unreachable");
+      fail_reads(reads);
       return;
     }
     auto batch = make_batch(items);
+    batch.reads = read_rows(reads);
     auto start = std::chrono::steady_clock::now();
     auto r = storage::write(db, batch);
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
@@ -115,18 +162,22 @@ void commit_items(self_ptr self, items_t items) {
                   .count();
     if (r.ok()) {
       st.stats->commits.fetch_add(1, std::memory_order_relaxed);
-      st.stats->messages_committed.fetch_add(batch.messages.size(),
-                                             std::memory_order_relaxed);
-      st.stats->commit_batch_size.observe(static_cast<double>(batch.messages.size()));
+      if (!batch.messages.empty()) {
+        st.stats->messages_committed.fetch_add(batch.messages.size(),
+                                               std::memory_order_relaxed);
+        st.stats->commit_batch_size.observe(static_cast<double>(batch.messages.size()));
+      }
       st.stats->commit_latency_ms.observe(ms);
       for (auto& item : items)
         answer(item.request, write_status::committed);
+      answer_reads(self, reads, *r.value);
       return;
     }
     st.stats->commit_failures.fetch_add(1, std::memory_order_relaxed);
     if (!db.ok()) {
       db.reset();
       fail_all(self, items, write_status::unavailable, r.error);
+      fail_reads(reads);
       return;
     }
     if (!storage::blames_the_data(r.sqlstate)) {
@@ -135,7 +186,33 @@ void commit_items(self_ptr self, items_t items) {
       std::cerr << "parleyd: group commit failed (" << r.sqlstate << "): " << r.error
                 << "\n";
       fail_all(self, items, write_status::unavailable, r.error);
+      fail_reads(reads);
       return;
+    }
+    if (!reads.empty()) {
+      restore(items, batch);
+      if (items.empty()) {
+        // Markers alone, refused for their data (a conversation gone meanwhile):
+        // halve them down to the one at fault, as for conversations.
+        if (reads.size() > 1) {
+          auto mid = reads.begin() + static_cast<std::ptrdiff_t>(reads.size() / 2);
+          reads_t second(std::make_move_iterator(mid),
+                         std::make_move_iterator(reads.end()));
+          reads.erase(mid, reads.end());
+          commit_items(self, {}, std::move(second));
+          continue;
+        }
+        std::cerr << "parleyd: read marker of " << reads.front().user << " in "
+                  << reads.front().conv << " failed (" << r.sqlstate << "): " << r.error
+                  << "\n";
+        fail_reads(reads);
+        return;
+      }
+      // Take the markers out of the way first: the fault is more likely in a
+      // message, and the isolation below works on conversations' writes.
+      commit_items(self, {}, std::move(reads));
+      reads.clear();
+      continue;
     }
     std::optional<std::vector<storage::cid_entry>> stored;
     if (r.sqlstate == storage::sqlstate_unique_violation) {
@@ -162,9 +239,11 @@ void commit_items(self_ptr self, items_t items) {
   }
 }
 
-/// Commits everything pending (up to the policy's batch size).
+/// Commits everything pending (writes up to the policy's batch size, and every
+/// waiting read marker).
 void commit_pending(self_ptr self) {
-  commit_items(self, self->state.policy.take_batch());
+  auto& st = self->state;
+  commit_items(self, st.policy.take_batch(), st.reads.take());
 }
 
 } // namespace
@@ -191,6 +270,24 @@ persistence(persistence_actor::stateful_pointer<persistence_state> self,
           self->send(self, flush_atom_v);
         }
         return rp;
+      },
+      [=](read_atom, read_write& w) -> caf::result<read_stored> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<read_stored>();
+        st.reads.add(std::move(w.conv), std::move(w.user), w.seq, w.upto, w.sees_internal,
+                     now_ms(), rp);
+        // A flush already queued takes the marker along; otherwise it waits for
+        // the next message commit, at most the window.
+        if (!st.flush_queued && !st.read_timer_armed) {
+          st.read_timer_armed = true;
+          self->delayed_send(self, read_marker_window, flush_atom_v, read_atom_v);
+        }
+        return rp;
+      },
+      [=](flush_atom, read_atom) {
+        auto& st = self->state;
+        st.read_timer_armed = false;
+        if (!st.reads.empty() && !st.flush_queued) commit_pending(self);
       },
       [=](flush_atom) {
         auto& st = self->state;

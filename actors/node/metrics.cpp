@@ -71,6 +71,10 @@ std::string metrics::render() const {
           connections_refused.load());
   counter("parley_messages_committed_total", "Messages durably committed.",
           messages_committed.load());
+  counter("parley_read_markers_committed_total",
+          "Read markers written by the group commit (one per user and conversation "
+          "per commit).",
+          read_markers_committed.load());
   counter("parley_commits_total", "Group-commit transactions.", commits.load());
   counter("parley_commit_failures_total", "Group-commit transactions that failed.",
           commit_failures.load());

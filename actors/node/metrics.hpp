@@ -33,6 +33,8 @@ struct metrics {
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::uint64_t> connections_refused{0}; // upgrades past --max-connections
   std::atomic<std::uint64_t> messages_committed{0};
+  /// Read-marker rows written by the group commit (merged requests count once).
+  std::atomic<std::uint64_t> read_markers_committed{0};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commit_failures{0};
   /// AI agent replies refused because the conversation was taken over or

@@ -64,7 +64,6 @@ inline db_actor::behavior_type scripted_db(db_actor::pointer,
       [](put_atom, const protocol::company_info&) { return db_ack{}; },
       [](put_atom, const protocol::team_info&) { return db_ack{}; },
       [](favorites_atom, const favorites_change&) { return favorites_result{}; },
-      [](read_atom, const read_write&) { return read_stored{}; },
       [](unread_atom, const unread_query&) { return unread_result{}; },
       [](members_atom, const members_write&) { return db_ack{}; },
       [](list_atom, const list_request&) { return conversation_page{}; },
@@ -145,6 +144,11 @@ inline persistence_actor::behavior_type scripted_writer(persistence_actor::point
       // Only the test sends this (the real writer sends it to itself): answer the
       // oldest held write.
       [=](flush_atom) { log->release(); },
+      // Read markers: stored as asked, nothing unread.
+      [](read_atom, const read_write& w) {
+        return read_stored{true, w.seq, 0, w.upto};
+      },
+      [](flush_atom, read_atom) {},
   };
 }
 

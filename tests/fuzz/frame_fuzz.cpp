@@ -19,15 +19,11 @@
 #include "protocol/limits.hpp"
 #include "protocol/preview.hpp"
 #include "protocol/utf8.hpp"
+#include "tests/fuzz/must.hpp"
 
 namespace {
 
 using namespace parley::protocol;
-
-/// An invariant of the codec; a violation is reported as a crash.
-void must(bool condition) {
-  if (!condition) std::abort();
-}
 
 /// The keys handlers read most, each tried with every accessor.
 constexpr std::string_view keys[] = {"op",   "rid",          "conv",  "cid",

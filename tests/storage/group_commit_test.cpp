@@ -41,6 +41,27 @@ struct running_writer {
     return out;
   }
 
+  /// Sends the reads and then the writes, all at once, and returns the reads'
+  /// results in order (and the writes' outcomes in `writes_out`).
+  std::vector<read_stored> read_all(std::vector<read_write> reads,
+                                    std::vector<write_request> writes = {},
+                                    std::vector<write_status>* writes_out = nullptr) {
+    std::vector<decltype(self->request(writer, caf::infinite, read_atom_v, read_write{}))>
+        pending;
+    for (auto& r : reads)
+      pending.push_back(self->request(writer, caf::infinite, read_atom_v, std::move(r)));
+    auto statuses = write_all(std::move(writes));
+    if (writes_out) *writes_out = statuses;
+    std::vector<read_stored> out;
+    for (auto& p : pending)
+      p.receive([&](read_stored& r) { out.push_back(r); },
+                [&](caf::error& err) {
+                  ADD_FAILURE() << to_string(err);
+                  out.push_back({});
+                });
+    return out;
+  }
+
   caf::actor_system_config cfg;
   caf::actor_system sys;
   std::shared_ptr<metrics> stats = std::make_shared<metrics>();
@@ -85,8 +106,112 @@ protected:
     return w;
   }
 
+  /// Message `seq` of `conv` by `author`, to an existing conversation.
+  static write_request appending(const std::string& conv, std::uint64_t seq,
+                                 const std::string& author) {
+    write_request w;
+    w.conv = conv;
+    w.epoch = next_write_epoch();
+    protocol::message m;
+    m.conv = conv;
+    m.seq = seq;
+    m.ts = 1000 + static_cast<std::int64_t>(seq);
+    m.author = author;
+    m.cid = "c-" + conv + "-" + std::to_string(seq);
+    m.body = "message " + std::to_string(seq);
+    w.messages.push_back(std::move(m));
+    return w;
+  }
+
   std::unique_ptr<test::test_database> db_;
 };
+
+// Read markers ride with the group commit: a marker and a message sent together
+// share the transaction, two markers of one user in one conversation become one
+// row (the higher seq), and unread counts the messages after the stored marker up
+// to the conversation's last committed seq, not the reader's own.
+TEST_F(group_commit, read_markers_join_the_commit_and_merge_per_user) {
+  running_writer w{db_->conninfo()};
+  std::vector<write_request> setup;
+  setup.push_back(creating("k1", "o1", "first"));
+  ASSERT_EQ(w.write_all(std::move(setup)), std::vector{write_status::committed});
+  for (std::uint64_t seq = 2; seq <= 5; ++seq) {
+    std::vector<write_request> one;
+    one.push_back(appending("k1", seq, seq == 4 ? "u2" : "u1"));
+    ASSERT_EQ(w.write_all(std::move(one)), std::vector{write_status::committed});
+  }
+  const auto commits_before = w.stats->commits.load();
+  std::vector<read_write> reads{
+      {"k1", "u2", 1, 5, false}, // merged with the next one: seq 3 wins
+      {"k1", "u2", 3, 5, false},
+      {"k1", "u3", 2, 5, false},
+  };
+  std::vector<write_request> writes;
+  writes.push_back(appending("k1", 6, "u1"));
+  std::vector<write_status> statuses;
+  auto out = w.read_all(std::move(reads), std::move(writes), &statuses);
+  EXPECT_EQ(statuses, std::vector{write_status::committed});
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& r : out)
+    EXPECT_TRUE(r.ok);
+  // u2's row: marker 3; after it up to seq 5, message 5 by u1 (4 is u2's own).
+  EXPECT_EQ(out[0].seq, 3u);
+  EXPECT_EQ(out[0].unread, 1u);
+  EXPECT_EQ(out[1].seq, 3u);
+  EXPECT_EQ(out[1].upto, 5u);
+  // u3: messages 3, 4, 5.
+  EXPECT_EQ(out[2].seq, 2u);
+  EXPECT_EQ(out[2].unread, 3u);
+  EXPECT_EQ(w.stats->read_markers_committed.load(), 2u);
+  // All of it in one transaction with the message.
+  EXPECT_EQ(w.stats->commits.load() - commits_before, 1u);
+  EXPECT_EQ(db_->query("SELECT user_id || '=' || seq FROM read_markers ORDER BY user_id"),
+            (std::vector<std::string>{"u2=3", "u3=2"}));
+}
+
+// Without a message to ride with, a marker is written on its own within the
+// window; markers only move forward.
+TEST_F(group_commit, a_lone_read_marker_is_written_after_the_window) {
+  running_writer w{db_->conninfo()};
+  std::vector<write_request> setup;
+  setup.push_back(creating("k1", "o1", "first"));
+  ASSERT_EQ(w.write_all(std::move(setup)), std::vector{write_status::committed});
+  auto first = w.read_all({{"k1", "u2", 1, 1, false}});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(first[0].ok);
+  EXPECT_EQ(first[0].seq, 1u);
+  EXPECT_EQ(first[0].unread, 0u);
+  auto back = w.read_all({{"k1", "u2", 0, 1, false}});
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_TRUE(back[0].ok);
+  EXPECT_EQ(back[0].seq, 1u); // never moved back
+  EXPECT_EQ(db_->query("SELECT seq FROM read_markers WHERE user_id = 'u2'"),
+            std::vector<std::string>{"1"});
+}
+
+// A marker whose conversation does not exist (a foreign key) fails alone: the
+// messages in the same batch and the other markers commit.
+TEST_F(group_commit, a_refused_read_marker_fails_only_itself) {
+  running_writer w{db_->conninfo()};
+  std::vector<write_request> setup;
+  setup.push_back(creating("k1", "o1", "first"));
+  ASSERT_EQ(w.write_all(std::move(setup)), std::vector{write_status::committed});
+  std::vector<write_request> writes;
+  writes.push_back(appending("k1", 2, "u1"));
+  std::vector<write_status> statuses;
+  auto out = w.read_all({{"k1", "u2", 1, 1, false}, {"gone", "u2", 1, 1, false}},
+                        std::move(writes), &statuses);
+  EXPECT_EQ(statuses, std::vector{write_status::committed});
+  ASSERT_EQ(out.size(), 2u);
+  // The markers are retried apart from the messages, and halved down to the one
+  // at fault.
+  EXPECT_TRUE(out[0].ok);
+  EXPECT_FALSE(out[1].ok);
+  EXPECT_EQ(db_->query("SELECT user_id || '=' || seq FROM read_markers"),
+            std::vector<std::string>{"u2=1"});
+  EXPECT_EQ(db_->query("SELECT count(*) FROM messages WHERE conv = 'k1'"),
+            std::vector<std::string>{"2"});
+}
 
 TEST_F(group_commit, a_refused_row_fails_only_its_own_conversation) {
   running_writer w{db_->conninfo()};
