@@ -71,7 +71,10 @@ void check_message_text(const std::string& body, const std::string& format,
 }
 
 /// Stands in for the registry: checks what reaches it, refuses everything.
-caf::behavior checking_registry(caf::event_based_actor* self) {
+// The stand-ins below take a name they ignore: CAF 0.17 keeps a spawned
+// function's argument tuple behind a shared_ptr that is null when the tuple is
+// empty, and dereferences it, which UBSan and libstdc++'s assertions refuse.
+caf::behavior checking_registry(caf::event_based_actor* self, std::string) {
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) {
     return caf::result<caf::message>{caf::make_error(caf::sec::unexpected_message)};
   });
@@ -91,7 +94,7 @@ caf::behavior checking_registry(caf::event_based_actor* self) {
 }
 
 /// A blob store that refuses everything (attachment claims answer `unavailable`).
-caf::behavior refusing_store(caf::event_based_actor* self) {
+caf::behavior refusing_store(caf::event_based_actor* self, std::string) {
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) {
     return caf::result<caf::message>{caf::make_error(caf::sec::unexpected_message)};
   });
@@ -125,8 +128,10 @@ struct world : test_system {
     svc.config = config;
     svc.db = db_pool{{sys.spawn(scripted_db, conversation_snapshot{})}};
     svc.presence = sys.spawn(recording_presence, std::make_shared<std::vector<frame>>());
-    svc.registry = caf::actor_cast<registry_actor>(sys.spawn(checking_registry));
-    svc.blobs = blob_pool{{caf::actor_cast<blob_store_actor>(sys.spawn(refusing_store))}};
+    svc.registry =
+        caf::actor_cast<registry_actor>(sys.spawn(checking_registry, "registry"));
+    svc.blobs = blob_pool{
+        {caf::actor_cast<blob_store_actor>(sys.spawn(refusing_store, "blobs"))}};
     for (auto [who, adm] : std::vector<std::pair<std::string, bool>>{
              {"ann", false}, {"kim", false}, {"cli", false}, {"svc", true}}) {
       protocol::token_claims c;
@@ -145,8 +150,10 @@ struct world : test_system {
 };
 
 world& the_world() {
-  static world w;
-  return w;
+  // Never destroyed: at exit CAF's own statics may already be gone, and tearing
+  // the actor system down then corrupts the heap. The process ends right after.
+  static auto* w = std::make_unique<world>().release();
+  return *w;
 }
 
 /// What a request asks of the reply count: its rid when it must get exactly one.
