@@ -315,10 +315,7 @@ function renderAttachment(a) {
     img.alt = a.name;
     img.dataset.testid = "image";
     wrap.append(img);
-    client.download(a.blob).then(
-      (f) => (img.src = URL.createObjectURL(new Blob([f.bytes], { type: f.type }))),
-      () => (img.alt = `${a.name} (unavailable)`),
-    );
+    showImage(img, a);
   }
   const link = document.createElement("a");
   link.className = "file";
@@ -337,6 +334,26 @@ function renderAttachment(a) {
   });
   wrap.append(link);
   return wrap;
+}
+
+/** Object URLs of downloaded pictures, by blob: each is fetched once per page. */
+const imageUrls = new Map();
+
+function showImage(img, a) {
+  let url = imageUrls.get(a.blob);
+  if (!url) {
+    url = client.download(a.blob).then((f) => URL.createObjectURL(new Blob([f.bytes], { type: f.type })));
+    imageUrls.set(a.blob, url);
+    url.catch(() => imageUrls.delete(a.blob));
+  }
+  url.then(
+    (u) => (img.src = u),
+    () => {
+      img.alt = `${a.name} (unavailable)`;
+      // Most likely the server is away: try again once the client is back.
+      client.once("connected", () => showImage(img, a));
+    },
+  );
 }
 
 function formatSize(n) {
@@ -435,7 +452,9 @@ function onTyping(t) {
 function onRead(r) {
   if (r.conv !== current?.conv || r.user === me?.id) return;
   current.seen.set(r.user, Math.max(r.seq, current.seen.get(r.user) ?? 0));
+  const atEnd = isAtEnd();
   renderSeen();
+  if (atEnd) scrollToEnd();
 }
 
 /** "Seen by …" under the newest message each other reader has read. */

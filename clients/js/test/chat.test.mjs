@@ -51,13 +51,12 @@ describe("two clients chat", () => {
     assert.equal(seen[0].author, "alice");
     assert.equal(seen[0].cid, first.cid);
 
+    const got = nextEvent(alice, "message", (m) => m.seq === 2);
     const reply = await bob.send(conv, { body: "hi alice", replyTo: 1 }).done;
     assert.equal(reply.seq, 2);
-    const got = await nextEvent(alice, "message", (m) => m.seq === 2).catch(() => undefined);
-    // Alice may have received seq 2 before the listener was added: history has it.
-    const page = await alice.history(conv);
-    const m2 = got ?? page.messages.find((m) => m.seq === 2);
+    const m2 = await got;
     assert.deepEqual(m2.reply_to, { seq: 1, author: "alice", preview: "hello bob" });
+    const page = await alice.history(conv);
     assert.deepEqual(
       page.messages.map((m) => m.seq),
       [1, 2],

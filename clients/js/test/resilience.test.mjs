@@ -2,6 +2,7 @@
 // middle of a burst of sends, resync of missed messages, backoff and `online`,
 // request timeouts, token refresh.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
 import WebSocket from "ws";
@@ -165,6 +166,8 @@ describe("resilience", () => {
     await alice.connect();
     const conv = (await alice.createConversation({ kind: "private", participants: ["bob"] })).id;
     server.proc.kill("SIGSTOP");
+    // kill() returns before every thread has stopped: wait until the process is.
+    await until(() => /^\d+ \(.*\) T/.test(readFileSync(`/proc/${server.proc.pid}/stat`, "utf8")), 5000, "the stop");
     try {
       await assert.rejects(alice.getConversation(conv), { code: "timeout" });
       const item = alice.send(conv, "through a stall");
