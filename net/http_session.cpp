@@ -7,6 +7,7 @@
 #include "net/blob_routes.hpp"
 #include "net/fail.hpp"
 #include "net/http_request.hpp"
+#include "net/static_assets.hpp"
 #include "net/ws_session.hpp"
 
 namespace parley::net {
@@ -109,6 +110,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (path == "/metrics")
     return respond(http::status::ok, "text/plain; version=0.0.4",
                    ctx_->svc.stats->render());
+  if (auto asset = find_static_asset(path))
+    return respond_static(*asset, req.method() == http::verb::head);
   respond(http::status::not_found, "text/plain", "not found\n");
 }
 
@@ -121,18 +124,42 @@ bool http_session::node_full() const {
 
 void http_session::respond(http::status status, std::string content_type,
                            std::string body, std::string_view retry_after) {
-  bool keep_alive = parser_ && parser_->is_header_done() && parser_->get().keep_alive();
-  auto version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
-  response_ = std::make_shared<http::response<http::string_body>>(status, version);
-  response_->set(http::field::server, "parley");
-  response_->set(http::field::content_type, content_type);
+  start_response(status, content_type);
   if (!retry_after.empty())
     response_->set(http::field::retry_after,
                    beast::string_view{retry_after.data(), retry_after.size()});
-  response_->keep_alive(keep_alive && !bad_framing_ && !close_after_answer_ &&
-                        status != http::status::payload_too_large);
   response_->body() = std::move(body);
   response_->prepare_payload();
+  write_response();
+}
+
+void http_session::respond_static(const static_asset& asset, bool head) {
+  start_response(http::status::ok, asset.content_type);
+  // Revalidated at each load, so a new parleyd's page replaces the old at once;
+  // the types are exact, so browsers need not guess them.
+  response_->set(http::field::cache_control, "no-cache");
+  response_->set("X-Content-Type-Options", "nosniff");
+  if (head) {
+    response_->content_length(asset.body.size());
+  } else {
+    response_->body().assign(asset.body.data(), asset.body.size());
+    response_->prepare_payload();
+  }
+  write_response();
+}
+
+void http_session::start_response(http::status status, std::string_view content_type) {
+  auto version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+  response_ = std::make_shared<http::response<http::string_body>>(status, version);
+  response_->set(http::field::server, "parley");
+  response_->set(http::field::content_type,
+                 beast::string_view{content_type.data(), content_type.size()});
+}
+
+void http_session::write_response() {
+  bool keep_alive = parser_ && parser_->is_header_done() && parser_->get().keep_alive();
+  response_->keep_alive(keep_alive && !bad_framing_ && !close_after_answer_ &&
+                        response_->result() != http::status::payload_too_large);
   bool close = !response_->keep_alive();
   http::async_write(
       stream_, *response_,

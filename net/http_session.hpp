@@ -14,8 +14,10 @@ namespace parley::net {
 
 class connection_set;
 class shard_outbox;
+struct static_asset;
 
-/// One plain HTTP connection: answers GET /healthz and GET /metrics, and hands an
+/// One plain HTTP connection: answers GET /healthz, GET /metrics and the demo page's
+/// files (net/static_assets.hpp), and hands an
 /// upgrade to /v1 over to a ws_session and blob requests to net/blob_routes.
 /// Keep-alive, one request at a time.
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -32,6 +34,12 @@ private:
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void respond(boost::beast::http::status status, std::string content_type,
                std::string body, std::string_view retry_after = {});
+  /// 200 with an embedded file (headers only for HEAD).
+  void respond_static(const static_asset& asset, bool head);
+  /// A new response_ with the common headers.
+  void start_response(boost::beast::http::status status, std::string_view content_type);
+  /// Sets keep-alive and writes response_.
+  void write_response();
   /// The node holds --max-connections WebSockets already.
   bool node_full() const;
   void on_write(bool close, boost::beast::error_code ec, std::size_t bytes);

@@ -15,6 +15,7 @@
 
 #include "net/server.hpp"
 #include "protocol/jwt.hpp"
+#include "server/demo.hpp"
 #include "server/embedded_postgres.hpp"
 #include "server/node.hpp"
 #include "server/secret.hpp"
@@ -150,10 +151,15 @@ int serve(const options& opts) {
   }};
   if (!migrate_db(conninfo)) return 1;
 
-  // 2. The directory cache, filled from the database.
+  // 2. The directory cache, filled from the database (with the demo users first).
   auto dir = std::make_shared<directory>();
   {
     storage::pg::connection db{conninfo};
+    std::string error;
+    if (opts.demo && !demo::provision_directory(db, error)) {
+      std::cerr << "parleyd: --demo: " << error << "\n";
+      return 1;
+    }
     auto snapshot = storage::load_directory(db);
     if (!snapshot.ok()) {
       std::cerr << "parleyd: cannot load the directory: " << snapshot.error << "\n";
@@ -172,6 +178,11 @@ int serve(const options& opts) {
                    conninfo,
                    opts.db_workers,
                    std::chrono::milliseconds{opts.blob_gc_seconds * 1000}};
+  if (std::string error;
+      opts.demo && !demo::ensure_welcome(sys, node.session_peers(), error)) {
+    std::cerr << "parleyd: --demo: " << error << "\n";
+    return 1;
+  }
 
   // 4. The network front.
   auto ctx = std::make_shared<net::net_context>();
@@ -196,6 +207,15 @@ int serve(const options& opts) {
   } catch (const std::exception& e) {
     std::cerr << "parleyd: cannot listen on " << opts.listen << ": " << e.what() << "\n";
     return 1;
+  }
+  if (opts.demo) {
+    // A URL a browser on this machine can open, also when listening on all addresses.
+    auto host = bound.address().is_unspecified() ? std::string{"127.0.0.1"}
+                                                 : bound.address().to_string();
+    std::int64_t week = 7 * 24 * 3600;
+    demo::print_login_urls(
+        std::cout, host, bound.port(), config->token_secret,
+        opts.max_token_lifetime > 0 ? std::min(week, opts.max_token_lifetime) : week);
   }
   std::cout << "listening on " << bound.address().to_string() << ":" << bound.port()
             << std::endl;

@@ -14,6 +14,7 @@ const char* usage() {
          "                [--max-token-lifetime SECONDS] [--max-connections N]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
          "                [--blob-gc-interval SECONDS] [--db-timeout SECONDS]\n"
+         "                [--demo]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
          "                [--data-dir DIR]\n"
          "  parleyd migrate --db CONNINFO\n"
@@ -148,6 +149,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       }
     } else if (a == "--db-timeout") {
       if (!value(v) || !parse_db_timeout(v)) return std::nullopt;
+    } else if (a == "--demo") {
+      o.demo = true;
     } else if (a == "--cluster" || a == "--cluster-listen") {
       error = "clustering (" + std::string{a} + ") is not available in this build yet";
       return std::nullopt;

@@ -31,6 +31,8 @@ struct options {
   std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off
   std::int64_t max_token_lifetime = 30 * 24 * 3600; // seconds; 0: unbounded
   std::size_t db_timeout = 5; // seconds a database statement may take
+  /// Provision a demo org, users and conversation and print their login URLs.
+  bool demo = false;
 
   // token
   std::string user;

@@ -69,6 +69,7 @@ http_reply http_call(std::uint16_t port, const std::string& method,
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
+  parser.skip(method == "HEAD"); // a HEAD answer's Content-Length announces no body
   http::read(stream, buffer, parser, ec);
   if (ec && !parser.is_header_done()) return out;
   auto& res = parser.get();

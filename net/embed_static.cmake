@@ -1,0 +1,32 @@
+# Generates a C++ source holding every file under clients/demo (the demo page and
+# the ES modules it loads: the compiled SDK and a vendored @msgpack/msgpack), so
+# parleyd serves them at `/` without reading files or fetching anything at run
+# time. Run at configure time; re-runs when a file is added or changed.
+function(parley_embed_static root out_file)
+  file(GLOB_RECURSE files CONFIGURE_DEPENDS LIST_DIRECTORIES false "${root}/*")
+  list(SORT files)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${files})
+  set(arrays "")
+  set(table "")
+  set(i 0)
+  foreach(f IN LISTS files)
+    file(RELATIVE_PATH rel "${root}" "${f}")
+    # Type declarations, source maps and notes are for developers, not browsers.
+    if(rel MATCHES "\\.(d\\.ts|map|md)$")
+      continue()
+    endif()
+    file(READ "${f}" hex HEX)
+    string(LENGTH "${hex}" hex_len)
+    math(EXPR size "${hex_len} / 2")
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    string(APPEND arrays "const unsigned char a${i}[] = {${bytes}0};\n")
+    string(APPEND table "    {\"/${rel}\", {reinterpret_cast<const char*>(a${i}), ${size}}},\n")
+    math(EXPR i "${i} + 1")
+  endforeach()
+  set(body "// Generated from clients/demo by net/embed_static.cmake.\n")
+  string(APPEND body "#include <string_view>\n#include <utility>\n\n")
+  string(APPEND body "namespace parley::net::detail {\nnamespace {\n${arrays}} // namespace\n\n")
+  string(APPEND body "extern const std::pair<std::string_view, std::string_view> static_files[] = {\n")
+  string(APPEND body "${table}    {{}, {}}};\n\n} // namespace parley::net::detail\n")
+  file(CONFIGURE OUTPUT "${out_file}" CONTENT "${body}" @ONLY)
+endfunction()
