@@ -154,6 +154,14 @@ constexpr pg::statement select_range{
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_FROM
 
+} // namespace
+
+std::vector<pg::setting> writer_settings() {
+  return {{"plan_cache_mode", "force_generic_plan"}, {"enable_seqscan", "off"}};
+}
+
+namespace {
+
 std::string str(std::int64_t v) {
   return std::to_string(v);
 }

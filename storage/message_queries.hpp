@@ -61,6 +61,18 @@ struct write_batch {
 db_result<std::vector<read_marker_stored>> write(pg::connection& db,
                                                  const write_batch& batch);
 
+/// The session settings of the connection that runs `write`. Its statements touch
+/// a handful of rows, each by key, and run hundreds of times a second:
+/// - one generic plan, made once: PostgreSQL's default replans a statement for its
+///   parameters whenever that plan looks cheaper than the generic one, and for
+///   the group commit that costs more than executing it (0.4 ms against 0.25);
+/// - no sequential scans: a generic plan assumes ten rows per unnest, and on a
+///   table of a few thousand rows it then hashes a scan of the whole table every
+///   commit (conversations and participants in the activity bump); without them
+///   it takes the key's index whatever the table's size.
+/// bench/RESULTS.md, "Hot path, round 5".
+std::vector<pg::setting> writer_settings();
+
 /// Which of the batch's messages collide with a stored row, on (conv, author, cid)
 /// or on (conv, seq). Used after a unique violation to find the culprits.
 db_result<std::vector<cid_entry>>

@@ -192,8 +192,9 @@ std::vector<const char*> c_values(const std::vector<param>& params) {
 
 } // namespace
 
-connection::connection(const std::string& conninfo, limits l)
-    : conninfo_(conninfo), limits_(l) {
+connection::connection(const std::string& conninfo, limits l,
+                       std::vector<setting> settings)
+    : conninfo_(conninfo), limits_(l), settings_(std::move(settings)) {
   open();
 }
 
@@ -212,14 +213,18 @@ void connection::open() {
   // Non-blocking, so that sending a large statement to a server that does not
   // read cannot block past the deadline either (await flushes).
   if (ok() && PQsetnonblocking(c_.get(), 1) != 0) c_.reset();
-  if (ok() && limits_.statement.count() > 0) {
-    auto set = exec("SELECT set_config('statement_timeout', $1, false)",
-                    {std::to_string(limits_.statement.count())});
+  auto apply = [&](const std::string& name, const std::string& value) {
+    if (!ok()) return;
+    auto set = exec("SELECT set_config($1, $2, false)", {name, value});
     if (!set.ok() && ok()) {
-      error_ = "statement_timeout: " + set.error();
+      error_ = name + ": " + set.error();
       c_.reset();
     }
-  }
+  };
+  if (limits_.statement.count() > 0)
+    apply("statement_timeout", std::to_string(limits_.statement.count()));
+  for (const auto& s : settings_)
+    apply(s.name, s.value);
   if (!ok()) failed_at_ = steady_clock::now();
 }
 

@@ -137,13 +137,21 @@ struct limits {
   }
 };
 
+/// A server setting a connection applies to its session (set_config) whenever it
+/// connects, reconnects included: `{"enable_seqscan", "off"}`.
+struct setting {
+  std::string name;
+  std::string value;
+};
+
 /// One database connection. Blocking (used only from detached actors and tools),
 /// but never longer than its limits: every statement is sent and awaited with
 /// libpq's asynchronous calls under a deadline.
 class connection {
 public:
   /// Connects; on failure `ok()` is false and `error()` says why.
-  explicit connection(const std::string& conninfo, limits l = {});
+  explicit connection(const std::string& conninfo, limits l = {},
+                      std::vector<setting> settings = {});
 
   bool ok() const;
   std::string error() const;
@@ -183,6 +191,7 @@ private:
 
   std::string conninfo_;
   limits limits_;
+  std::vector<setting> settings_;
   std::unique_ptr<PGconn, conn_deleter> c_;
   std::string error_; // why c_ was given up (a missed deadline)
   std::chrono::steady_clock::time_point failed_at_{};

@@ -304,7 +304,8 @@ persistence_actor::behavior_type
 persistence(persistence_actor::stateful_pointer<persistence_state> self,
             std::string conninfo, storage::pg::limits limits,
             std::shared_ptr<metrics> stats) {
-  self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits);
+  self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits,
+                                                             storage::writer_settings());
   self->state.stats = std::move(stats);
   return {
       [=](write_atom, write_request& req) -> caf::result<write_outcome> {
