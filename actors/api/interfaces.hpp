@@ -380,7 +380,7 @@ PARLEY_INSPECT(members_write, x.conv, x.add, x.users, x.ts);
 PARLEY_INSPECT(favorites_change, x.user, x.op, x.companies);
 PARLEY_INSPECT(favorites_result, x.ok, x.missing_reference, x.companies, x.version);
 PARLEY_INSPECT(write_request, x.conv, x.epoch, x.create, x.conversation, x.create_cid,
-               x.messages, optional_field{x.support});
+               x.messages, optional_field{x.support}, x.fenced, x.owner_epoch);
 PARLEY_INSPECT(support_request, x.rid, x.conv, x.user, x.op, optional_field{x.assignee},
                optional_field{x.team}, optional_field{x.note}, x.until);
 PARLEY_INSPECT(wake_request, x.rid, x.conv);
@@ -390,7 +390,8 @@ PARLEY_INSPECT(block_change, x.block, x.contact, x.org, x.by, x.at);
 PARLEY_INSPECT(ai_config_put, x.user, x.match, x.reply, x.fallback, x.delay_ms);
 PARLEY_INSPECT(due_snoozes, x.failed, x.convs);
 PARLEY_INSPECT(write_outcome, x.status, x.error, x.existing);
-PARLEY_INSPECT(conversation_snapshot, x.found, x.failed, x.conv, x.recent_keys, x.reads);
+PARLEY_INSPECT(conversation_snapshot, x.found, x.failed, x.conv, x.recent_keys, x.reads,
+               x.owner_epoch);
 PARLEY_INSPECT(reply_target, x.found, x.failed, x.internal, x.author, x.preview);
 PARLEY_INSPECT(message_page, x.failed, x.messages, x.more);
 PARLEY_INSPECT(conversation_page, x.failed, x.items, x.more, x.last_ts, x.last_id);

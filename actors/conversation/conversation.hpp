@@ -105,6 +105,9 @@ struct conversation_state {
   std::string id;
   phase stage = phase::loading;
   protocol::conversation info;
+  /// Clustered: the owner epoch this incarnation's load took (migration 014);
+  /// every write carries it, and one refused for it stops the incarnation.
+  std::uint64_t owner_epoch = 0;
   /// info.participants as a set: rights are checked per subscriber per event.
   std::unordered_set<std::string> members;
   /// Read markers and unread counts of the participants.
