@@ -122,8 +122,26 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
         set_expiry(self, caf::actor_cast<session_actor>(self->current_sender()), exp);
       },
       [=](expiry_tick_atom, std::int64_t armed_for) { expire_tokens(self, armed_for); },
-      [=](push_atom, const std::string& user, const frame& f) { push_to(self, user, f); },
-      [=](notify_atom, const notify_batch& batch) { notify(self, batch); },
+      [=](push_atom, const std::string& user, const frame& f) {
+        push_to(self, user, f);
+        for (const auto& p : self->state.peers)
+          self->send(p, relay_atom_v, user, f);
+      },
+      [=](notify_atom, const notify_batch& batch) {
+        notify(self, batch);
+        for (const auto& p : self->state.peers)
+          self->send(p, relay_atom_v, batch);
+      },
+      [=](relay_atom, const std::string& user, const frame& f) {
+        push_to(self, user, f);
+      },
+      [=](relay_atom, const notify_batch& batch) { notify(self, batch); },
+      [=](cluster_atom, const live_view& view) {
+        auto& peers = self->state.peers;
+        peers.clear();
+        for (const auto& p : view.presences)
+          if (p) peers.push_back(caf::actor_cast<presence_actor>(p));
+      },
   };
 }
 
