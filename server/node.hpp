@@ -79,9 +79,10 @@
 //                                     another node (one hop); the answer comes
 //                                     back through it ("unavailable" if that
 //                                     node leaves first)
-//   conversation ~> session           pushes to a subscribed session elsewhere
-//   presence     ~> presence          per-user pushes and notify_batch, once per
-//                                     node (relay)
+//   conversation => presence          a push for subscribed sessions on other
+//                                     nodes, gathered (one hand-off per push)
+//   presence     ~> presence          that push with the node's sessions, per-user
+//                                     pushes and notify_batch: once per node (relay)
 //
 // Who holds which handles (given at spawn; an actor reaches no other)
 //   conversation      conversation_handles: config dir stats writer db registry

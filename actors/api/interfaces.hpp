@@ -103,9 +103,13 @@ using presence_actor = caf::typed_actor<
     // The cluster's live set changed: per-user pushes and notifications from this
     // node's conversations go to the other live nodes' presence actors too.
     caf::reacts_to<cluster_atom, live_view>,
+    // From this node's conversations: one push for subscribed sessions on other
+    // nodes; relayed once per node with that node's sessions.
+    caf::reacts_to<push_atom, frame, std::vector<caf::actor>>,
     // From another node's presence actor: for this node's connections only.
     caf::reacts_to<relay_atom, std::string, frame>,
-    caf::reacts_to<relay_atom, notify_batch>>;
+    caf::reacts_to<relay_atom, notify_batch>,
+    caf::reacts_to<relay_atom, frame, std::vector<caf::actor>>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {

@@ -141,6 +141,11 @@ struct conversation_state {
   std::map<std::uint64_t, recent_message> recent;
 
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  /// Clustered: the subscribed sessions on other nodes that `remote_frame` is for,
+  /// gathered while one push fans out and handed to the presence actor as one
+  /// message (flush_remote), which sends one relay per node.
+  frame remote_frame;
+  std::vector<caf::actor> remote_sessions;
   /// The subscribed sessions as one shared set for notify to skip; rebuilt after
   /// the subscribers change (empty until then).
   std::optional<session_set> open_sessions;

@@ -213,6 +213,8 @@ inline presence_actor::behavior_type recording_presence(presence_actor::pointer,
       [](cluster_atom, const live_view&) {},
       [](relay_atom, const std::string&, const frame&) {},
       [](relay_atom, const notify_batch&) {},
+      [](push_atom, const frame&, const std::vector<caf::actor>&) {},
+      [](relay_atom, const frame&, const std::vector<caf::actor>&) {},
   };
 }
 

@@ -72,11 +72,12 @@ TEST_F(cluster, hello_names_the_node) {
 TEST_F(cluster, clients_on_three_nodes_share_conversations_typing_and_reads) {
   auto alice = connect(0, "alice");
   auto bob = connect(1, "bob");
+  auto bob_tablet = connect(1, "bob"); // two subscribers on one node: one relay
   auto carol = connect(2, "carol");
   // Enough conversations that each node owns some: every one works from every node.
   std::set<std::size_t> owners;
   std::vector<std::string> convs;
-  for (int i = 0; i < 9; ++i) {
+  for (int i = 0; i < 60 && (owners.size() < 3 || convs.size() < 6); ++i) {
     convs.push_back(create(*alice, {"bob", "carol"}));
     owners.insert(owner(convs.back(), {0, 1, 2}));
   }
@@ -84,6 +85,7 @@ TEST_F(cluster, clients_on_three_nodes_share_conversations_typing_and_reads) {
   for (const auto& conv : convs) {
     ASSERT_TRUE(open(*alice, conv).ok());
     ASSERT_TRUE(open(*bob, conv).ok());
+    ASSERT_TRUE(open(*bob_tablet, conv).ok());
     ASSERT_TRUE(open(*carol, conv).ok());
     auto a = send(*alice, conv, "a-" + conv, "from n1");
     ASSERT_TRUE(a.ok()) << a.str("message");
@@ -95,7 +97,7 @@ TEST_F(cluster, clients_on_three_nodes_share_conversations_typing_and_reads) {
     ASSERT_TRUE(c.ok()) << c.str("message");
     EXPECT_EQ(c.uint("seq"), 3u);
     // Everyone gets the three messages in order, wherever connected.
-    for (auto* client : {alice.get(), bob.get(), carol.get()}) {
+    for (auto* client : {alice.get(), bob.get(), bob_tablet.get(), carol.get()}) {
       for (std::uint64_t seq = 1; seq <= 3; ++seq) {
         auto p = next_of(*client, "message");
         ASSERT_TRUE(p) << "no message " << seq << " of " << conv;
@@ -114,7 +116,7 @@ TEST_F(cluster, clients_on_three_nodes_share_conversations_typing_and_reads) {
   protocol::map_builder t;
   t.str("conv", conv).str("state", "start");
   ASSERT_TRUE(carol->request("typing", t).ok());
-  for (auto* client : {alice.get(), bob.get()}) {
+  for (auto* client : {alice.get(), bob.get(), bob_tablet.get()}) {
     auto p = next_of(*client, "typing");
     ASSERT_TRUE(p);
     EXPECT_EQ(p->str("user"), "carol");
