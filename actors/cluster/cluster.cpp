@@ -132,6 +132,16 @@ void dial(self_ptr self, const std::string& addr) {
 void heartbeat(self_ptr self) {
   auto& st = self->state;
   auto now = clock::now();
+  if (st.last_tick != clock::time_point{} &&
+      placement::silent(st.last_tick, now, st.cfg.silence)) {
+    // This node was paused itself: the heartbeats that arrived meanwhile wait in
+    // its mailbox behind this tick. Its peers get a fresh silence period instead of
+    // being dropped (which would take over every conversation and raise every
+    // owner epoch for nothing); if they are really gone, the next period says so.
+    for (auto& [name, m] : st.members)
+      m.last_heard = now;
+  }
+  st.last_tick = now;
   std::vector<std::string> silent;
   for (auto& [name, m] : st.members) {
     self->send(caf::actor_cast<cluster_actor>(m.card.node), heartbeat_atom_v,

@@ -58,6 +58,10 @@ struct cluster_state {
   /// This node's connection attempts, by peer address.
   std::map<std::string, link> links;
   std::uint64_t view_version = 0;
+  /// When the last heartbeat tick ran: a tick far later than its interval means
+  /// this process itself was paused (SIGSTOP, a long stall), and its peers' silence
+  /// is its own doing.
+  std::chrono::steady_clock::time_point last_tick;
 };
 
 /// One node's membership: publishes nothing itself (server/ publishes it on
