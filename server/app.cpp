@@ -184,6 +184,7 @@ int serve(const options& opts) {
     cluster->name = opts.node_name;
     cluster->listen = opts.cluster_listen;
     cluster->peers = opts.cluster;
+    cluster->conninfo = conninfo;
   }
   node_actors node{sys,
                    config,

@@ -6,6 +6,7 @@
 
 #include "actors/node/directory_change.hpp"
 #include "actors/rules/placement.hpp"
+#include "storage/directory_queries.hpp"
 
 namespace parley {
 
@@ -57,6 +58,29 @@ void schedule_dial(self_ptr self, const std::string& addr) {
   self->delayed_send(self, delay, dial_atom_v, addr);
 }
 
+/// Reloads the directory from PostgreSQL on a thread of its own (libpq blocks),
+/// then has every conversation re-check its subscriptions: a peer is back after a
+/// partition, and changes stored on either side meanwhile reached only that side.
+void reload_directory(self_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.conninfo.empty()) return;
+  auto conninfo = st.cfg.conninfo;
+  auto dir = st.svc.dir;
+  auto registry = st.svc.registry;
+  self->home_system().spawn<caf::detached>([=](caf::event_based_actor* loader) {
+    storage::pg::connection db{conninfo};
+    auto snapshot = storage::load_directory(db);
+    if (!snapshot.ok()) {
+      std::cerr << "parleyd: cannot reload the directory after a partition: "
+                << snapshot.error << "\n";
+    } else {
+      dir->load(std::move(*snapshot.value));
+      loader->send(registry, recheck_atom_v);
+    }
+    loader->quit();
+  });
+}
+
 /// A peer joined (it dialled us or we it): it is live from now on.
 void add_member(self_ptr self, peer_card card) {
   auto& st = self->state;
@@ -72,6 +96,7 @@ void add_member(self_ptr self, peer_card card) {
   if (!m.live || !same) {
     m.live = true;
     publish_view(self);
+    if (st.lost_before.count(m.card.name)) reload_directory(self);
   }
 }
 
@@ -83,6 +108,7 @@ void lose_member(self_ptr self, const std::string& name, bool gone) {
   if (i == st.members.end()) return;
   bool was_live = i->second.live;
   i->second.live = false;
+  st.lost_before.insert(name);
   if (gone) {
     st.members.erase(i);
     for (auto& [addr, l] : st.links)
@@ -140,6 +166,8 @@ void heartbeat(self_ptr self) {
     // owner epoch for nothing); if they are really gone, the next period says so.
     for (auto& [name, m] : st.members)
       m.last_heard = now;
+    // And while it was paused, directory changes went past it.
+    if (!st.members.empty()) reload_directory(self);
   }
   st.last_tick = now;
   std::vector<std::string> silent;
@@ -186,6 +214,7 @@ cluster_actor::behavior_type cluster(cluster_actor::stateful_pointer<cluster_sta
         if (!i->second.live) {
           i->second.live = true;
           publish_view(self);
+          reload_directory(self); // silent, then back: it was lost before
         }
       },
       [=](heartbeat_tick_atom) { heartbeat(self); },

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct cluster_config {
   /// A peer silent this long leaves the live set (a stopped process, a blocked
   /// port): its conversations re-home and fencing refuses its late commits.
   std::chrono::milliseconds silence{1500};
+  /// The database: a peer that comes back after it was lost may have stored
+  /// directory changes this node never heard of (or missed this node's), so the
+  /// directory is reloaded from here then.
+  std::string conninfo;
   std::chrono::milliseconds retry_first{100};
   std::chrono::milliseconds retry_cap{2000};
 };
@@ -49,6 +54,9 @@ struct cluster_state {
   };
   /// Every peer that joined (from either side), by name; `live` is the view.
   std::map<std::string, member> members;
+  /// Peers lost (or silent) at some point: when one is live again, the directory
+  /// changes stored meanwhile may have reached only one side.
+  std::set<std::string> lost_before;
 
   struct link {
     std::size_t attempt = 0;

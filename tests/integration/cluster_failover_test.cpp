@@ -239,5 +239,26 @@ TEST_F(cluster_failover, a_stopped_owner_is_fenced_after_the_takeover) {
   expect_exact(conv, acks);
 }
 
+
+// A directory change stored while a node was cut off reaches it when it is back:
+// the nodes reload the directory from PostgreSQL when a lost peer is live again.
+TEST_F(cluster_failover, a_directory_change_missed_while_cut_off_arrives_when_back) {
+  ASSERT_EQ(kill(nodes[2]->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(wait_live(0, 2, 10s));
+  auto admin = connect(0, "provisioner", true);
+  protocol::map_builder u;
+  u.str("user", "frank").str("org", "acme").str("kind", "staff").str("name", "Frank");
+  ASSERT_TRUE(admin->request("admin.user.put", u).ok());
+  ASSERT_EQ(kill(nodes[2]->pid(), SIGCONT), 0);
+  ASSERT_TRUE(wait_live(2, 3));
+  bool known = false;
+  for (auto deadline = clock::now() + 5s; !known && clock::now() < deadline;) {
+    ws_client c{nodes[2]->port()};
+    known = c.hello(token_for(secret, "frank")).ok();
+    if (!known) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(known) << "n3 never learnt of a user stored while it was stopped";
+}
+
 } // namespace
 } // namespace parley::test
