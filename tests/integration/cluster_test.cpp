@@ -4,8 +4,10 @@
 // gets not_found on any node.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <iostream>
 #include <set>
+#include <sys/wait.h>
 
 #include "tests/integration/cluster_harness.hpp"
 
@@ -192,6 +194,43 @@ TEST_F(cluster, an_outsider_gets_not_found_on_any_node) {
       EXPECT_EQ(open(*eve, conv).code(), "not_found") << conv << " on " << names[n];
       EXPECT_EQ(send(*eve, conv, "e", "x").code(), "not_found");
     }
+  }
+}
+
+/// Runs `parleyd serve <args>` (which must refuse them) and returns its exit status
+/// and what it wrote.
+std::pair<int, std::string> refused(const std::string& args) {
+  std::string out;
+  auto cmd = parleyd_path() + " serve --db dbname=none " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, ""};
+  char buf[512];
+  while (auto n = fread(buf, 1, sizeof buf, p))
+    out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(cluster_options, incomplete_or_malformed_cluster_options_are_refused) {
+  struct row {
+    const char* args;
+    const char* says;
+  };
+  std::vector<row> table{
+      {"--node-name a --cluster 127.0.0.1:7000", "both --cluster-listen and --cluster"},
+      {"--node-name a --cluster-listen 127.0.0.1:7000",
+       "both --cluster-listen and --cluster"},
+      {"--cluster-listen 127.0.0.1:7000 --cluster 127.0.0.1:7000", "its own --node-name"},
+      {"--node-name a --cluster-listen nowhere --cluster 127.0.0.1:7000",
+       "--cluster-listen wants HOST:PORT"},
+      {"--node-name a --cluster-listen 127.0.0.1:7000 --cluster 127.0.0.1:7000,oops",
+       "--cluster wants HOST:PORT"},
+      {"--node-name a --cluster-listen 127.0.0.1:7000 --cluster ,", "at least one"},
+  };
+  for (const auto& r : table) {
+    auto [status, out] = refused(r.args);
+    EXPECT_EQ(status, 2) << r.args;
+    EXPECT_NE(out.find(r.says), std::string::npos) << r.args << " said: " << out;
   }
 }
 
