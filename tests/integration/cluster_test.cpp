@@ -4,6 +4,7 @@
 // gets not_found on any node.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -195,6 +196,41 @@ TEST_F(cluster, an_outsider_gets_not_found_on_any_node) {
       EXPECT_EQ(send(*eve, conv, "e", "x").code(), "not_found");
     }
   }
+}
+
+// Not a timed test (it asserts nothing about time): run by hand with
+// --gtest_also_run_disabled_tests to see what the hop to another node costs a
+// msg.send on this machine, round trip as the client sees it.
+TEST_F(cluster, DISABLED_measure_the_remote_hop) {
+  auto alice = connect(0, "alice");
+  std::string here;
+  std::string there;
+  while (here.empty() || there.empty()) {
+    auto conv = create(*alice, {"bob"});
+    (owner(conv, {0, 1, 2}) == 0 ? here : there) = conv;
+  }
+  // A fresh connection per series: each stays within its rate-limit burst (200).
+  auto series = [&](const std::string& conv, const std::string& tag) {
+    auto c = connect(0, "alice");
+    std::vector<double> us;
+    for (int i = 0; i < 150; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto r = send(*c, conv, tag + std::to_string(i), "x");
+      us.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+              .count());
+      EXPECT_TRUE(r.ok()) << r.code();
+    }
+    std::sort(us.begin(), us.end());
+    return std::pair{us[us.size() / 2], us[us.size() * 99 / 100]};
+  };
+  series(here, "warm-here");
+  series(there, "warm-there");
+  auto [local50, local99] = series(here, "l");
+  auto [remote50, remote99] = series(there, "r");
+  std::cout << "[ measured ] msg.send round trip, owner on the client's node: p50 "
+            << local50 << " us, p99 " << local99 << " us; owner on another node: p50 "
+            << remote50 << " us, p99 " << remote99 << " us\n";
 }
 
 /// Runs `parleyd serve <args>` (which must refuse them) and returns its exit status
