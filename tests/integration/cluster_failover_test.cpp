@@ -239,7 +239,6 @@ TEST_F(cluster_failover, a_stopped_owner_is_fenced_after_the_takeover) {
   expect_exact(conv, acks);
 }
 
-
 // A directory change stored while a node was cut off reaches it when it is back:
 // the nodes reload the directory from PostgreSQL when a lost peer is live again.
 TEST_F(cluster_failover, a_directory_change_missed_while_cut_off_arrives_when_back) {
