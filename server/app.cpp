@@ -12,6 +12,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "net/server.hpp"
 #include "protocol/jwt.hpp"
@@ -62,8 +63,10 @@ bool migrate_db(const std::string& conninfo) {
 }
 
 struct actor_config : caf::actor_system_config {
-  explicit actor_config(std::size_t threads) {
+  actor_config(std::size_t threads, bool clustered) {
     add_message_types<caf::id_block::parley>();
+    // The middleman (CAF's distribution layer, its own thread) only for a cluster.
+    if (clustered) load<caf::io::middleman>();
     set("scheduler.max-threads", threads);
     // CAF's work-stealing workers look for work in three phases before they sleep:
     // 100 polls without pause, then 500 more with a 50 us sleep between them, then
@@ -127,6 +130,7 @@ int serve(const options& opts) {
   config->rate_burst = opts.rate_burst;
   config->max_token_lifetime_s = opts.max_token_lifetime;
   config->db_timeout = std::chrono::seconds{opts.db_timeout};
+  config->clustered = opts.clustered();
 
   // Signals are taken by sigwait in this thread only: block them before any
   // thread starts, so every thread inherits the mask.
@@ -169,15 +173,41 @@ int serve(const options& opts) {
   }
 
   // 3. Actors: the node-wide ones (server/node.hpp draws the whole graph).
-  actor_config cfg{actor_threads(opts)};
+  actor_config cfg{actor_threads(opts), opts.clustered()};
   caf::actor_system sys{cfg};
+  std::optional<cluster_config> cluster;
+  std::string cluster_host;
+  std::uint16_t cluster_port = 0;
+  if (opts.clustered()) {
+    split_host_port(opts.cluster_listen, cluster_host, cluster_port);
+    cluster.emplace();
+    cluster->name = opts.node_name;
+    cluster->listen = opts.cluster_listen;
+    cluster->peers = opts.cluster;
+    cluster->conninfo = conninfo;
+  }
   node_actors node{sys,
                    config,
                    dir,
                    std::make_shared<metrics>(),
                    conninfo,
                    opts.db_workers,
-                   std::chrono::milliseconds{opts.blob_gc_seconds * 1000}};
+                   std::chrono::milliseconds{opts.blob_gc_seconds * 1000},
+                   std::move(cluster)};
+  if (opts.clustered()) {
+    // The peers reach this node's cluster actor here (and through it, its
+    // registry and presence actor).
+    auto bound = sys.middleman().publish(node.cluster_handle(), cluster_port,
+                                         cluster_host.c_str(), true);
+    if (!bound) {
+      std::cerr << "parleyd: cannot listen for the cluster on " << opts.cluster_listen
+                << ": " << sys.render(bound.error()) << "\n";
+      return 1;
+    }
+    std::cerr << "parleyd: node " << opts.node_name << " in a cluster of "
+              << opts.cluster.size() << ", peers reach it on " << cluster_host << ":"
+              << *bound << "\n";
+  }
   if (std::string error;
       opts.demo && !demo::ensure_welcome(sys, node.session_peers(), error)) {
     std::cerr << "parleyd: --demo: " << error << "\n";

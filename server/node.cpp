@@ -1,5 +1,7 @@
 #include "server/node.hpp"
 
+#include <caf/io/middleman.hpp>
+
 #include "actors/conversation/registry.hpp"
 #include "actors/db/blob_store.hpp"
 #include "actors/db/db_worker.hpp"
@@ -13,15 +15,16 @@ node_actors::node_actors(caf::actor_system& sys,
                          std::shared_ptr<const runtime_config> config,
                          std::shared_ptr<directory> dir, std::shared_ptr<metrics> stats,
                          const std::string& conninfo, std::size_t db_workers,
-                         std::chrono::milliseconds blob_gc_every) {
+                         std::chrono::milliseconds blob_gc_every,
+                         std::optional<cluster_config> cluster) {
   // Detached first (libpq blocks): the writer, the read pool, the blob stores.
   // Every connection of theirs is bounded by --db-timeout: a stuck database fails
   // their requests (unavailable) instead of holding them.
   auto limits = storage::pg::limits::of(config->db_timeout);
   writer_ = sys.spawn<caf::detached>(persistence, conninfo, limits, stats);
   for (std::size_t i = 0; i < db_workers; ++i)
-    workers_.push_back(
-        sys.spawn<caf::detached>(db_worker, conninfo, limits, config->cid_cache));
+    workers_.push_back(sys.spawn<caf::detached>(db_worker, conninfo, limits,
+                                                config->cid_cache, config->clustered));
   db_pool db{workers_};
   // Two blob stores: an upload waits on one chunk at a time, so two keep a second
   // upload or a download moving; the first also collects unreferenced blobs.
@@ -46,12 +49,20 @@ node_actors::node_actors(caf::actor_system& sys,
                               .db = db,
                               .registry = registry_,
                               .presence = presence_,
-                              .blobs = blob_pool{blob_stores_}};
+                              .blobs = blob_pool{blob_stores_},
+                              .cluster = {}};
+  if (cluster) {
+    cluster_ = sys.spawn(parley::cluster, std::move(*cluster),
+                         cluster_handles{dir, stats, registry_, presence_,
+                                         sys.middleman().actor_handle()});
+    sessions_.cluster = cluster_;
+  }
   snoozes_ = sys.spawn(snooze_scheduler, db, registry_);
   health_ = sys.spawn(health_monitor, db, healthy_, std::chrono::milliseconds{1000});
 }
 
 node_actors::~node_actors() {
+  if (cluster_) caf::anon_send_exit(cluster_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(health_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(snoozes_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);

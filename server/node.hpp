@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include "actors/api/interfaces.hpp"
 #include "actors/api/pools.hpp"
+#include "actors/cluster/cluster.hpp"
 #include "actors/node/directory.hpp"
 #include "actors/node/health.hpp"
 #include "actors/node/metrics.hpp"
@@ -33,6 +35,7 @@
 //                      registry [caf]          places conversations
 //                      snooze_scheduler [caf]  wakes snoozed support conversations
 //                      health_monitor [caf]    pings the database for /healthz
+//                      cluster [caf]           clustered only: membership, live set
 //   registry           conversation [caf]      one per conversation in use; stops
 //                                              when idle (the passivation handshake)
 //                      ai_hub [caf]            once
@@ -67,6 +70,20 @@
 //   health       -> db_worker      *  ping every second
 //   blob routes  -> blob_store     *  upload chunks, downloads
 //
+// Clustered only (--cluster; ~> crosses to another node through CAF's middleman)
+//   cluster      ~> cluster           join, heartbeats; directory changes (each
+//                                     peer applies it, then the admin's reply)
+//   cluster      => registry, presence  the live set at every change
+//   session      -> cluster           a stored directory change, for the peers
+//   registry     ~> registry          a request for a conversation placed on
+//                                     another node (one hop); the answer comes
+//                                     back through it ("unavailable" if that
+//                                     node leaves first)
+//   conversation => presence          a push for subscribed sessions on other
+//                                     nodes, gathered (one hand-off per push)
+//   presence     ~> presence          that push with the node's sessions, per-user
+//                                     pushes and notify_batch: once per node (relay)
+//
 // Who holds which handles (given at spawn; an actor reaches no other)
 //   conversation      conversation_handles: config dir stats writer db registry
 //                     presence ai
@@ -76,6 +93,7 @@
 //   net               session_handles, for its sessions and its HTTP routes
 //   ai_hub, ai_agent  ai_handles: registry dir
 //   snooze            db registry;  health: db;  blob_store: dir;  persistence: stats
+//   cluster           cluster_handles: dir stats registry presence middleman
 namespace parley::server {
 
 /// The node-wide actors, spawned and stopped together.
@@ -85,7 +103,8 @@ public:
   node_actors(caf::actor_system& sys, std::shared_ptr<const runtime_config> config,
               std::shared_ptr<directory> dir, std::shared_ptr<metrics> stats,
               const std::string& conninfo, std::size_t db_workers,
-              std::chrono::milliseconds blob_gc_every);
+              std::chrono::milliseconds blob_gc_every,
+              std::optional<cluster_config> cluster = std::nullopt);
   ~node_actors();
   node_actors(const node_actors&) = delete;
   node_actors& operator=(const node_actors&) = delete;
@@ -95,6 +114,9 @@ public:
 
   /// The registry, which drains the conversations at shutdown.
   const registry_actor& registry_handle() const { return registry_; }
+
+  /// The cluster actor (null on a single node), for server/ to publish.
+  const cluster_actor& cluster_handle() const { return cluster_; }
 
   /// False while the database does not answer the health monitor's pings.
   std::shared_ptr<std::atomic<bool>> db_healthy() const { return healthy_; }
@@ -108,6 +130,7 @@ private:
   std::vector<blob_store_actor> blob_stores_;
   snooze_scheduler_actor snoozes_;
   health_actor health_;
+  cluster_actor cluster_;
   std::shared_ptr<std::atomic<bool>> healthy_ = std::make_shared<std::atomic<bool>>(true);
 };
 

@@ -14,12 +14,14 @@ const char* usage() {
          "                [--max-token-lifetime SECONDS] [--max-connections N]\n"
          "                [--rate-limit PER_SECOND] [--rate-burst N]\n"
          "                [--blob-gc-interval SECONDS] [--db-timeout SECONDS]\n"
-         "                [--demo]\n"
+         "                [--node-name N --cluster-listen HOST:PORT\n"
+         "                 --cluster HOST:PORT,...] [--demo]\n"
          "  parleyd token --user ID [--admin] [--ttl SECONDS] [--token-secret S]\n"
          "                [--data-dir DIR]\n"
          "  parleyd migrate --db CONNINFO\n"
          "environment: PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR,\n"
-         "             PARLEY_DB_TIMEOUT\n";
+         "             PARLEY_DB_TIMEOUT, PARLEY_NODE_NAME, PARLEY_CLUSTER_LISTEN,\n"
+         "             PARLEY_CLUSTER\n";
 }
 
 bool split_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
@@ -46,6 +48,31 @@ bool parse_number(std::string_view s, T& out) {
   return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
 }
 
+/// "h1:p1,h2:p2" as addresses, each checked; false (with `error`) when one is
+/// malformed or the list is empty.
+bool split_peers(std::string_view text, std::vector<std::string>& out,
+                 std::string& error) {
+  out.clear();
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto item = std::string{text.substr(0, comma)};
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.empty()) continue;
+    std::string host;
+    std::uint16_t port = 0;
+    if (!split_host_port(item, host, port) || port == 0) {
+      error = "--cluster wants HOST:PORT,..., got '" + item + "'";
+      return false;
+    }
+    out.push_back(item);
+  }
+  if (out.empty()) {
+    error = "--cluster needs at least one HOST:PORT";
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 std::optional<options> parse_options(int argc, char** argv, std::string& error) {
@@ -54,6 +81,12 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   if (auto v = std::getenv("PARLEY_DB")) o.db = v;
   if (auto v = std::getenv("PARLEY_TOKEN_SECRET")) o.token_secret = v;
   if (auto v = std::getenv("PARLEY_DATA_DIR")) o.data_dir = v;
+  if (auto v = std::getenv("PARLEY_NODE_NAME")) o.node_name = v;
+  if (auto v = std::getenv("PARLEY_CLUSTER_LISTEN")) o.cluster_listen = v;
+  if (auto v = std::getenv("PARLEY_CLUSTER"); v && !split_peers(v, o.cluster, error)) {
+    error = "PARLEY_CLUSTER: " + error;
+    return std::nullopt;
+  }
   auto parse_db_timeout = [&](std::string_view v) {
     if (!parse_number(v, o.db_timeout) || o.db_timeout == 0 || o.db_timeout > 3600) {
       error = "--db-timeout needs a number of seconds from 1 to 3600";
@@ -151,9 +184,10 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       if (!value(v) || !parse_db_timeout(v)) return std::nullopt;
     } else if (a == "--demo") {
       o.demo = true;
-    } else if (a == "--cluster" || a == "--cluster-listen") {
-      error = "clustering (" + std::string{a} + ") is not available in this build yet";
-      return std::nullopt;
+    } else if (a == "--cluster-listen") {
+      if (!value(o.cluster_listen)) return std::nullopt;
+    } else if (a == "--cluster") {
+      if (!value(v) || !split_peers(v, o.cluster, error)) return std::nullopt;
     } else if (a == "--user") {
       if (!value(o.user)) return std::nullopt;
     } else if (a == "--admin") {
@@ -174,6 +208,24 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
   if (o.cmd == options::command::serve && !split_host_port(o.listen, host, port)) {
     error = "--listen wants HOST:PORT, got '" + o.listen + "'";
     return std::nullopt;
+  }
+  if (o.cmd == options::command::serve &&
+      (!o.cluster_listen.empty() || !o.cluster.empty())) {
+    std::uint16_t cport = 0;
+    if (o.cluster_listen.empty() || o.cluster.empty()) {
+      error = "a cluster node needs both --cluster-listen and --cluster";
+      return std::nullopt;
+    }
+    if (!split_host_port(o.cluster_listen, host, cport)) {
+      error = "--cluster-listen wants HOST:PORT, got '" + o.cluster_listen + "'";
+      return std::nullopt;
+    }
+    if (o.node_name.empty() || o.node_name == "parley") {
+      // Placement hashes node names: two nodes with one name would both own the
+      // same conversations.
+      error = "a cluster node needs its own --node-name";
+      return std::nullopt;
+    }
   }
   if (o.cmd == options::command::token && o.user.empty()) {
     error = "token needs --user ID";

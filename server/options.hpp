@@ -9,7 +9,7 @@ namespace parley::server {
 
 /// The command line (README.md, "Command line"), with environment fallbacks
 /// (PARLEY_LISTEN, PARLEY_DB, PARLEY_TOKEN_SECRET, PARLEY_DATA_DIR,
-/// PARLEY_DB_TIMEOUT).
+/// PARLEY_DB_TIMEOUT, PARLEY_NODE_NAME, PARLEY_CLUSTER_LISTEN, PARLEY_CLUSTER).
 struct options {
   enum class command { serve, token, migrate, help };
   command cmd = command::help;
@@ -31,6 +31,12 @@ struct options {
   std::size_t blob_gc_seconds = 3600; // unreferenced-blob collection period; 0: off
   std::int64_t max_token_lifetime = 30 * 24 * 3600; // seconds; 0: unbounded
   std::size_t db_timeout = 5; // seconds a database statement may take
+  /// Clustering (docs/operations.md, "Running a cluster"): where this node takes
+  /// its peers' connections, and every node's address (the same list on every
+  /// node; it may include this one). Both empty: a single node, as without them.
+  std::string cluster_listen;
+  std::vector<std::string> cluster;
+  bool clustered() const { return !cluster_listen.empty(); }
   /// Provision a demo org, users and conversation and print their login URLs.
   bool demo = false;
 

@@ -6,6 +6,9 @@ namespace parley::storage {
 
 namespace {
 
+// The advisory lock key of blob collection ("PBGC" in ASCII).
+#define PARLEY_BLOB_GC_LOCK "1346521923"
+
 constexpr pg::statement insert_blob{
     "insert_blob", "INSERT INTO blobs (id, uploader, name, created_at, touched_at)"
                    " VALUES ($1, $2, $3, $4, $4)"};
@@ -30,11 +33,17 @@ constexpr pg::statement touch_stmt{
     "touch_blobs", "UPDATE blobs SET touched_at = greatest(touched_at, $2)"
                    " WHERE id = ANY($1::text[])"};
 
+// One node at a time collects (in a cluster every node's first blob store runs
+// this timer): a transaction-level advisory lock, taken or skipped, held by this
+// statement's own transaction. A node that does not get it deletes nothing.
 constexpr pg::statement collect_stmt{
-    "collect_blobs", "WITH gone AS (DELETE FROM blobs b WHERE b.touched_at < $1"
-                     "  AND NOT EXISTS (SELECT 1 FROM message_attachments a"
-                     "                  WHERE a.blob = b.id) RETURNING 1)"
-                     " SELECT count(*) FROM gone"};
+    "collect_blobs",
+    "WITH lock AS (SELECT pg_try_advisory_xact_lock(" PARLEY_BLOB_GC_LOCK ") AS got),"
+    " gone AS (DELETE FROM blobs b WHERE (SELECT got FROM lock)"
+    "  AND b.touched_at < $1"
+    "  AND NOT EXISTS (SELECT 1 FROM message_attachments a"
+    "                  WHERE a.blob = b.id) RETURNING 1)"
+    " SELECT count(*) FROM gone"};
 
 // Chunks travel as binary parameters and results: no hex doubling of the bytes.
 constexpr const char* insert_chunk_sql =

@@ -23,6 +23,9 @@ struct db_result {
 };
 
 inline constexpr const char* sqlstate_unique_violation = "23505";
+/// Not PostgreSQL's: the group commit refused conversations whose owner epoch was
+/// raised by another node (migration 014); `error` lists their ids, one per line.
+inline constexpr const char* sqlstate_fenced = "PFENC";
 
 /// True when a failed statement's SQLSTATE blames the data it was given: class 22
 /// (data exception: a NUL in text, a value out of range) or 23 (integrity

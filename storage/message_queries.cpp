@@ -106,6 +106,25 @@ constexpr pg::statement collisions_stmt{
                        "   ON m.conv = k.conv AND ((m.author = k.author AND m.cid = "
                        "k.cid) OR m.seq = k.seq)"};
 
+// The fence of a clustered group commit (migration 014). First the batch's
+// existing conversations' rows are locked until the commit, in id order (no
+// deadlock between two nodes' writers): a takeover's UPDATE waits for this commit
+// and then loads what it wrote. Then, in a new snapshot (read committed) that sees
+// any takeover committed before the lock was granted, which of them another node
+// has taken over.
+constexpr pg::statement lock_owned_stmt{
+    "owner_lock", "SELECT c.id FROM conversations c WHERE c.id = ANY($1::text[])"
+                  " ORDER BY c.id FOR UPDATE"};
+
+constexpr pg::statement fence_stmt{
+    "owner_fence", "SELECT c.id FROM conversations c"
+                   " JOIN unnest($1::text[], $2::bigint[]) AS f(id, epoch) ON c.id = f.id"
+                   " WHERE c.owner_epoch <> f.epoch"};
+
+constexpr pg::statement take_ownership_stmt{
+    "take_ownership", "UPDATE conversations SET owner_epoch = owner_epoch + 1"
+                      " WHERE id = $1 RETURNING owner_epoch"};
+
 constexpr pg::statement select_conv{"select_conv",
                                     "SELECT " PARLEY_CONVERSATION_COLUMNS
                                     " FROM conversations c WHERE c.id = $1"};
@@ -334,9 +353,29 @@ db_result<std::vector<read_marker_stored>> write(pg::connection& db,
   bool support_details =
       std::any_of(batch.messages.begin(), batch.messages.end(), has_support_details);
   std::optional<pg::transaction> tx;
-  if (any_attachment || !batch.supports.empty() || support_details) {
+  if (any_attachment || !batch.supports.empty() || support_details ||
+      !batch.fences.empty()) {
     tx.emplace(db);
     if (!tx->begun()) return db_result<out_t>::failure(db.error());
+  }
+  if (!batch.fences.empty()) {
+    pg::array_literal f_conv, f_epoch;
+    for (const auto& f : batch.fences) {
+      f_conv.text(f.conv);
+      f_epoch.integer(static_cast<std::int64_t>(f.epoch));
+    }
+    auto ids = f_conv;
+    auto lock = db.exec(lock_owned_stmt, {std::move(ids).finish()});
+    if (!lock.ok()) return failed<out_t>(lock);
+    auto f =
+        db.exec(fence_stmt, {std::move(f_conv).finish(), std::move(f_epoch).finish()});
+    if (!f.ok()) return failed<out_t>(f);
+    if (f.rows() > 0) {
+      std::string stale;
+      for (int i = 0; i < f.rows(); ++i)
+        stale += f.str(i, 0) + "\n";
+      return db_result<out_t>::failure(std::move(stale), sqlstate_fenced);
+    }
   }
   auto r = db.exec(write_batch_stmt, {std::move(c_id).finish(),
                                       std::move(c_kind).finish(),
@@ -414,6 +453,15 @@ find_collisions(pg::connection& db, const std::vector<protocol::message>& msgs) 
   for (int i = 0; i < r.rows(); ++i)
     out.push_back(read_cid(r, i));
   return db_result<std::vector<cid_entry>>::success(std::move(out));
+}
+
+db_result<std::optional<std::uint64_t>> take_ownership(pg::connection& db,
+                                                       const std::string& id) {
+  using out_t = std::optional<std::uint64_t>;
+  auto r = db.exec(take_ownership_stmt, {id});
+  if (!r.ok()) return failed<out_t>(r);
+  if (r.rows() == 0) return db_result<out_t>::success(std::nullopt);
+  return db_result<out_t>::success(static_cast<std::uint64_t>(r.i64(0, 0)));
 }
 
 db_result<std::optional<protocol::conversation>>

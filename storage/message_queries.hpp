@@ -44,6 +44,13 @@ struct read_marker_stored {
   std::uint64_t unread = 0;
 };
 
+/// A clustered node's claim on an existing conversation: the owner epoch it took
+/// when it loaded it (migration 014).
+struct owner_fence {
+  std::string conv;
+  std::uint64_t epoch = 0;
+};
+
 /// Everything one group commit writes: new conversations (with participants),
 /// messages and read markers, in one statement and so in one transaction.
 struct write_batch {
@@ -52,12 +59,17 @@ struct write_batch {
   /// Support conversations' state after this batch (migration 008).
   std::vector<support_update> supports;
   std::vector<read_marker_write> reads;
+  /// Clustered nodes only: the conversations' rows are locked and their owner
+  /// epochs checked first; empty on a single node (no extra round trip).
+  std::vector<owner_fence> fences;
   bool empty() const { return creates.empty() && messages.empty() && reads.empty(); }
 };
 
 /// Writes the whole batch atomically in one round trip. For existing conversations
 /// `last_seq`/`last_ts` are raised to the batch's newest message. Returns the read
-/// markers as stored, in no particular order.
+/// markers as stored, in no particular order. With `fences`, a conversation whose
+/// owner epoch moved on fails the whole batch with sqlstate_fenced (the error names
+/// them, one per line) and nothing is written.
 db_result<std::vector<read_marker_stored>> write(pg::connection& db,
                                                  const write_batch& batch);
 
@@ -81,6 +93,12 @@ find_collisions(pg::connection& db, const std::vector<protocol::message>& msgs);
 /// A conversation with its participants, or nullopt when it does not exist.
 db_result<std::optional<protocol::conversation>> load_conversation(pg::connection& db,
                                                                    const std::string& id);
+
+/// A takeover (clustered nodes): raises the conversation's owner epoch and returns
+/// it, nullopt when there is no such conversation. Waits for a commit in flight
+/// that holds the row, so what is loaded after it includes that commit.
+db_result<std::optional<std::uint64_t>> take_ownership(pg::connection& db,
+                                                       const std::string& id);
 
 /// The idempotency keys of a conversation's newest `limit` messages.
 db_result<std::vector<cid_entry>> recent_cids(pg::connection& db, const std::string& conv,

@@ -99,7 +99,17 @@ using presence_actor = caf::typed_actor<
     // The sending session's token now expires at this `exp` (auth.refresh).
     caf::reacts_to<expires_atom, std::int64_t>,
     // The timer armed for this expiry (seconds) ran out.
-    caf::reacts_to<expiry_tick_atom, std::int64_t>>;
+    caf::reacts_to<expiry_tick_atom, std::int64_t>,
+    // The cluster's live set changed: per-user pushes and notifications from this
+    // node's conversations go to the other live nodes' presence actors too.
+    caf::reacts_to<cluster_atom, live_view>,
+    // From this node's conversations: one push for subscribed sessions on other
+    // nodes; relayed once per node with that node's sessions.
+    caf::reacts_to<push_atom, frame, std::vector<caf::actor>>,
+    // From another node's presence actor: for this node's connections only.
+    caf::reacts_to<relay_atom, std::string, frame>,
+    caf::reacts_to<relay_atom, notify_batch>,
+    caf::reacts_to<relay_atom, frame, std::vector<caf::actor>>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
@@ -237,7 +247,15 @@ using registry_actor = conversation_api::extend<
     // granted when nothing is in transit to it.
     caf::replies_to<passivate_atom, std::string, std::uint64_t>::with<bool>,
     // The directory changed: every live conversation re-checks its subscriptions.
-    caf::reacts_to<recheck_atom>>;
+    caf::reacts_to<recheck_atom>,
+    // The cluster's live set changed: place conversations over it (those this
+    // node no longer owns drain and stop; requests in flight to a node that left
+    // are answered `unavailable`).
+    caf::reacts_to<cluster_atom, live_view>,
+    // From a session whose conv.open was answered through this registry (the
+    // conversation is on another node): `opened`, passed on with the session as
+    // its sender.
+    caf::reacts_to<opened_atom, std::string>>;
 
 /// Group commit to PostgreSQL (a detached actor: its database calls block).
 using persistence_actor = caf::typed_actor<
@@ -327,6 +345,27 @@ using ai_agent_actor = caf::typed_actor<
 /// Finds (or starts) the agent actor of an `ai` user and hands it the prompt.
 using ai_hub_actor = caf::typed_actor<caf::reacts_to<ai_prompt_atom, ai_prompt>>;
 
+/// One node's membership in the cluster (actors/cluster): connects to every peer
+/// through CAF's middleman, keeps the live set (connection loss and heartbeats)
+/// and hands it to the registry and the presence actor; carries directory changes
+/// to the other nodes.
+using cluster_actor = caf::typed_actor<
+    // A peer introduces itself; the answer introduces this node.
+    caf::replies_to<join_atom, peer_card>::with<peer_card>,
+    // A peer's heartbeat (its name).
+    caf::reacts_to<heartbeat_atom, std::string>,
+    // To itself: send heartbeats, find silent peers.
+    caf::reacts_to<heartbeat_tick_atom>,
+    // To itself: connect to the peer at this address (again, after a backoff).
+    caf::reacts_to<dial_atom, std::string>,
+    // From this node's sessions: a stored directory change for every other live
+    // node, answered once each has applied it (or left).
+    caf::replies_to<publish_atom, directory_change>::with<bool>,
+    // From a peer: apply its directory change to this node's cache.
+    caf::replies_to<directory_atom, directory_change>::with<bool>,
+    // The live nodes' names, sorted (this one included).
+    caf::replies_to<cluster_atom>::with<std::vector<std::string>>>;
+
 /// Wakes snoozed conversations when their time comes, reading PostgreSQL so that
 /// none is lost across restarts.
 using snooze_scheduler_actor = caf::typed_actor<caf::reacts_to<snooze_tick_atom>>;
@@ -380,7 +419,7 @@ PARLEY_INSPECT(members_write, x.conv, x.add, x.users, x.ts);
 PARLEY_INSPECT(favorites_change, x.user, x.op, x.companies);
 PARLEY_INSPECT(favorites_result, x.ok, x.missing_reference, x.companies, x.version);
 PARLEY_INSPECT(write_request, x.conv, x.epoch, x.create, x.conversation, x.create_cid,
-               x.messages, optional_field{x.support});
+               x.messages, optional_field{x.support}, x.fenced, x.owner_epoch);
 PARLEY_INSPECT(support_request, x.rid, x.conv, x.user, x.op, optional_field{x.assignee},
                optional_field{x.team}, optional_field{x.note}, x.until);
 PARLEY_INSPECT(wake_request, x.rid, x.conv);
@@ -390,12 +429,27 @@ PARLEY_INSPECT(block_change, x.block, x.contact, x.org, x.by, x.at);
 PARLEY_INSPECT(ai_config_put, x.user, x.match, x.reply, x.fallback, x.delay_ms);
 PARLEY_INSPECT(due_snoozes, x.failed, x.convs);
 PARLEY_INSPECT(write_outcome, x.status, x.error, x.existing);
-PARLEY_INSPECT(conversation_snapshot, x.found, x.failed, x.conv, x.recent_keys, x.reads);
+PARLEY_INSPECT(conversation_snapshot, x.found, x.failed, x.conv, x.recent_keys, x.reads,
+               x.owner_epoch);
 PARLEY_INSPECT(reply_target, x.found, x.failed, x.internal, x.author, x.preview);
 PARLEY_INSPECT(message_page, x.failed, x.messages, x.more);
 PARLEY_INSPECT(conversation_page, x.failed, x.items, x.more, x.last_ts, x.last_id);
 PARLEY_INSPECT(created_lookup, x.failed, x.conv);
 PARLEY_INSPECT(db_ack, x.ok, x.error, x.missing_reference, x.conflict);
+
+PARLEY_INSPECT(peer_card, x.name, x.node, x.registry, x.presence);
+PARLEY_INSPECT(live_view, x.version, x.self, x.names, x.registries, x.presences);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, directory_change& x) {
+  auto what = static_cast<std::uint8_t>(x.what);
+  auto apply = caf::meta::load_callback([&]() -> caf::error {
+    x.what = static_cast<directory_change::kind>(what);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("directory_change"), what, x.org, x.user, x.company,
+           x.team, x.id, x.companies, x.version, x.flag, x.ai, apply);
+}
 
 } // namespace parley
 

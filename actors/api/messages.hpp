@@ -149,6 +149,10 @@ struct write_request {
   std::vector<protocol::message> messages;
   /// A support conversation's state after these messages (written with them).
   std::optional<protocol::support_info> support;
+  /// Clustered nodes: check that the conversation's owner epoch is still this one
+  /// (migration 014) before writing; a single node never sets it.
+  bool fenced = false;
+  std::uint64_t owner_epoch = 0;
 };
 
 enum class write_status : std::uint8_t {
@@ -156,6 +160,7 @@ enum class write_status : std::uint8_t {
   unavailable, // the transaction failed; nothing of this request was stored
   stale,       // refused: an earlier write of the same epoch failed
   collision,   // a message collided with a stored row; see `existing`
+  fenced,      // another node took the conversation over: nothing was stored
 };
 
 /// The persistence actor's answer to one write_request.
@@ -174,6 +179,8 @@ struct conversation_snapshot {
   protocol::conversation conv;
   std::vector<protocol::cid_entry> recent_keys;
   std::vector<protocol::read_state> reads; // every participant's marker and unread
+  /// Clustered: the owner epoch this load took (migration 014); 0 on a single node.
+  std::uint64_t owner_epoch = 0;
 };
 
 /// The author and preview of a message that is replied to.

@@ -2,6 +2,7 @@
 // (actors/api/CMakeLists.txt): the actor interfaces stay free of storage and of
 // PostgreSQL headers.
 #include "actors/api/blob_messages.hpp"
+#include "actors/api/cluster_messages.hpp"
 #include "actors/api/frame.hpp"
 #include "actors/api/inbox_messages.hpp"
 #include "actors/api/inbox_view_messages.hpp"

@@ -16,6 +16,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/api/blob_messages.hpp"
+#include "actors/api/cluster_messages.hpp"
 #include "actors/api/frame.hpp"
 #include "actors/api/inbox_messages.hpp"
 #include "actors/api/inbox_view_messages.hpp"
@@ -159,5 +160,18 @@ CAF_ADD_ATOM(parley, parley, inbox_atom, "inbox")
 CAF_ADD_TYPE_ID(parley, (parley::inbox_view_call))
 CAF_ADD_TYPE_ID(parley, (parley::inbox_view_answer))
 CAF_ADD_ATOM(parley, parley, inbox_views_atom, "inboxviews")
+// Clustering (issue 17).
+CAF_ADD_TYPE_ID(parley, (parley::peer_card))
+CAF_ADD_TYPE_ID(parley, (parley::live_view))
+CAF_ADD_TYPE_ID(parley, (parley::directory_change))
+CAF_ADD_TYPE_ID(parley, (std::vector<std::string>))
+CAF_ADD_ATOM(parley, parley, join_atom, "join")
+CAF_ADD_ATOM(parley, parley, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(parley, parley, heartbeat_tick_atom, "hbtick")
+CAF_ADD_ATOM(parley, parley, dial_atom, "dial")
+CAF_ADD_ATOM(parley, parley, directory_atom, "directory")
+CAF_ADD_ATOM(parley, parley, publish_atom, "publish")
+CAF_ADD_ATOM(parley, parley, cluster_atom, "cluster")
+CAF_ADD_ATOM(parley, parley, relay_atom, "relay")
 
 CAF_END_TYPE_ID_BLOCK(parley)

@@ -108,9 +108,10 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
                                     "message not stored; retry with the same cid"));
   }
   check_drained(self);
-  if (seq_taken) {
-    // Another writer owns this conversation's seqs (a stale placement): stop, and
-    // let the registry start a fresh actor from what PostgreSQL holds.
+  if (seq_taken || out.status == write_status::fenced) {
+    // Another writer owns this conversation's seqs (a stale placement), or another
+    // node took it over (its owner epoch moved on): stop, and let the registry
+    // place it again and start a fresh actor from what PostgreSQL holds.
     self->quit();
   }
 }
@@ -125,6 +126,8 @@ void flush(self_ptr self) {
   req.conv = st.id;
   req.epoch = epoch;
   req.messages = std::move(batch);
+  req.fenced = st.svc.config->clustered;
+  req.owner_epoch = st.owner_epoch;
   if (st.support) {
     req.support = st.info.support;
     st.support_in_flight.push_back(st.support);

@@ -105,6 +105,9 @@ struct conversation_state {
   std::string id;
   phase stage = phase::loading;
   protocol::conversation info;
+  /// Clustered: the owner epoch this incarnation's load took (migration 014);
+  /// every write carries it, and one refused for it stops the incarnation.
+  std::uint64_t owner_epoch = 0;
   /// info.participants as a set: rights are checked per subscriber per event.
   std::unordered_set<std::string> members;
   /// Read markers and unread counts of the participants.
@@ -138,6 +141,11 @@ struct conversation_state {
   std::map<std::uint64_t, recent_message> recent;
 
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  /// Clustered: the subscribed sessions on other nodes that `remote_frame` is for,
+  /// gathered while one push fans out and handed to the presence actor as one
+  /// message (flush_remote), which sends one relay per node.
+  frame remote_frame;
+  std::vector<caf::actor> remote_sessions;
   /// The subscribed sessions as one shared set for notify to skip; rebuilt after
   /// the subscribers change (empty until then).
   std::optional<session_set> open_sessions;

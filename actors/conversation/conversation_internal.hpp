@@ -91,6 +91,9 @@ bool refuse_unreadable(self_ptr self, const std::string& user, std::uint64_t rid
 void remove_subscriber(self_ptr self, const caf::actor_addr& who);
 const session_set& open_sessions(self_ptr self);
 void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq = 0);
+/// Hands the pushes gathered for sessions on other nodes to the presence actor (one
+/// message; it relays once per node). Every loop that calls push_to ends with it.
+void flush_remote(self_ptr self);
 void go_live(self_ptr self, const caf::actor_addr& session);
 void fan_out(self_ptr self, const protocol::message& m,
              const visibility::conversation_facts& facts);

@@ -60,6 +60,7 @@ void load(self_ptr self) {
               return;
             }
             st.info = std::move(snap.conv);
+            st.owner_epoch = snap.owner_epoch;
             set_participants(self, std::move(st.info.participants));
             for (auto& r : snap.reads)
               st.reads[r.user] = read_mark{r.seq, r.unread};

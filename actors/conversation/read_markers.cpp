@@ -76,6 +76,7 @@ void mark_read(self_ptr self, read_request& req, caf::typed_response_promise<fra
               if (sub.user != req.user &&
                   visibility::can_read(access_of(self, sub.user, facts)))
                 push_to(self, sub, others);
+            flush_remote(self);
             b.uint("unread", unread);
             self->send(st.svc.presence, push_atom_v, req.user, frame{b.finish()});
           },

@@ -1,7 +1,10 @@
 #include "actors/conversation/registry.hpp"
 
+#include <set>
+
 #include "actors/ai/ai_agent.hpp"
 #include "actors/conversation/conversation.hpp"
+#include "actors/rules/placement.hpp"
 
 namespace parley {
 
@@ -19,9 +22,52 @@ registry_state::entry& place(self_ptr self, const std::string& conv, bool fresh)
   return st.convs.emplace(conv, registry_state::entry{handle, 0}).first->second;
 }
 
+/// The index in the live view of the node that owns `conv`, when that is another
+/// node and the request is this node's to route: a request that came from another
+/// node was routed by it and is served here (no ping-pong while views differ).
+std::optional<std::size_t> owner_elsewhere(self_ptr self, const std::string& conv) {
+  auto& view = self->state.view;
+  if (view.names.size() < 2) return std::nullopt;
+  const auto& sender = self->current_sender();
+  if (sender && sender->node() != self->node()) return std::nullopt;
+  auto owner = placement::owner(conv, view.names);
+  if (!owner || view.names[*owner] == view.self) return std::nullopt;
+  return owner;
+}
+
+/// One hop to the owner's registry. The answer comes back through here, so that a
+/// request in flight to a node that leaves is answered `unavailable` at once.
 template <class Atom, class Request>
-caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req,
-                              bool fresh = false) {
+caf::result<frame> forward_remote(self_ptr self, std::size_t owner, Atom atom,
+                                  Request& req) {
+  auto& st = self->state;
+  auto to = caf::actor_cast<registry_actor>(st.view.registries[owner]);
+  auto rp = self->make_response_promise<frame>();
+  auto id = st.next_remote++;
+  st.remote.emplace(id, registry_state::remote_request{st.view.names[owner], rp});
+  if constexpr (requires { req.direct; }) req.direct = false;
+  st.svc.stats->remote_requests.fetch_add(1, std::memory_order_relaxed);
+  self->request(to, caf::infinite, atom, std::move(req))
+      .then(
+          [=](frame& f) mutable {
+            auto i = self->state.remote.find(id);
+            if (i == self->state.remote.end()) return; // answered at the node's loss
+            i->second.promise.deliver(std::move(f));
+            self->state.remote.erase(i);
+          },
+          [=](caf::error& err) mutable {
+            auto i = self->state.remote.find(id);
+            if (i == self->state.remote.end()) return;
+            i->second.promise.deliver(std::move(err));
+            self->state.remote.erase(i);
+          });
+  return rp;
+}
+
+template <class Atom, class Request>
+caf::result<frame> forward(self_ptr self, Atom atom, Request& req, bool fresh = false) {
+  if (auto owner = owner_elsewhere(self, req.conv))
+    return forward_remote(self, *owner, atom, req);
   auto& e = place(self, req.conv, fresh);
   ++e.delegated;
   // Counted here, so not by the conversation as a request sent past the registry.
@@ -32,9 +78,48 @@ caf::delegated<frame> forward(self_ptr self, Atom atom, Request& req,
 /// The handler of one conversation request: every one is forwarded the same way.
 template <class Atom, class Request>
 auto forwarding(self_ptr self) {
-  return [=](Atom atom, Request& req) -> caf::delegated<frame> {
+  return [=](Atom atom, Request& req) -> caf::result<frame> {
     return forward(self, atom, req);
   };
+}
+
+/// The live set changed: requests in flight to a node that left are answered
+/// `unavailable` (the client retries with its cid), and each conversation that
+/// another node owns now drains (its writes in flight commit or are fenced) and
+/// stops; its sessions' next requests are placed anew.
+void new_view(self_ptr self, live_view view) {
+  auto& st = self->state;
+  st.view = std::move(view);
+  std::set<std::string, std::less<>> live(st.view.names.begin(), st.view.names.end());
+  for (auto i = st.remote.begin(); i != st.remote.end();) {
+    if (live.count(i->second.node)) {
+      ++i;
+      continue;
+    }
+    i->second.promise.deliver(caf::make_error(caf::sec::request_receiver_down));
+    i = st.remote.erase(i);
+  }
+  if (st.view.names.size() < 2) return;
+  std::vector<std::string> moved;
+  for (const auto& [conv, e] : st.convs) {
+    auto owner = placement::owner(conv, st.view.names);
+    if (owner && st.view.names[*owner] != st.view.self) moved.push_back(conv);
+  }
+  for (const auto& conv : moved) {
+    auto i = st.convs.find(conv);
+    auto handle = i->second.handle;
+    st.by_addr.erase(handle.address());
+    self->demonitor(handle.address());
+    st.convs.erase(i);
+    self->request(handle, std::chrono::seconds{10}, drain_atom_v)
+        .then([=](bool) { self->send_exit(handle, caf::exit_reason::user_shutdown); },
+              [=](const caf::error&) {
+                self->send_exit(handle, caf::exit_reason::user_shutdown);
+              });
+  }
+  if (!moved.empty())
+    st.svc.stats->conversations_rehomed.fetch_add(moved.size(),
+                                                  std::memory_order_relaxed);
 }
 
 } // namespace
@@ -77,7 +162,24 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       forwarding<members_atom, members_request>(self),
       forwarding<end_atom, end_request>(self),
       forwarding<support_atom, support_request>(self),
-      forwarding<wake_atom, wake_request>(self),
+      [=](wake_atom a, wake_request& r) -> caf::result<frame> {
+        // Every node's snooze scheduler finds the same due conversations: each
+        // wakes only those it owns, so each is woken once, by its owner.
+        if (owner_elsewhere(self, r.conv)) return frame{};
+        return forward(self, a, r);
+      },
+      [=](cluster_atom, live_view& view) { new_view(self, std::move(view)); },
+      [=](opened_atom a, const std::string& conv) {
+        // Delegated, so the conversation sees the session as the sender.
+        if (auto owner = owner_elsewhere(self, conv)) {
+          self->delegate(
+              caf::actor_cast<registry_actor>(self->state.view.registries[*owner]), a,
+              conv);
+          return;
+        }
+        auto i = self->state.convs.find(conv);
+        if (i != self->state.convs.end()) self->delegate(i->second.handle, a);
+      },
       forwarding<ai_atom, ai_action>(self),
       [=](recheck_atom) {
         // Rights may have changed for anyone: every live conversation re-checks its
@@ -85,8 +187,10 @@ registry(registry_actor::stateful_pointer<registry_state> self,
         for (auto& [id, e] : self->state.convs)
           self->send(e.handle, recheck_atom_v);
       },
-      [=](create_atom a, create_request& r) -> caf::delegated<frame> {
+      [=](create_atom a, create_request& r) -> caf::result<frame> {
         auto conv = r.conv.id;
+        if (auto owner = owner_elsewhere(self, conv))
+          return forward_remote(self, *owner, a, r);
         auto& e = place(self, conv, !r.existing);
         ++e.delegated;
         return self->delegate(e.handle, a, std::move(r));

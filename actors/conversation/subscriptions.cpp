@@ -46,7 +46,30 @@ void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq) 
       sub.held_overflow = true;
     return;
   }
-  push_to_connection(self, sub.session, sub.out, f);
+  if (sub.out) {
+    sub.out->send(f);
+    return;
+  }
+  if (sub.session.node() == self->node()) {
+    // On this node without a queue of its own to write to: through the session.
+    self->send(sub.session, push_atom_v, f);
+    return;
+  }
+  // A session on another node (clustered only): gathered, one hand-off per push.
+  auto& st = self->state;
+  if (!st.remote_sessions.empty() && st.remote_frame.shared() != f.shared())
+    flush_remote(self);
+  st.remote_frame = f;
+  st.remote_sessions.push_back(caf::actor_cast<caf::actor>(sub.session));
+}
+
+void flush_remote(self_ptr self) {
+  auto& st = self->state;
+  if (st.remote_sessions.empty()) return;
+  self->send(st.svc.presence, push_atom_v, std::move(st.remote_frame),
+             std::move(st.remote_sessions));
+  st.remote_frame = frame{};
+  st.remote_sessions.clear();
 }
 
 /// `opened` from a session: its conv.open reply is queued on the connection, so
@@ -68,6 +91,7 @@ void go_live(self_ptr self, const caf::actor_addr& session) {
   sub.held.clear();
   for (auto& h : held)
     if (h.seq == 0 || h.seq > sub.backlog_to) push_to(self, sub, h.bytes);
+  flush_remote(self);
 }
 
 /// Pushes a committed message to every subscription that may see it, re-checking
@@ -85,6 +109,7 @@ void fan_out(self_ptr self, const protocol::message& m,
     push_to(self, sub, push, m.seq);
     ++delivered;
   }
+  flush_remote(self);
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
 }
 

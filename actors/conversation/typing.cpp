@@ -79,6 +79,7 @@ void push_typing(self_ptr self, const std::string& user, bool start, bool intern
     if (!as_alias) as_alias = encode(shown);
     push_to(self, sub, *as_alias);
   }
+  flush_remote(self);
 }
 
 /// Schedules the next typing expiry check, if anyone is typing.

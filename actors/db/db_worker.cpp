@@ -43,12 +43,24 @@ db_ack ack_of(const storage::db_result<bool>& r) {
 
 db_actor::behavior_type db_worker(db_actor::stateful_pointer<db_worker_state> self,
                                   std::string conninfo, storage::pg::limits limits,
-                                  std::size_t cid_cache) {
+                                  std::size_t cid_cache, bool take_ownership) {
   self->state.db = std::make_unique<storage::pg::connection>(conninfo, limits);
   self->state.cid_cache = cid_cache;
+  self->state.take_ownership = take_ownership;
   return {
       [=](load_atom, const std::string& conv) {
         conversation_snapshot snap;
+        if (self->state.take_ownership) {
+          // The takeover comes first: a stale owner's commit in flight holds the
+          // row, so this waits for it, and the reads below include what it wrote.
+          auto e = with_retry(
+              self, [&](auto& db) { return storage::take_ownership(db, conv); });
+          if (!e.ok()) {
+            snap.failed = true;
+            return snap;
+          }
+          if (*e.value) snap.owner_epoch = **e.value;
+        }
         auto c = with_retry(
             self, [&](auto& db) { return storage::load_conversation(db, conv); });
         if (!c.ok()) {

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "actors/node/clock.hpp"
 #include "storage/message_queries.hpp"
@@ -51,6 +52,8 @@ storage::write_batch make_batch(std::vector<commit_policy<pending_write>::item>&
                                                    : std::optional{r.create_cid}});
     std::move(r.messages.begin(), r.messages.end(), std::back_inserter(batch.messages));
     if (r.support) batch.supports.push_back({r.conv, *r.support});
+    // A clustered node's existing conversations: checked against their owner epoch.
+    if (r.fenced && !r.create) batch.fences.push_back({r.conv, r.owner_epoch});
   }
   return batch;
 }
@@ -180,6 +183,24 @@ items_t answer_collisions(self_ptr self, items_t items,
   return keep;
 }
 
+/// Answers the conversations named in `stale` (one id per line: another node took
+/// them over) `fenced`, and returns the others for the next attempt.
+items_t answer_fenced(self_ptr self, items_t items, const std::string& stale) {
+  std::set<std::string, std::less<>> ids;
+  for (std::size_t at = 0; at < stale.size();) {
+    auto nl = stale.find('\n', at);
+    if (nl == std::string::npos) nl = stale.size();
+    if (nl > at) ids.insert(stale.substr(at, nl - at));
+    at = nl + 1;
+  }
+  items_t keep;
+  items_t fenced;
+  for (auto& item : items)
+    (ids.count(item.conv) ? fenced : keep).push_back(std::move(item));
+  fail_all(self, fenced, write_status::fenced, "taken over by another node");
+  return keep;
+}
+
 /// Commits `items` and `reads` in as few transactions as their data allows. The
 /// batch mixes conversations of every org, so a statement that fails for
 /// something in one request's data must not fail the others: after a unique
@@ -231,6 +252,18 @@ void commit_items(self_ptr self, items_t items, reads_t reads = {}) {
       fail_all(self, items, write_status::unavailable, r.error);
       fail_reads(reads);
       return;
+    }
+    if (r.sqlstate == storage::sqlstate_fenced) {
+      // Conversations another node has taken over: theirs fail, the rest retry.
+      restore(items, batch);
+      auto before = items.size();
+      items = answer_fenced(self, std::move(items), r.error);
+      if (items.size() == before) {
+        fail_all(self, items, write_status::unavailable, "fencing failed");
+        fail_reads(reads);
+        return;
+      }
+      continue;
     }
     if (!storage::blames_the_data(r.sqlstate)) {
       // The server refused the statement for itself, not for a request's data:

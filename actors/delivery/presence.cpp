@@ -36,6 +36,41 @@ void notify(presence_actor::stateful_pointer<presence_state> self,
   }
 }
 
+/// A push for sessions on other nodes, from this node's conversations: one relay
+/// per node, carrying the frame once and that node's sessions.
+void relay_to_nodes(presence_actor::stateful_pointer<presence_state> self, const frame& f,
+                    const std::vector<caf::actor>& sessions) {
+  auto& peers = self->state.peers;
+  std::vector<std::vector<caf::actor>> per_peer(peers.size());
+  for (const auto& s : sessions) {
+    auto p = std::find_if(peers.begin(), peers.end(),
+                          [&](const presence_actor& p) { return p.node() == s.node(); });
+    if (p == peers.end()) {
+      // Its node is not (or no longer) live: the session actor, if it is reachable.
+      self->send(caf::actor_cast<session_actor>(s), push_atom_v, f);
+      continue;
+    }
+    per_peer[static_cast<std::size_t>(p - peers.begin())].push_back(s);
+  }
+  for (std::size_t i = 0; i < peers.size(); ++i)
+    if (!per_peer[i].empty())
+      self->send(peers[i], relay_atom_v, f, std::move(per_peer[i]));
+}
+
+/// A relayed push for sessions of this node: straight into their connections.
+void deliver_to_sessions(presence_actor::stateful_pointer<presence_state> self,
+                         const frame& f, const std::vector<caf::actor>& sessions) {
+  auto& st = self->state;
+  for (const auto& s : sessions) {
+    std::shared_ptr<outbound> out;
+    if (auto u = st.user_of.find(s.address()); u != st.user_of.end())
+      if (auto i = st.sessions.find(u->second.user); i != st.sessions.end())
+        for (const auto& c : i->second)
+          if (c.session.address() == s.address()) out = c.out;
+    push_to_connection(self, caf::actor_cast<session_actor>(s), out, f);
+  }
+}
+
 /// Seconds since the Unix epoch: a token's `exp` is wall-clock time.
 std::int64_t now_seconds() {
   using namespace std::chrono;
@@ -122,8 +157,32 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
         set_expiry(self, caf::actor_cast<session_actor>(self->current_sender()), exp);
       },
       [=](expiry_tick_atom, std::int64_t armed_for) { expire_tokens(self, armed_for); },
-      [=](push_atom, const std::string& user, const frame& f) { push_to(self, user, f); },
-      [=](notify_atom, const notify_batch& batch) { notify(self, batch); },
+      [=](push_atom, const std::string& user, const frame& f) {
+        push_to(self, user, f);
+        for (const auto& p : self->state.peers)
+          self->send(p, relay_atom_v, user, f);
+      },
+      [=](notify_atom, const notify_batch& batch) {
+        notify(self, batch);
+        for (const auto& p : self->state.peers)
+          self->send(p, relay_atom_v, batch);
+      },
+      [=](relay_atom, const std::string& user, const frame& f) {
+        push_to(self, user, f);
+      },
+      [=](relay_atom, const notify_batch& batch) { notify(self, batch); },
+      [=](push_atom, const frame& f, const std::vector<caf::actor>& sessions) {
+        relay_to_nodes(self, f, sessions);
+      },
+      [=](relay_atom, const frame& f, const std::vector<caf::actor>& sessions) {
+        deliver_to_sessions(self, f, sessions);
+      },
+      [=](cluster_atom, const live_view& view) {
+        auto& peers = self->state.peers;
+        peers.clear();
+        for (const auto& p : view.presences)
+          if (p) peers.push_back(caf::actor_cast<presence_actor>(p));
+      },
   };
 }
 

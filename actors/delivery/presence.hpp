@@ -36,6 +36,11 @@ struct presence_state {
   };
   /// The user and expiry entry of each connection, to forget them when it goes down.
   std::unordered_map<caf::actor_addr, attached> user_of;
+
+  /// The other live nodes' presence actors (empty on a single node): a push or a
+  /// notification from this node's conversations goes to each once, and each
+  /// delivers it to its own connections.
+  std::vector<presence_actor> peers;
 };
 
 /// Maps online users to their connections: conversations push notifications and
@@ -43,6 +48,8 @@ struct presence_state {
 /// and one hop from a conversation to the connections: a message's notifications
 /// arrive here as one `notify_batch`, are encoded only for connections that do not
 /// have the conversation open, and go straight into each one's outbound queue.
+/// In a cluster it also relays each one, once, to every other live node's
+/// presence actor (one remote message per node), which delivers it to its own.
 presence_actor::behavior_type
 presence(presence_actor::stateful_pointer<presence_state> self);
 

@@ -92,6 +92,18 @@ std::string metrics::render() const {
   counter("parley_direct_requests_total",
           "Requests sent straight to a conversation's actor, past the registry.",
           direct_requests.load());
+  gauge("parley_cluster_live_nodes",
+        "Live cluster nodes as this node sees them, itself included (0: not clustered).",
+        cluster_live_nodes.load());
+  counter("parley_cluster_peers_lost_total",
+          "Peers that left this node's live set (connection lost or heartbeat silent).",
+          cluster_peers_lost.load());
+  counter("parley_conversations_rehomed_total",
+          "Conversations stopped here because another live node owns them now.",
+          conversations_rehomed.load());
+  counter("parley_remote_requests_total",
+          "Conversation requests forwarded to the owner's node (one hop).",
+          remote_requests.load());
   commit_batch_size.render(out, "parley_commit_batch_size", "Messages per commit.");
   commit_latency_ms.render(out, "parley_commit_latency_ms",
                            "Group-commit transaction latency in milliseconds.");

@@ -47,6 +47,14 @@ struct metrics {
   std::atomic<std::uint64_t> slow_consumer_closes{0};
   /// Requests a session sent straight to a conversation's actor, past the registry.
   std::atomic<std::uint64_t> direct_requests{0};
+  /// Clustered: the live nodes this node sees (itself included; 0 on a single
+  /// node), peers lost, and conversations this node stopped because another live
+  /// node owns them now.
+  std::atomic<std::int64_t> cluster_live_nodes{0};
+  std::atomic<std::uint64_t> cluster_peers_lost{0};
+  std::atomic<std::uint64_t> conversations_rehomed{0};
+  /// Clustered: requests this node's registry forwarded to their owner's node.
+  std::atomic<std::uint64_t> remote_requests{0};
   histogram commit_batch_size; // messages per transaction
   histogram commit_latency_ms; // one transaction, including its round trip
   std::array<std::atomic<std::uint64_t>, std::size(protocol::all_error_codes)> errors{};

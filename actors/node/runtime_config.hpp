@@ -10,6 +10,9 @@ namespace parley {
 /// Settings the actors read; fixed at start.
 struct runtime_config {
   std::string node_name = "parley";
+  /// Part of a cluster (--cluster): loads take ownership of a conversation and
+  /// commits are fenced by its owner epoch (migration 014). False: one node.
+  bool clustered = false;
   std::string token_secret;
   std::chrono::milliseconds hello_timeout{10'000};
   /// A conversation with no subscriber and nothing in flight stops after this long.

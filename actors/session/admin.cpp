@@ -1,11 +1,11 @@
 // admin.* ops: provisioning by the host application (docs/protocol.md §4).
 #include <algorithm>
 
+#include "actors/node/directory_change.hpp"
 #include "actors/node/replies.hpp"
-#include "actors/session/session.hpp"
-
 #include "actors/rules/ai_rules.hpp"
 #include "actors/rules/invite_rules.hpp"
+#include "actors/session/session.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/utf8.hpp"
 
@@ -128,8 +128,25 @@ void admin_done(session_self self) {
   run_admin_queue(self);
 }
 
-/// Stores `value` through the database, then updates the directory cache and
-/// replies; the cache never holds what the database refused.
+directory_change change_of(const protocol::org_info& v) {
+  return org_changed(v);
+}
+directory_change change_of(const protocol::user_info& v) {
+  return user_changed(v);
+}
+directory_change change_of(const protocol::company_info& v) {
+  return company_changed(v);
+}
+directory_change change_of(const protocol::team_info& v) {
+  return team_changed(v);
+}
+directory_change change_of(const ai_config_put& v) {
+  return ai_changed(v);
+}
+
+/// Stores `value` through the database, then updates the directory cache (every
+/// node's, in a cluster) and replies; the cache never holds what the database
+/// refused.
 template <class Value, class Apply, class Atom = put_atom>
 void store(session_self self, std::uint64_t rid, Value value, Apply apply,
            std::string missing_reference_message, Atom atom = Atom{}) {
@@ -138,8 +155,15 @@ void store(session_self self, std::uint64_t rid, Value value, Apply apply,
       .then(
           [=](const db_ack& ack) mutable {
             if (ack.ok) {
+              // In a cluster every other node's cache holds the change before the
+              // reply (and before the next admin op runs).
+              auto change = change_of(value);
               apply(std::move(value));
-              send_frame(self, reply_ok(rid));
+              publish_change(self, std::move(change), [=] {
+                send_frame(self, reply_ok(rid));
+                admin_done(self);
+              });
+              return;
             } else if (ack.conflict) {
               send_error(self, rid, error_code::conflict,
                          "this id belongs to another organisation");

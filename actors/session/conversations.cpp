@@ -375,8 +375,13 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
             send_frame(self, f);
             // The reply is queued on the connection: the conversation (the
             // responder, the registry delegated to it) may push straight to it now.
-            self->send(caf::actor_cast<conversation_actor>(self->current_sender()),
-                       opened_atom_v);
+            // In a cluster a conversation on another node answered through the
+            // registry, which passes `opened` on to it.
+            const auto& from = self->current_sender();
+            if (from == caf::actor_cast<caf::strong_actor_ptr>(self->state.svc.registry))
+              self->send(self->state.svc.registry, opened_atom_v, id);
+            else
+              self->send(caf::actor_cast<conversation_actor>(from), opened_atom_v);
           },
           [=](const caf::error&) {
             send_error(self, rid, error_code::unavailable,

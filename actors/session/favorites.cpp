@@ -2,6 +2,7 @@
 // favorites.add / favorites.remove change the caller's own. Every change is stored
 // first, then cached, then every live conversation re-checks its subscriptions, so
 // a favourite removed revokes at once.
+#include "actors/node/directory_change.hpp"
 #include "actors/node/replies.hpp"
 #include "actors/session/session.hpp"
 #include "protocol/limits.hpp"
@@ -77,7 +78,11 @@ void apply_favorites(session_self self, std::uint64_t rid, favorites_change chan
             if (r.ok) {
               st.svc.dir->put_favorites(user, r.companies, r.version);
               self->send(st.svc.registry, recheck_atom_v);
-              send_frame(self, favorites_reply(rid, r.companies));
+              publish_change(self, favorites_changed(user, r.companies, r.version), [=] {
+                send_frame(self, favorites_reply(rid, r.companies));
+                done();
+              });
+              return;
             } else if (r.missing_reference) {
               send_error(self, rid, error_code::bad_request, "unknown user or company");
             } else {

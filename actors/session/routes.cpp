@@ -50,7 +50,12 @@ void route_answered(session_self self, const std::string& conv,
   auto& r = i->second;
   if (r.via_registry > 0) --r.via_registry;
   // The registry delegated: the reply comes from the conversation's incarnation.
-  if (sender) r.incarnation = caf::actor_cast<conversation_api>(sender);
+  // In a cluster only an incarnation on this node is remembered: one on another
+  // node answers through the registry (which forwarded it there), and a session
+  // never holds another node's conversation across a change of the live set.
+  if (sender && sender->node() == self->node() &&
+      sender != caf::actor_cast<caf::strong_actor_ptr>(self->state.svc.registry))
+    r.incarnation = caf::actor_cast<conversation_api>(sender);
 }
 
 void route_failed(session_self self, const std::string& conv) {

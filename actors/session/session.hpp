@@ -31,6 +31,7 @@ struct session_handles {
   registry_actor registry; // conversation ops
   presence_actor presence; // attach, detach
   blob_pool blobs;         // claims of attachments on a send
+  cluster_actor cluster;   // clustered: directory changes for the other nodes
 };
 
 /// How this connection's requests reach one conversation. Through the registry
@@ -182,6 +183,12 @@ void ask_conversation(session_self self, Atom atom, Request req) {
         .then(answer, [=](const caf::error&) { unavailable(); });
   }
 }
+
+/// A directory change this session stored and applied here: in a cluster, `then`
+/// runs once every other live node has applied it too (the admin's reply comes
+/// after that); on a single node it runs at once.
+void publish_change(session_self self, directory_change change,
+                    std::function<void()> then);
 
 /// Answers `rid` with `unavailable`: the database failed or did not answer in
 /// time. Safe to retry (a send with the same cid never duplicates).

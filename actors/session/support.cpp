@@ -1,6 +1,7 @@
 // support.* and contact.* ops (docs/protocol.md §9): validated here; the
 // conversation actor decides support transitions (support_rules), the database
 // stores blocked contacts.
+#include "actors/node/directory_change.hpp"
 #include "actors/node/replies.hpp"
 #include "actors/rules/support_rules.hpp"
 #include "actors/session/session.hpp"
@@ -57,9 +58,11 @@ void change_block(session_self self, const protocol::request& req, std::uint64_t
           [=](const db_ack& ack) {
             if (!ack.ok) return send_storage_unavailable(self, rid);
             dir->set_contact_blocked(contact, block);
-            protocol::map_builder f;
-            f.boolean("ok", true);
-            send_frame(self, reply_ok(rid, f));
+            publish_change(self, contact_blocked(contact, block), [=] {
+              protocol::map_builder f;
+              f.boolean("ok", true);
+              send_frame(self, reply_ok(rid, f));
+            });
           },
           storage_unavailable_on_error(self, rid));
 }

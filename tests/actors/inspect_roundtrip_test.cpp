@@ -93,3 +93,45 @@ TEST(inspect, nested_values_and_records) {
   ASSERT_EQ(back.reads.size(), 1u);
   EXPECT_EQ(back.reads[0].seq, 3u);
 }
+
+// What the nodes of a cluster tell each other (issue 17): a directory change of
+// each kind keeps its kind and payload; a write keeps its fence.
+TEST(inspect, cluster_messages_travel) {
+  directory_change c;
+  c.what = directory_change::kind::favorites;
+  c.id = "ann";
+  c.companies = {"co1", "co2"};
+  c.version = 9;
+  auto got = round_trip(c);
+  EXPECT_EQ(got.what, directory_change::kind::favorites);
+  EXPECT_EQ(got.id, "ann");
+  EXPECT_EQ(got.companies, (std::vector<std::string>{"co1", "co2"}));
+  EXPECT_EQ(got.version, 9);
+  directory_change u;
+  u.what = directory_change::kind::user;
+  u.user.id = "bob";
+  u.user.org = "o1";
+  u.user.role = protocol::staff_role::admin;
+  auto gu = round_trip(u);
+  EXPECT_EQ(gu.what, directory_change::kind::user);
+  EXPECT_EQ(gu.user.id, "bob");
+  EXPECT_EQ(gu.user.role, std::optional{protocol::staff_role::admin});
+  directory_change a;
+  a.what = directory_change::kind::ai;
+  a.ai.user = "robo";
+  a.ai.match = {{"refund"}};
+  a.ai.reply = {"see policy"};
+  a.ai.delay_ms = 5;
+  auto ga = round_trip(a);
+  EXPECT_EQ(ga.ai.match, (std::vector<std::vector<std::string>>{{"refund"}}));
+  EXPECT_EQ(ga.ai.delay_ms, 5);
+  write_request w;
+  w.conv = "c1";
+  w.fenced = true;
+  w.owner_epoch = 12;
+  auto gw = round_trip(w);
+  EXPECT_TRUE(gw.fenced);
+  EXPECT_EQ(gw.owner_epoch, 12u);
+  // peer_card carries actor handles, which serialize only within an actor system
+  // (they register with it): the join of every integration cluster test sends it.
+}

@@ -210,6 +210,11 @@ inline presence_actor::behavior_type recording_presence(presence_actor::pointer,
           pushes->push_back(frame{protocol::encode_notify(
               batch.conv, batch.seq, batch.author, batch.preview, t.unread)});
       },
+      [](cluster_atom, const live_view&) {},
+      [](relay_atom, const std::string&, const frame&) {},
+      [](relay_atom, const notify_batch&) {},
+      [](push_atom, const frame&, const std::vector<caf::actor>&) {},
+      [](relay_atom, const frame&, const std::vector<caf::actor>&) {},
   };
 }
 

@@ -323,6 +323,18 @@ TEST_F(blobs, collection_removes_only_old_unreferenced_blobs) {
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
+  // In a cluster every node's collector runs: one at a time, under an advisory
+  // lock. While another session holds it, a collection deletes nothing.
+  {
+    storage::pg::connection other{db->conninfo()};
+    ASSERT_TRUE(other.ok()) << other.error();
+    ASSERT_TRUE(other.exec("SELECT pg_advisory_lock(1346521923)").ok());
+    auto skipped = storage::collect_blobs(conn, now - 24 * 3600 * 1000);
+    ASSERT_TRUE(skipped.ok()) << skipped.error;
+    EXPECT_EQ(*skipped.value, 0) << "collected while another node held the lock";
+    // Released now: a closed session's backend lets go of it only when it exits.
+    ASSERT_TRUE(other.exec("SELECT pg_advisory_unlock(1346521923)").ok());
+  }
   auto gone = storage::collect_blobs(conn, now - 24 * 3600 * 1000);
   ASSERT_TRUE(gone.ok()) << gone.error;
   EXPECT_EQ(*gone.value, 1);

@@ -10,6 +10,7 @@
 #include "actors/db/persistence.hpp"
 #include "actors/rules/write_epoch.hpp"
 #include "storage/db_result.hpp"
+#include "storage/message_queries.hpp"
 #include "storage/migrate.hpp"
 #include "tests/integration/harness.hpp"
 
@@ -299,6 +300,49 @@ TEST_F(group_commit, a_parameter_with_a_nul_is_refused_not_cut) {
   auto fine = conn.exec("SELECT $1::text", {std::string("hi there")});
   ASSERT_TRUE(fine.ok());
   EXPECT_EQ(fine.str(0, 0), "hi there");
+}
+
+} // namespace
+} // namespace parley
+
+namespace parley {
+namespace {
+
+// Fencing (migration 014, clustered nodes): a write carrying an owner epoch that
+// another node's takeover has raised fails alone with `fenced` and stores nothing;
+// the other conversations of the same batch commit; the new owner's epoch commits.
+TEST_F(group_commit, a_write_of_a_taken_over_conversation_is_fenced_alone) {
+  running_writer w{db_->conninfo()};
+  std::vector<write_request> setup;
+  setup.push_back(creating("k1", "o1", "first"));
+  setup.push_back(creating("k2", "o1", "first"));
+  ASSERT_EQ(w.write_all(std::move(setup)),
+            (std::vector{write_status::committed, write_status::committed}));
+  storage::pg::connection conn{db_->conninfo()};
+  // Another node takes k1 over: its epoch goes from 0 to 1.
+  auto taken = storage::take_ownership(conn, "k1");
+  ASSERT_TRUE(taken.ok()) << taken.error;
+  ASSERT_EQ(taken.value->value_or(0), 1u);
+  EXPECT_FALSE(storage::take_ownership(conn, "nope").value->has_value());
+  auto fenced = [](write_request r, std::uint64_t owner_epoch) {
+    r.fenced = true;
+    r.owner_epoch = owner_epoch;
+    return r;
+  };
+  std::vector<write_request> batch;
+  batch.push_back(fenced(appending("k1", 2, "u1"), 0)); // the stale owner
+  batch.push_back(fenced(appending("k2", 2, "u1"), 0)); // still owned
+  EXPECT_EQ(w.write_all(std::move(batch)),
+            (std::vector{write_status::fenced, write_status::committed}));
+  EXPECT_EQ(db_->query("SELECT conv || ':' || max(seq) FROM messages GROUP BY conv"
+                       " ORDER BY conv"),
+            (std::vector<std::string>{"k1:1", "k2:2"}));
+  // The new owner writes with the epoch it took.
+  std::vector<write_request> next;
+  next.push_back(fenced(appending("k1", 2, "u2"), 1));
+  EXPECT_EQ(w.write_all(std::move(next)), std::vector{write_status::committed});
+  EXPECT_EQ(db_->query("SELECT author FROM messages WHERE conv = 'k1' AND seq = 2"),
+            std::vector<std::string>{"u2"});
 }
 
 } // namespace

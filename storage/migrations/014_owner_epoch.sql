@@ -1,0 +1,13 @@
+-- 014: the owner epoch of a conversation (issue 17, clustering).
+--
+-- In a cluster each conversation has one writer, the node that placement gives it.
+-- A node that is alive but cut off (stopped, or its cluster port blocked) still
+-- believes it owns its conversations while a survivor has taken them over. The
+-- survivor raises owner_epoch when it loads a conversation (the takeover), and the
+-- group commit of a clustered node locks the rows of its batch's conversations and
+-- refuses those whose owner_epoch is no longer the one it loaded: the stale
+-- writer's senders get `unavailable` and retry where the conversation lives now.
+-- The unique (conv, seq) and (conv, author, cid) remain the last guard.
+--
+-- A single node never raises or checks it: its conversations keep 0.
+ALTER TABLE conversations ADD COLUMN owner_epoch bigint NOT NULL DEFAULT 0;
