@@ -42,8 +42,9 @@ struct pg_conn {
     if (PQstatus(c) != CONNECTION_OK) {
       std::string err = PQerrorMessage(c);
       PQfinish(c);
-      throw std::runtime_error("test database: " + err +
-                               " (run the tests inside scripts/with-private-pg, see docs/testing.md)");
+      throw std::runtime_error(
+          "test database: " + err +
+          " (run the tests inside scripts/with-private-pg, see docs/testing.md)");
     }
   }
   ~pg_conn() { PQfinish(c); }
