@@ -38,6 +38,7 @@ public:
   struct entry {
     protocol::message msg;
     std::vector<Waiter> waiters; // the sender, then any retries that arrived meanwhile
+    std::string key;             // (author, cid), built once at assign
   };
 
   enum class found { fresh, committed, in_flight };
@@ -52,6 +53,13 @@ public:
       : last_committed_(last_seq), next_seq_(last_seq + 1), last_ts_(last_ts),
         capacity_(capacity), epoch_(next_write_epoch()) {}
 
+  // The eviction order points into the committed map: a copy would point into
+  // the original's. Moving keeps the map's nodes and so the pointers.
+  seq_ledger(const seq_ledger&) = delete;
+  seq_ledger& operator=(const seq_ledger&) = delete;
+  seq_ledger(seq_ledger&&) = default;
+  seq_ledger& operator=(seq_ledger&&) = default;
+
   std::uint64_t last_committed() const { return last_committed_; }
   std::uint64_t next_seq() const { return next_seq_; }
   /// The newest timestamp assigned (a new message gets at least this).
@@ -63,14 +71,7 @@ public:
   /// Records a committed key (from a snapshot, a commit, or a collision report).
   void remember(std::string_view author, std::string_view cid, std::uint64_t seq,
                 std::int64_t ts) {
-    auto k = key(author, cid);
-    if (committed_.count(k)) return;
-    committed_.emplace(k, std::make_pair(seq, ts));
-    order_.push_back(std::move(k));
-    while (order_.size() > capacity_) {
-      committed_.erase(order_.front());
-      order_.pop_front();
-    }
+    remember_key(key(author, cid), seq, ts);
   }
 
   lookup find(std::string_view author, std::string_view cid) const {
@@ -90,8 +91,9 @@ public:
     m.seq = next_seq_++;
     last_ts_ = std::max(last_ts_, now);
     m.ts = last_ts_;
-    in_flight_keys_.emplace(key(m.author, m.cid), m.seq);
     entry e;
+    e.key = key(m.author, m.cid);
+    in_flight_keys_.emplace(e.key, m.seq);
     e.msg = std::move(m);
     e.waiters.push_back(std::move(w));
     in_flight_.push_back(std::move(e));
@@ -121,8 +123,8 @@ public:
     for (std::size_t i = 0; i < n; ++i) {
       auto& e = in_flight_.front();
       last_committed_ = e.msg.seq;
-      in_flight_keys_.erase(key(e.msg.author, e.msg.cid));
-      remember(e.msg.author, e.msg.cid, e.msg.seq, e.msg.ts);
+      in_flight_keys_.erase(e.key);
+      remember_key(std::move(e.key), e.msg.seq, e.msg.ts);
       out.push_back(std::move(e));
       in_flight_.pop_front();
     }
@@ -148,6 +150,19 @@ public:
   }
 
 private:
+  // The hot path builds a key once per message (at assign) and moves it into the
+  // committed map; the eviction order points at the map's own keys, whose nodes
+  // never move (callgrind: bench/RESULTS.md "Hot path, round 6").
+  void remember_key(std::string k, std::uint64_t seq, std::int64_t ts) {
+    auto [at, fresh] = committed_.try_emplace(std::move(k), seq, ts);
+    if (!fresh) return;
+    order_.push_back(&at->first);
+    while (order_.size() > capacity_) {
+      committed_.erase(committed_.find(*order_.front()));
+      order_.pop_front();
+    }
+  }
+
   static std::string key(std::string_view author, std::string_view cid) {
     std::string k;
     k.reserve(author.size() + 1 + cid.size());
@@ -168,7 +183,7 @@ private:
   std::deque<std::size_t> batches_; // sizes of outstanding batches, oldest first
   std::unordered_map<std::string, std::uint64_t> in_flight_keys_;
   std::unordered_map<std::string, std::pair<std::uint64_t, std::int64_t>> committed_;
-  std::deque<std::string> order_; // committed keys, oldest first, for eviction
+  std::deque<const std::string*> order_; // committed keys, oldest first, for eviction
 };
 
 } // namespace parley

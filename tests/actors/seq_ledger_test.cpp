@@ -132,5 +132,24 @@ TEST(seq_ledger, remembers_only_the_newest_keys) {
   EXPECT_EQ(l.find("a", "5").kind, ledger::found::committed);
 }
 
+// Committed keys are kept in the order they committed; the map grows (and
+// rehashes) many times while the eviction order points at its keys, and a moved
+// ledger keeps evicting the right ones.
+TEST(seq_ledger, evicts_committed_keys_in_order_across_rehashes_and_a_move) {
+  ledger l{0, 0, 100};
+  for (int i = 1; i <= 1000; ++i) {
+    l.assign(msg("a", "k" + std::to_string(i)), i, i);
+    l.take_unsent();
+    ASSERT_EQ(l.commit(l.epoch()).size(), 1u);
+  }
+  ledger moved = std::move(l);
+  for (int i = 1001; i <= 1050; ++i)
+    moved.remember("b", std::to_string(i), i, i);
+  EXPECT_EQ(moved.find("a", "k950").kind, ledger::found::fresh);
+  EXPECT_EQ(moved.find("a", "k951").kind, ledger::found::committed);
+  EXPECT_EQ(moved.find("a", "k1000").seq, 1000u);
+  EXPECT_EQ(moved.find("b", "1050").kind, ledger::found::committed);
+}
+
 } // namespace
 } // namespace parley
