@@ -33,6 +33,8 @@ node_actors::node_actors(caf::actor_system& sys,
         sys.spawn<caf::detached>(blob_store, conninfo, limits, dir,
                                  i == 0 ? blob_gc_every : std::chrono::milliseconds{0}));
   presence_ = sys.spawn(presence);
+  timers_.board = std::make_shared<timer_board>();
+  timers_.ticker = sys.spawn(timer_ticker, timers_.board);
   // The registry hands these to every conversation it starts (with itself as their
   // registry and the AI hub it starts).
   registry_ = sys.spawn(registry, conversation_handles{.config = config,
@@ -42,7 +44,8 @@ node_actors::node_actors(caf::actor_system& sys,
                                                        .db = db,
                                                        .registry = {},
                                                        .presence = presence_,
-                                                       .ai = {}});
+                                                       .ai = {},
+                                                       .timers = timers_});
   sessions_ = session_handles{.config = config,
                               .dir = dir,
                               .stats = stats,
@@ -50,7 +53,8 @@ node_actors::node_actors(caf::actor_system& sys,
                               .registry = registry_,
                               .presence = presence_,
                               .blobs = blob_pool{blob_stores_},
-                              .cluster = {}};
+                              .cluster = {},
+                              .timers = timers_};
   if (cluster) {
     cluster_ = sys.spawn(parley::cluster, std::move(*cluster),
                          cluster_handles{dir, stats, registry_, presence_,
@@ -67,6 +71,7 @@ node_actors::~node_actors() {
   caf::anon_send_exit(snoozes_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(presence_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(timers_.ticker, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(writer_, caf::exit_reason::user_shutdown);
   for (auto& w : workers_)
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);

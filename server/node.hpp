@@ -35,6 +35,8 @@
 //                      registry [caf]          places conversations
 //                      snooze_scheduler [caf]  wakes snoozed support conversations
 //                      health_monitor [caf]    pings the database for /healthz
+//                      timer_ticker [caf]      wakes sessions and conversations at
+//                                              the deadlines they file on the board
 //                      cluster [caf]           clustered only: membership, live set
 //   registry           conversation [caf]      one per conversation in use; stops
 //                                              when idle (the passivation handshake)
@@ -131,6 +133,7 @@ private:
   snooze_scheduler_actor snoozes_;
   health_actor health_;
   cluster_actor cluster_;
+  node_timers timers_;
   std::shared_ptr<std::atomic<bool>> healthy_ = std::make_shared<std::atomic<bool>>(true);
 };
 

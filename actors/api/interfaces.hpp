@@ -370,6 +370,10 @@ using cluster_actor = caf::typed_actor<
 /// none is lost across restarts.
 using snooze_scheduler_actor = caf::typed_actor<caf::reacts_to<snooze_tick_atom>>;
 
+/// The node's timer ticker (actors/node/timers.hpp): a tick of its generation, or
+/// 0 when a timer was filed that no pending tick would take in time.
+using timer_actor = caf::typed_actor<caf::reacts_to<timer_tick_atom, std::uint64_t>>;
+
 // -- inspect overloads (serialization for remote messages) -----------------------
 
 template <class Inspector>

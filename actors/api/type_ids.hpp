@@ -173,5 +173,7 @@ CAF_ADD_ATOM(parley, parley, directory_atom, "directory")
 CAF_ADD_ATOM(parley, parley, publish_atom, "publish")
 CAF_ADD_ATOM(parley, parley, cluster_atom, "cluster")
 CAF_ADD_ATOM(parley, parley, relay_atom, "relay")
+// The node's timer board (actors/node/timers.hpp).
+CAF_ADD_ATOM(parley, parley, timer_tick_atom, "timertick")
 
 CAF_END_TYPE_ID_BLOCK(parley)

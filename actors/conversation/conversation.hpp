@@ -17,6 +17,7 @@
 #include "actors/node/directory.hpp"
 #include "actors/node/metrics.hpp"
 #include "actors/node/runtime_config.hpp"
+#include "actors/node/timers.hpp"
 #include "actors/rules/seq_ledger.hpp"
 #include "actors/rules/support_rules.hpp"
 #include "actors/rules/typing_board.hpp"
@@ -35,6 +36,7 @@ struct conversation_handles {
   registry_actor registry;  // passivation
   presence_actor presence;  // notifications and per-user pushes
   ai_hub_actor ai;          // a contact's message to an AI assignee
+  node_timers timers;       // deadlines, typing expiry, the idle check
 };
 
 /// Who answers a client once its message is durable.

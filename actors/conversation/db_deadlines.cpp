@@ -14,8 +14,7 @@ namespace {
 /// Milliseconds on the actor system's clock (the test clock under the test
 /// scheduler), which also runs the timer.
 std::int64_t clock_ms(self_ptr self) {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(self->clock().now().time_since_epoch()).count();
+  return actor_clock_ms(self);
 }
 
 void arm(self_ptr self, std::int64_t now) {
@@ -24,7 +23,7 @@ void arm(self_ptr self, std::int64_t now) {
   st.db_deadline_armed = true;
   // Every request waits equally long, so the oldest request is the next due.
   auto wait = std::max<std::int64_t>(st.db_deadlines.begin()->second - now, 1);
-  self->delayed_send(self, std::chrono::milliseconds{wait}, answer_deadline_atom_v);
+  arm_timer(self, st.svc.timers, std::chrono::milliseconds{wait}, answer_deadline_atom_v);
 }
 
 } // namespace

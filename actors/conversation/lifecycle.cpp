@@ -33,7 +33,8 @@ void run_parked(self_ptr self, bool ok) {
 
 void arm_idle_timer(self_ptr self) {
   auto period = self->state.svc.config->passivate_after / 2;
-  self->delayed_send(self, std::max(period, std::chrono::milliseconds{10}), idle_atom_v);
+  arm_timer(self, self->state.svc.timers, std::max(period, std::chrono::milliseconds{10}),
+            idle_atom_v);
 }
 
 void become_ready(self_ptr self) {

@@ -89,7 +89,7 @@ void arm_typing_tick(self_ptr self) {
   if (st.typing_tick_armed || !next) return;
   st.typing_tick_armed = true;
   auto wait = std::max<std::int64_t>(*next - typing_now(self), 1);
-  self->delayed_send(self, std::chrono::milliseconds{wait}, typing_tick_atom_v);
+  arm_timer(self, st.svc.timers, std::chrono::milliseconds{wait}, typing_tick_atom_v);
 }
 
 /// `typing {conv, state, internal?}`: only who may act, internal only from staff.

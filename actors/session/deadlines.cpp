@@ -11,8 +11,7 @@ namespace {
 /// Milliseconds on the actor system's clock (the test clock under the test
 /// scheduler), which also runs the timer.
 std::int64_t clock_ms(session_self self) {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(self->clock().now().time_since_epoch()).count();
+  return actor_clock_ms(self);
 }
 
 void arm(session_self self, std::int64_t now) {
@@ -20,7 +19,7 @@ void arm(session_self self, std::int64_t now) {
   if (st.deadline_armed || st.awaiting.empty()) return;
   st.deadline_armed = true;
   auto wait = std::max<std::int64_t>(st.awaiting.begin()->second.deadline_ms - now, 1);
-  self->delayed_send(self, std::chrono::milliseconds{wait}, answer_deadline_atom_v);
+  arm_timer(self, st.svc.timers, std::chrono::milliseconds{wait}, answer_deadline_atom_v);
 }
 
 } // namespace

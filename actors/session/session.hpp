@@ -16,6 +16,7 @@
 #include "actors/node/directory.hpp"
 #include "actors/node/metrics.hpp"
 #include "actors/node/runtime_config.hpp"
+#include "actors/node/timers.hpp"
 #include "actors/rules/token_bucket.hpp"
 #include "protocol/codec.hpp"
 
@@ -32,6 +33,7 @@ struct session_handles {
   presence_actor presence; // attach, detach
   blob_pool blobs;         // claims of attachments on a send
   cluster_actor cluster;   // clustered: directory changes for the other nodes
+  node_timers timers;      // the answer deadline
 };
 
 /// How this connection's requests reach one conversation. Through the registry

@@ -62,9 +62,15 @@ std::string request(std::string_view op, std::uint64_t rid,
   return b.finish();
 }
 
-class session_deadline : public ::testing::Test, public test_system {
+/// Run twice: with the node's timer board (as parleyd runs) and with plain
+/// delayed_send (an actor spawned without a board).
+class session_deadline : public ::testing::TestWithParam<bool>, public test_system {
 protected:
   session_deadline() {
+    if (GetParam()) {
+      svc.timers.board = std::make_shared<timer_board>();
+      svc.timers.ticker = sys.spawn(timer_ticker, svc.timers.board);
+    }
     protocol::org_info org;
     org.id = "o1";
     org.name = "Org";
@@ -90,6 +96,8 @@ protected:
   ~session_deadline() override {
     caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    if (svc.timers.ticker)
+      caf::anon_send_exit(svc.timers.ticker, caf::exit_reason::user_shutdown);
     sched.run();
   }
 
@@ -136,7 +144,7 @@ protected:
   session_actor session;
 };
 
-TEST_F(session_deadline, an_answer_in_time_is_the_reply) {
+TEST_P(session_deadline, an_answer_in_time_is_the_reply) {
   send_message(2);
   ASSERT_EQ(held->sends.size(), 1u);
   sched.advance_time(std::chrono::milliseconds{4000});
@@ -148,7 +156,7 @@ TEST_F(session_deadline, an_answer_in_time_is_the_reply) {
   EXPECT_TRUE(replies().empty());
 }
 
-TEST_F(session_deadline,
+TEST_P(session_deadline,
        no_answer_in_time_is_unavailable_once_and_the_late_one_is_dropped) {
   send_message(2);
   sched.advance_time(std::chrono::milliseconds{2000});
@@ -168,7 +176,7 @@ TEST_F(session_deadline,
   EXPECT_TRUE(held->sends.size() == 2u);
 }
 
-TEST_F(session_deadline, the_timer_follows_the_oldest_request_still_awaiting) {
+TEST_P(session_deadline, the_timer_follows_the_oldest_request_still_awaiting) {
   send_message(2);
   sched.advance_time(std::chrono::milliseconds{1000});
   send_message(3);
@@ -181,6 +189,10 @@ TEST_F(session_deadline, the_timer_follows_the_oldest_request_still_awaiting) {
   sched.run();
   EXPECT_EQ(replies(), (std::vector<std::string>{"3 unavailable"}));
 }
+
+INSTANTIATE_TEST_SUITE_P(timers, session_deadline, ::testing::Bool(), [](const auto& p) {
+  return p.param ? "board" : "delayed_send";
+});
 
 } // namespace
 } // namespace parley
