@@ -496,18 +496,14 @@ void op_typing(session_self self, const protocol::request& req,
   t.conv = std::string{conv};
   t.start = state == "start";
   t.session = caf::actor_cast<session_actor>(self);
-  bool wants_reply = t.wants_reply;
-  self->request(st.svc.registry, st.svc.config->request_timeout, typing_atom_v,
-                std::move(t))
-      .then(
-          [=](const frame& f) {
-            if (wants_reply) send_frame(self, f);
-          },
-          [=](const caf::error&) {
-            if (wants_reply)
-              send_error(self, rid, error_code::unavailable,
-                         "conversation unavailable; retry");
-          });
+  // No CAF request timeout: in CAF 0.17 each costs two wake-ups of its clock
+  // thread (set, then cancel), and a chat sends a typing event or two per message.
+  // A typing with a rid waits like any request to a conversation, under the
+  // session's own deadline; one without waits for nothing (a conversation that is
+  // gone still fails the request at once, and there is nobody to tell).
+  if (t.wants_reply) return ask_conversation(self, typing_atom_v, std::move(t));
+  self->request(st.svc.registry, caf::infinite, typing_atom_v, std::move(t))
+      .then([](const frame&) {}, [](const caf::error&) {});
 }
 
 void op_msg_around(session_self self, const protocol::request& req, std::uint64_t rid) {
