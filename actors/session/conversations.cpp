@@ -119,15 +119,14 @@ void create_support(session_self self, create_request cr) {
   if (cr.has_first && st.svc.dir->contact_blocked(conv.created_by))
     return send_error(self, rid, error_code::blocked,
                       "you cannot write to this organisation");
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, support_atom_v, conv.org,
-                conv.created_by)
-      .then(
-          [=](const created_lookup& found) mutable {
-            if (found.failed) return send_storage_unavailable(self, rid);
-            cr.existing = !found.conv.empty();
-            ask_conversation(self, create_atom_v, std::move(cr));
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const created_lookup& found) mutable {
+        if (found.failed) return send_storage_unavailable(self, rid);
+        cr.existing = !found.conv.empty();
+        ask_conversation(self, create_atom_v, std::move(cr));
+      },
+      support_atom_v, conv.org, conv.created_by);
 }
 
 } // namespace
@@ -262,16 +261,15 @@ void op_conv_create(session_self self, const protocol::request& req, std::uint64
   // A retried create (same creator, same cid) answers with the conversation the
   // first attempt made.
   auto user = me->id;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, created_atom_v, user,
-                cr.create_cid)
-      .then(
-          [=](const created_lookup& found) mutable {
-            if (found.failed) return send_storage_unavailable(self, rid);
-            if (found.conv.empty())
-              return ask_conversation(self, create_atom_v, std::move(cr));
-            ask_conversation(self, get_atom_v, get_request{rid, found.conv, user});
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const created_lookup& found) mutable {
+        if (found.failed) return send_storage_unavailable(self, rid);
+        if (found.conv.empty())
+          return ask_conversation(self, create_atom_v, std::move(cr));
+        ask_conversation(self, get_atom_v, get_request{rid, found.conv, user});
+      },
+      created_atom_v, user, cr.create_cid);
 }
 
 void op_conv_get(session_self self, const protocol::request& req, std::uint64_t rid) {
@@ -306,45 +304,43 @@ void op_conv_list(session_self self, const protocol::request& req, std::uint64_t
     if (!lr.has_cursor) a.fail("'cursor' is not a cursor this server gave");
   }
   if (!a.ok()) return send_error(self, rid, error_code::bad_request, a.error());
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, list_atom_v, lr)
-      .then(
-          [=](const conversation_page& page) {
-            auto& st = self->state;
-            if (page.failed) return send_storage_unavailable(self, rid);
-            // SQL chose the candidates; the rule has the last word on each.
-            auto shown = std::make_shared<std::vector<protocol::conversation>>();
-            for (const auto& c : page.items)
-              if (visibility::can_read(access_for(*st.svc.dir, st.subject, c)))
-                shown->push_back(c);
-            auto cursor =
-                page.more ? encode_cursor(page.last_ts, page.last_id) : std::string{};
-            unread_query q;
-            q.user = st.subject;
-            q.sees_internal =
-                visibility::sees_internal(st.svc.dir->user(st.subject).get());
-            for (const auto& c : *shown)
-              q.convs.push_back(c.id);
-            self->request(st.svc.db.any(), st.svc.config->request_timeout, unread_atom_v,
-                          std::move(q))
-                .then(
-                    [=](const unread_result& unread) {
-                      if (unread.failed || unread.counts.size() != shown->size())
-                        return send_storage_unavailable(self, rid);
-                      std::vector<std::string> items;
-                      for (std::size_t i = 0; i < shown->size(); ++i) {
-                        protocol::map_builder item;
-                        protocol::put_conversation(item, (*shown)[i]);
-                        item.uint("unread", unread.counts[i]);
-                        items.push_back(item.finish());
-                      }
-                      protocol::map_builder f;
-                      f.raw_array("items", items);
-                      if (!cursor.empty()) f.str("cursor", cursor);
-                      send_frame(self, reply_ok(rid, f));
-                    },
-                    storage_unavailable_on_error(self, rid));
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const conversation_page& page) {
+        auto& st = self->state;
+        if (page.failed) return send_storage_unavailable(self, rid);
+        // SQL chose the candidates; the rule has the last word on each.
+        auto shown = std::make_shared<std::vector<protocol::conversation>>();
+        for (const auto& c : page.items)
+          if (visibility::can_read(access_for(*st.svc.dir, st.subject, c)))
+            shown->push_back(c);
+        auto cursor =
+            page.more ? encode_cursor(page.last_ts, page.last_id) : std::string{};
+        unread_query q;
+        q.user = st.subject;
+        q.sees_internal = visibility::sees_internal(st.svc.dir->user(st.subject).get());
+        for (const auto& c : *shown)
+          q.convs.push_back(c.id);
+        ask_storage(
+            self, st.svc.db.any(), rid,
+            [=](const unread_result& unread) {
+              if (unread.failed || unread.counts.size() != shown->size())
+                return send_storage_unavailable(self, rid);
+              std::vector<std::string> items;
+              for (std::size_t i = 0; i < shown->size(); ++i) {
+                protocol::map_builder item;
+                protocol::put_conversation(item, (*shown)[i]);
+                item.uint("unread", unread.counts[i]);
+                items.push_back(item.finish());
+              }
+              protocol::map_builder f;
+              f.raw_array("items", items);
+              if (!cursor.empty()) f.str("cursor", cursor);
+              send_frame(self, reply_ok(rid, f));
+            },
+            unread_atom_v, std::move(q));
+      },
+      list_atom_v, lr);
 }
 
 void op_conv_open(session_self self, const protocol::request& req, std::uint64_t rid) {

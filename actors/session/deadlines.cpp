@@ -1,5 +1,6 @@
-// The deadlines of a session's requests to conversations: one timer per session
-// rather than one CAF request timeout per request (see session_state::awaiting).
+// The deadlines of a session's requests to conversations and to the database
+// actors: one timer per session rather than one CAF request timeout per request
+// (see session_state::awaiting).
 #include "actors/session/session.hpp"
 
 #include <algorithm>
@@ -24,13 +25,13 @@ void arm(session_self self, std::int64_t now) {
 
 } // namespace
 
-std::uint64_t await_answer(session_self self, std::uint64_t rid) {
+std::uint64_t await_answer(session_self self, std::uint64_t rid, awaited_from from) {
   auto& st = self->state;
   auto now = clock_ms(self);
   auto ticket = st.next_ticket++;
   st.awaiting.emplace_hint(
       st.awaiting.end(), ticket,
-      awaited_answer{now + st.svc.config->request_timeout.count(), rid});
+      awaited_answer{now + st.svc.config->request_timeout.count(), rid, from});
   arm(self, now);
   return ticket;
 }
@@ -44,10 +45,13 @@ void expire_answers(session_self self) {
   st.deadline_armed = false;
   auto now = clock_ms(self);
   while (!st.awaiting.empty() && st.awaiting.begin()->second.deadline_ms <= now) {
-    auto rid = st.awaiting.begin()->second.rid;
+    auto [deadline, rid, from] = st.awaiting.begin()->second;
     st.awaiting.erase(st.awaiting.begin());
-    send_error(self, rid, protocol::error_code::unavailable,
-               "conversation unavailable; retry");
+    if (from == awaited_from::storage)
+      send_storage_unavailable(self, rid);
+    else
+      send_error(self, rid, protocol::error_code::unavailable,
+                 "conversation unavailable; retry");
   }
   arm(self, now);
 }

@@ -129,14 +129,13 @@ inbox_view_value value_of(const rules::saved_view& v) {
 template <class F>
 void call_db(session_self self, std::uint64_t rid, inbox_view_call call, F then) {
   auto& st = self->state;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, inbox_views_atom_v,
-                std::move(call))
-      .then(
-          [=](const inbox_view_answer& a) {
-            if (a.failed) return send_storage_unavailable(self, rid);
-            then(a);
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const inbox_view_answer& a) {
+        if (a.failed) return send_storage_unavailable(self, rid);
+        then(a);
+      },
+      inbox_views_atom_v, std::move(call));
 }
 
 inbox_view_call call_of(inbox_view_op op, const protocol::user_info& me) {

@@ -98,14 +98,13 @@ void put_sent(protocol::map_builder& b, const protocol::invitation& i) {
 template <class Done>
 void ask_db(session_self self, std::uint64_t rid, invite_request q, Done done) {
   auto& st = self->state;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, invite_atom_v,
-                std::move(q))
-      .then(
-          [=](const invite_result& r) mutable {
-            if (r.failed) return send_storage_unavailable(self, rid);
-            done(r);
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const invite_result& r) mutable {
+        if (r.failed) return send_storage_unavailable(self, rid);
+        done(r);
+      },
+      invite_atom_v, std::move(q));
 }
 
 /// A reply to a state change, by its stored outcome.

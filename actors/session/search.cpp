@@ -96,44 +96,42 @@ void op_search(session_self self, const protocol::request& req, std::uint64_t ri
   if (conv) sr.conv = std::string{*conv};
   sr.limit = search_rules::max_hits;
   auto only = sr.conv;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, search_atom_v,
-                std::move(sr))
-      .then(
-          [=](const search_result& r) {
-            auto& st = self->state;
-            auto& dir = *st.svc.dir;
-            if (r.failed) return send_storage_unavailable(self, rid);
-            auto me = dir.user(st.subject);
-            if (!me)
-              return send_error(self, rid, error_code::unauthenticated,
-                                "user no longer exists");
-            // Rights may have changed while the database worked: ask again.
-            if (!search_rules::may_search(*me, *scope))
-              return send_error(self, rid, error_code::forbidden, refusal(*scope));
-            if (*scope == search_rules::scope::contacts)
-              return send_frame(self, contact_hits(dir, me->org, r, rid));
-            // SQL chose the candidates; the rule has the last word on each.
-            std::unordered_set<std::string> readable;
-            for (const auto& c : r.convs)
-              if (visibility::can_read(access_for(dir, st.subject, c)))
-                readable.insert(c.id);
-            if (!only.empty() && !readable.count(only))
-              return send_frame(self, reply_not_found(*st.svc.stats, rid));
-            std::vector<std::string> items;
-            for (const auto& h : r.hits) {
-              if (!readable.count(h.conv)) continue;
-              protocol::map_builder item;
-              item.str("conv", h.conv)
-                  .uint("seq", static_cast<std::uint64_t>(h.seq))
-                  .sint("ts", h.ts)
-                  .str("snippet", h.snippet);
-              items.push_back(item.finish());
-            }
-            protocol::map_builder f;
-            f.raw_array("hits", items);
-            send_frame(self, reply_ok(rid, f));
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const search_result& r) {
+        auto& st = self->state;
+        auto& dir = *st.svc.dir;
+        if (r.failed) return send_storage_unavailable(self, rid);
+        auto me = dir.user(st.subject);
+        if (!me)
+          return send_error(self, rid, error_code::unauthenticated,
+                            "user no longer exists");
+        // Rights may have changed while the database worked: ask again.
+        if (!search_rules::may_search(*me, *scope))
+          return send_error(self, rid, error_code::forbidden, refusal(*scope));
+        if (*scope == search_rules::scope::contacts)
+          return send_frame(self, contact_hits(dir, me->org, r, rid));
+        // SQL chose the candidates; the rule has the last word on each.
+        std::unordered_set<std::string> readable;
+        for (const auto& c : r.convs)
+          if (visibility::can_read(access_for(dir, st.subject, c))) readable.insert(c.id);
+        if (!only.empty() && !readable.count(only))
+          return send_frame(self, reply_not_found(*st.svc.stats, rid));
+        std::vector<std::string> items;
+        for (const auto& h : r.hits) {
+          if (!readable.count(h.conv)) continue;
+          protocol::map_builder item;
+          item.str("conv", h.conv)
+              .uint("seq", static_cast<std::uint64_t>(h.seq))
+              .sint("ts", h.ts)
+              .str("snippet", h.snippet);
+          items.push_back(item.finish());
+        }
+        protocol::map_builder f;
+        f.raw_array("hits", items);
+        send_frame(self, reply_ok(rid, f));
+      },
+      search_atom_v, std::move(sr));
 }
 
 } // namespace parley

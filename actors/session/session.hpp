@@ -52,10 +52,15 @@ struct conversation_route {
   std::chrono::steady_clock::time_point last_used;
 };
 
-/// A request to a conversation whose answer the client still waits for.
+/// Whom a request past its deadline names in its `unavailable` answer.
+enum class awaited_from : std::uint8_t { conversation, storage };
+
+/// A request to a conversation or a database actor whose answer the client still
+/// waits for.
 struct awaited_answer {
   std::int64_t deadline_ms = 0; // on the actor clock; then it is `unavailable`
   std::uint64_t rid = 0;
+  awaited_from from = awaited_from::conversation;
 };
 
 struct session_state {
@@ -132,9 +137,10 @@ void route_failed(session_self self, const std::string& conv);
 /// Sends a request to its conversation (directly when the route allows, else
 /// through the registry) and its reply frame to the client; an unreachable
 /// conversation or a timeout answers `unavailable`.
-/// A request to a conversation is on its way: its answer is due within the
-/// configured request timeout. Returns its ticket.
-std::uint64_t await_answer(session_self self, std::uint64_t rid);
+/// A request to a conversation (or a database actor) is on its way: its answer
+/// is due within the configured request timeout. Returns its ticket.
+std::uint64_t await_answer(session_self self, std::uint64_t rid,
+                           awaited_from from = awaited_from::conversation);
 
 /// The answer of `ticket` is here: true when the client still waits for it, false
 /// when its deadline already answered `unavailable` (the late answer is dropped).
@@ -199,6 +205,38 @@ void send_storage_unavailable(session_self self, std::uint64_t rid);
 /// The error handler of a request whose only job on failure is that answer.
 inline auto storage_unavailable_on_error(session_self self, std::uint64_t rid) {
   return [=](const caf::error&) { send_storage_unavailable(self, rid); };
+}
+
+namespace session_detail {
+
+/// `f` with the same parameters, run only while the client still waits for
+/// `ticket` (CAF's typed `then` needs the answer's type spelt out, not deduced).
+template <class F, class... Args>
+auto answered_in_time(session_self self, std::uint64_t ticket, F f,
+                      caf::detail::type_list<Args...>) {
+  return [=](Args... xs) mutable {
+    if (take_answer(self, ticket)) f(std::forward<Args>(xs)...);
+  };
+}
+
+} // namespace session_detail
+
+/// A request to a database actor under the session's own deadline (await_answer)
+/// rather than a CAF request timeout, which in CAF 0.17 costs two wake-ups of its
+/// clock thread (set, then cancel). `on_answer` runs if the answer comes in time;
+/// a failed request, or none within the request timeout, answers the client
+/// `unavailable` (storage) once.
+template <class Dest, class OnAnswer, class... Ts>
+void ask_storage(session_self self, const Dest& dest, std::uint64_t rid,
+                 OnAnswer on_answer, Ts&&... xs) {
+  auto ticket = await_answer(self, rid, awaited_from::storage);
+  using answer_types = typename caf::detail::get_callable_trait<OnAnswer>::arg_types;
+  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
+      .then(session_detail::answered_in_time(self, ticket, std::move(on_answer),
+                                             answer_types{}),
+            [=](const caf::error&) {
+              if (take_answer(self, ticket)) send_storage_unavailable(self, rid);
+            });
 }
 
 /// Ops that act as a provisioned user; a pure service token cannot (`forbidden`).

@@ -52,19 +52,18 @@ void change_block(session_self self, const protocol::request& req, std::uint64_t
                       "unknown contact '" + contact + "'");
   block_change change{block, contact, me->org, me->id, now_ms()};
   auto dir = st.svc.dir;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, block_atom_v,
-                std::move(change))
-      .then(
-          [=](const db_ack& ack) {
-            if (!ack.ok) return send_storage_unavailable(self, rid);
-            dir->set_contact_blocked(contact, block);
-            publish_change(self, contact_blocked(contact, block), [=] {
-              protocol::map_builder f;
-              f.boolean("ok", true);
-              send_frame(self, reply_ok(rid, f));
-            });
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const db_ack& ack) {
+        if (!ack.ok) return send_storage_unavailable(self, rid);
+        dir->set_contact_blocked(contact, block);
+        publish_change(self, contact_blocked(contact, block), [=] {
+          protocol::map_builder f;
+          f.boolean("ok", true);
+          send_frame(self, reply_ok(rid, f));
+        });
+      },
+      block_atom_v, std::move(change));
 }
 
 } // namespace

@@ -53,6 +53,23 @@ caf::behavior holding_registry(caf::event_based_actor* self,
   };
 }
 
+/// Stands in for a db worker: holds each conv.list until the test answers it
+/// (an empty page), as a worker stuck behind a slow statement would.
+struct held_lists {
+  std::vector<caf::response_promise> lists;
+};
+
+caf::behavior holding_db(caf::event_based_actor* self, std::shared_ptr<held_lists> held) {
+  return {
+      [=](list_atom, const list_request&) {
+        held->lists.push_back(self->make_response_promise());
+      },
+      [=](answer_atom, std::uint64_t i) {
+        held->lists.at(i).deliver(conversation_page{});
+      },
+  };
+}
+
 std::string request(std::string_view op, std::uint64_t rid,
                     const std::vector<std::pair<std::string, std::string>>& fields) {
   protocol::map_builder b;
@@ -83,6 +100,8 @@ protected:
     svc.config = config;
     svc.presence = sys.spawn(recording_presence, std::make_shared<std::vector<frame>>());
     registry = sys.spawn(holding_registry, held);
+    db = sys.spawn(holding_db, lists);
+    svc.db = db_pool{{caf::actor_cast<db_actor>(db)}};
     svc.registry = caf::actor_cast<registry_actor>(registry);
     session = sys.spawn(parley::session, svc, out);
     sched.run();
@@ -96,6 +115,7 @@ protected:
   ~session_deadline() override {
     caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(db, caf::exit_reason::user_shutdown);
     if (svc.timers.ticker)
       caf::anon_send_exit(svc.timers.ticker, caf::exit_reason::user_shutdown);
     sched.run();
@@ -138,6 +158,8 @@ protected:
     return s;
   }();
   std::shared_ptr<held_sends> held = std::make_shared<held_sends>();
+  std::shared_ptr<held_lists> lists = std::make_shared<held_lists>();
+  caf::actor db;
   std::shared_ptr<recording_outbound> out_ = std::make_shared<recording_outbound>();
   std::shared_ptr<outbound> out = out_;
   caf::actor registry;
@@ -188,6 +210,26 @@ TEST_P(session_deadline, the_timer_follows_the_oldest_request_still_awaiting) {
   sched.advance_time(std::chrono::milliseconds{1000}); // 6 s
   sched.run();
   EXPECT_EQ(replies(), (std::vector<std::string>{"3 unavailable"}));
+}
+
+// Requests to the database actors (here conv.list) share the deadline: a worker
+// that does not answer in time gets the client `unavailable` (storage) once.
+TEST_P(session_deadline, a_database_request_past_the_deadline_is_unavailable_once) {
+  say(request("conv.list", 7, {}));
+  ASSERT_EQ(lists->lists.size(), 1u);
+  sched.advance_time(std::chrono::milliseconds{4000});
+  sched.run();
+  EXPECT_TRUE(replies().empty());
+  sched.advance_time(std::chrono::milliseconds{1000}); // 5 s
+  sched.run();
+  auto late = replies();
+  ASSERT_EQ(late, (std::vector<std::string>{"7 unavailable"}));
+  caf::anon_send(db, answer_atom::value, std::uint64_t{0}); // too late: dropped
+  sched.run();
+  EXPECT_TRUE(replies().empty());
+  // The session goes on asking the same worker.
+  say(request("conv.list", 8, {}));
+  ASSERT_EQ(lists->lists.size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(timers, session_deadline, ::testing::Bool(), [](const auto& p) {
