@@ -19,7 +19,7 @@
 // the mixed chat day, and the wake-ups most of its cost (bench/RESULTS.md "Hot
 // path, round 6"). Here an actor files its deadline on a board under a mutex (no
 // message, no wake-up), and one ticker actor takes what is due, at most once per
-// granularity and at least once per horizon while anything is filed.
+// granularity (50 ms) and at least once per horizon (1 s) while anything is filed.
 namespace parley {
 
 /// What a timer wakes its actor with (each is an atom the actor already handles).
@@ -57,7 +57,7 @@ public:
   /// ticks at least every `horizon`, so a timer due later than that never needs
   /// to wake it.
   explicit timer_board(
-      std::chrono::milliseconds granularity = std::chrono::milliseconds{25},
+      std::chrono::milliseconds granularity = std::chrono::milliseconds{50},
       std::chrono::milliseconds horizon = std::chrono::milliseconds{1000});
 
   /// Files a timer of `who` for `due_ms` (the actor clock). True when the caller
