@@ -362,10 +362,13 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
   o.session = caf::actor_cast<session_actor>(self);
   o.out = st.out;
   auto id = *conv;
-  self->request(st.svc.registry, st.svc.config->request_timeout, open_atom_v,
-                std::move(o))
+  // Under the session's own deadline, like every request to a conversation (a CAF
+  // request timeout costs two wake-ups of its clock thread).
+  auto ticket = await_answer(self, rid);
+  self->request(st.svc.registry, caf::infinite, open_atom_v, std::move(o))
       .then(
           [=](const frame& f) {
+            if (!take_answer(self, ticket)) return; // the client was told unavailable
             if (!reply_is_ok(f)) return send_frame(self, f);
             self->state.open.insert(id);
             send_frame(self, f);
@@ -380,8 +383,9 @@ void op_conv_open(session_self self, const protocol::request& req, std::uint64_t
               self->send(caf::actor_cast<conversation_actor>(from), opened_atom_v);
           },
           [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable,
-                       "conversation unavailable; retry");
+            if (take_answer(self, ticket))
+              send_error(self, rid, error_code::unavailable,
+                         "conversation unavailable; retry");
           });
 }
 
