@@ -17,7 +17,8 @@ rooms, open loop, one step per rate, and times every `message` push from the
 scheduled send time of its message. Stops after the first step that is saturated
 (deliveries missing at the deadline) or whose p50 exceeds --stop-p50-ms.
 
-  --url URL               ws://HOST:PORT[/PATH] or HOST:PORT (path defaults to /v1)
+  --url URL[,URL...]      ws://HOST:PORT[/PATH] or HOST:PORT (path defaults to /v1);
+                          several: a cluster's nodes, member i connects to node i % N
   --secret S              the server's token secret (HS256); the tool mints its tokens
   --rooms R               rooms                                              [100]
   --members M             members per room                                   [100]

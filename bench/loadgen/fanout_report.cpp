@@ -157,12 +157,14 @@ void parse_fanout_options(const option_map& args, std::string_view default_path,
   if (!args.has("url")) throw usage_error("--url is required");
   const auto url = args.str("url", "");
   std::string error;
-  auto target = parse_ws_target(url, error);
-  if (!target) throw usage_error("--url: " + error);
-  o.target = *target;
+  auto targets = parse_ws_targets(url, error);
+  if (!targets) throw usage_error("--url: " + error);
   // parse_ws_target defaults the path to Parley's /v1; ejabberd, for one, serves /ws.
-  if (o.target.path == "/v1" && url.find("/v1") == std::string::npos)
-    o.target.path = std::string{default_path};
+  if (url.find("/v1") == std::string::npos)
+    for (auto& t : *targets)
+      if (t.path == "/v1") t.path = std::string{default_path};
+  o.target = targets->front();
+  o.targets = std::move(*targets);
   o.rooms = args.uint("rooms", o.rooms, 1, 1'000'000);
   o.members = args.uint("members", o.members, 1, 1'000'000);
   if (o.rooms * o.members > 1'000'000)

@@ -111,8 +111,8 @@ void parley_transport::connect_members() {
       [this](std::size_t i) -> asio::io_context& { return d_.ioc(i); },
       [this](std::size_t i, std::function<void()> done) {
         auto& m = members_[i];
-        m.client =
-            std::make_shared<ws_client>(d_.ioc(i), o_.target, m.user, abort_handler());
+        m.client = std::make_shared<ws_client>(d_.ioc(i), target_of(o_.targets, i),
+                                               m.user, abort_handler());
         m.client->bind_source(source_address(i, o_.source_addresses));
         m.client->on_push(
             [this, i](const protocol::request& frame, clock::time_point received) {

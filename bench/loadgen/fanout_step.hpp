@@ -17,7 +17,9 @@ namespace parley::bench {
 
 /// The options every fan-out tool takes; each tool's own options extend these.
 struct fanout_common_options {
-  ws_target target;
+  ws_target target; // the first node: the admin connection, and the peers' one endpoint
+  // parley-fanout only: every node of a cluster; member i connects to node i % N.
+  std::vector<ws_target> targets;
   std::size_t rooms = 100;   // R
   std::size_t members = 100; // M per room; R*M connections in all
   std::vector<double> rates; // total messages per second, one step each, in order

@@ -277,8 +277,8 @@ load_result runner::run() {
 
 void runner::start_admin() {
   phase_ = phase::admin;
-  admin_ = std::make_shared<ws_client>(workers_[0]->ioc, o_.target, "admin connection",
-                                       abort_handler());
+  admin_ = std::make_shared<ws_client>(workers_[0]->ioc, o_.targets.front(),
+                                       "admin connection", abort_handler());
   admin_->connect([this] {
     hello(*admin_, admin_token_, std::string{admin_subject} + " (admin token)",
           [this] { provision(); });
@@ -317,8 +317,8 @@ void runner::start_writers() {
   hellos_remaining_ = writers_.size();
   for (auto& wr : writers_) {
     asio::post(wr.home->ioc, [this, &wr] {
-      wr.client =
-          std::make_shared<ws_client>(wr.home->ioc, o_.target, wr.user, abort_handler());
+      wr.client = std::make_shared<ws_client>(
+          wr.home->ioc, target_of(o_.targets, wr.index), wr.user, abort_handler());
       wr.client->connect([this, &wr] {
         hello(*wr.client, wr.token, wr.user, [this] {
           if (hellos_remaining_.fetch_sub(1) == 1) create_conversations();

@@ -13,7 +13,9 @@ namespace parley::bench {
 
 /// What one parley-load run does (README.md; main.cpp documents each option).
 struct load_options {
-  ws_target target;
+  // Every node's endpoint (one for a single node): writer i connects to node
+  // i % N, the admin connection to the first.
+  std::vector<ws_target> targets;
   std::string secret;             // the server's token secret: we mint our own JWTs
   std::size_t connections = 16;   // writers, users u0..u(N-1)
   std::uint64_t messages = 20000; // total msg.send requests of the timed phase

@@ -22,7 +22,8 @@ constexpr std::string_view usage =
 Provisions org and users with an admin token, connects N writers, creates C private
 conversations, then sends M msg.send requests and measures acked msgs/s and latency.
 
-  --url URL               ws://HOST:PORT[/PATH] or HOST:PORT (path defaults to /v1)
+  --url URL[,URL...]      ws://HOST:PORT[/PATH] or HOST:PORT (path defaults to /v1);
+                          several: a cluster's nodes, writer i connects to node i % N
   --secret S              the server's token secret (HS256); the tool mints its tokens
   --connections N         writer connections, users <prefix>0..<prefix>N-1  [16]
   --messages M            msg.send requests in the timed phase, in total    [20000]
@@ -60,9 +61,9 @@ load_options parse(const option_map& args) {
   load_options o;
   if (!args.has("url")) throw usage_error("--url is required");
   std::string error;
-  auto target = parse_ws_target(args.str("url", ""), error);
-  if (!target) throw usage_error("--url: " + error);
-  o.target = *target;
+  auto targets = parse_ws_targets(args.str("url", ""), error);
+  if (!targets) throw usage_error("--url: " + error);
+  o.targets = std::move(*targets);
   o.secret = args.str("secret", "");
   if (o.secret.empty()) throw usage_error("--secret is required");
   o.connections = args.uint("connections", o.connections, 1, 1'000'000);

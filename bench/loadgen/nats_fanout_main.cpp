@@ -49,6 +49,8 @@ fanout_job parse(const option_map& args) {
   fanout_job job;
   fanout_common_options o;
   parse_fanout_options(args, "/v1", 1u << 20, o, job);
+  if (o.targets.size() > 1)
+    throw usage_error("--url: one server only (a list is parley-fanout's)");
   job.run = [o](const fanout_job::on_step_fn& on_step) {
     return run_nats_fanout(o, on_step);
   };

@@ -59,6 +59,28 @@ std::optional<ws_target> parse_ws_target(std::string_view url, std::string& erro
   return out;
 }
 
+std::optional<std::vector<ws_target>> parse_ws_targets(std::string_view urls,
+                                                       std::string& error) {
+  std::vector<ws_target> out;
+  while (true) {
+    auto comma = urls.find(',');
+    auto one = urls.substr(0, comma);
+    if (one.empty()) {
+      error = "an empty URL in the list";
+      return std::nullopt;
+    }
+    auto target = parse_ws_target(one, error);
+    if (!target) return std::nullopt;
+    out.push_back(std::move(*target));
+    if (comma == std::string_view::npos) return out;
+    urls.remove_prefix(comma + 1);
+  }
+}
+
+const ws_target& target_of(const std::vector<ws_target>& targets, std::size_t i) {
+  return targets[i % targets.size()];
+}
+
 boost::asio::ip::address source_address(std::size_t i, std::size_t count) {
   if (count <= 1) return {};
   const auto k = static_cast<unsigned>(i % count);

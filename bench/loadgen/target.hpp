@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -23,6 +24,14 @@ struct ws_target {
 /// path defaults to /v1. Returns nullopt and sets `error` on anything else (including
 /// `wss://`, which the tool does not speak).
 std::optional<ws_target> parse_ws_target(std::string_view url, std::string& error);
+
+/// Parses a comma-separated list of such targets (the nodes of a cluster), in order.
+/// Empty items are refused; one item is a list of one.
+std::optional<std::vector<ws_target>> parse_ws_targets(std::string_view urls,
+                                                       std::string& error);
+
+/// The target of connection `i` when connections are spread over `targets` in turn.
+const ws_target& target_of(const std::vector<ws_target>& targets, std::size_t i);
 
 /// The local address connection `i` of a run binds to when its connections are spread
 /// over `count` loopback addresses (each has its own ephemeral ports, so more than

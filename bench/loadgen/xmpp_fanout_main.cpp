@@ -67,6 +67,8 @@ fanout_job parse(const option_map& args) {
   fanout_job job;
   xmpp_fanout_options o;
   parse_fanout_options(args, "/ws", 65536, o, job);
+  if (o.targets.size() > 1)
+    throw usage_error("--url: one server only (a list is parley-fanout's)");
   o.domain = args.str("domain", o.domain);
   o.muc_service = args.str("muc-service", o.muc_service);
   o.room_prefix = args.str("room-prefix", o.room_prefix);
