@@ -87,6 +87,12 @@ struct notify_batch {
   session_set open;
 };
 
+/// A push for subscribed sessions on other nodes: the frame once, and its sessions.
+struct remote_push {
+  frame bytes;
+  std::vector<caf::actor> sessions;
+};
+
 /// Knows every connection of every online user of this node: conversations push
 /// notifications and read markers to a user id without knowing its connections.
 using presence_actor = caf::typed_actor<
@@ -94,8 +100,9 @@ using presence_actor = caf::typed_actor<
     caf::reacts_to<attach_atom, attachment>,
     // A frame for every connection of `user` (dropped when it is offline).
     caf::reacts_to<push_atom, std::string, frame>,
-    // A message's notifications, for the targets' connections outside `open`.
-    caf::reacts_to<notify_atom, notify_batch>,
+    // A committed batch's notifications, a notify_batch per message, for the
+    // targets' connections outside each one's `open`.
+    caf::reacts_to<notify_atom, std::vector<notify_batch>>,
     // The sending session's token now expires at this `exp` (auth.refresh).
     caf::reacts_to<expires_atom, std::int64_t>,
     // The timer armed for this expiry (seconds) ran out.
@@ -103,13 +110,14 @@ using presence_actor = caf::typed_actor<
     // The cluster's live set changed: per-user pushes and notifications from this
     // node's conversations go to the other live nodes' presence actors too.
     caf::reacts_to<cluster_atom, live_view>,
-    // From this node's conversations: one push for subscribed sessions on other
-    // nodes; relayed once per node with that node's sessions.
-    caf::reacts_to<push_atom, frame, std::vector<caf::actor>>,
+    // From this node's conversations: a committed batch's pushes for subscribed
+    // sessions on other nodes; relayed as one message per node with that node's
+    // sessions (issue 17: one remote message per node per batch).
+    caf::reacts_to<push_atom, std::vector<remote_push>>,
     // From another node's presence actor: for this node's connections only.
     caf::reacts_to<relay_atom, std::string, frame>,
-    caf::reacts_to<relay_atom, notify_batch>,
-    caf::reacts_to<relay_atom, frame, std::vector<caf::actor>>>;
+    caf::reacts_to<relay_atom, std::vector<notify_batch>>,
+    caf::reacts_to<relay_atom, std::vector<remote_push>>>;
 
 /// `conv.open`: subscribes `session` (as `user`) and answers with the backlog.
 struct open_request {
@@ -398,6 +406,7 @@ typename Inspector::result_type inspect(Inspector& f, session_set& x) {
 
 PARLEY_INSPECT(notify_target, x.user, x.unread);
 PARLEY_INSPECT(notify_batch, x.conv, x.seq, x.author, x.preview, x.targets, x.open);
+PARLEY_INSPECT(remote_push, x.bytes, x.sessions);
 PARLEY_INSPECT(send_request, x.rid, x.conv, x.user, x.cid, x.body, x.format, x.reply_to,
                x.mentions, x.internal, x.attachments);
 PARLEY_INSPECT(history_request, x.rid, x.conv, x.user, x.has_before, x.before,

@@ -39,6 +39,7 @@ struct db_ack;
 struct session_set;
 struct notify_target;
 struct notify_batch;
+struct remote_push;
 
 } // namespace parley
 
@@ -175,5 +176,9 @@ CAF_ADD_ATOM(parley, parley, cluster_atom, "cluster")
 CAF_ADD_ATOM(parley, parley, relay_atom, "relay")
 // The node's timer board (actors/node/timers.hpp).
 CAF_ADD_ATOM(parley, parley, timer_tick_atom, "timertick")
+// A committed batch's notifications and remote pushes, one hand-off each.
+CAF_ADD_TYPE_ID(parley, (std::vector<parley::notify_batch>))
+CAF_ADD_TYPE_ID(parley, (parley::remote_push))
+CAF_ADD_TYPE_ID(parley, (std::vector<parley::remote_push>))
 
 CAF_END_TYPE_ID_BLOCK(parley)

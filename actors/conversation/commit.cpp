@@ -70,6 +70,9 @@ void handle_write_outcome(self_ptr self, std::uint64_t epoch, const write_outcom
       prompt_agent(self, e.msg);
       tell_unsnoozed(self, e.msg);
     }
+    // What goes beyond this actor's own connections leaves once per batch.
+    flush_remote(self);
+    flush_notifies(self);
     check_drained(self);
     return;
   }

@@ -143,11 +143,14 @@ struct conversation_state {
   std::map<std::uint64_t, recent_message> recent;
 
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
-  /// Clustered: the subscribed sessions on other nodes that `remote_frame` is for,
-  /// gathered while one push fans out and handed to the presence actor as one
-  /// message (flush_remote), which sends one relay per node.
-  frame remote_frame;
-  std::vector<caf::actor> remote_sessions;
+  /// Clustered: pushes for subscribed sessions on other nodes, each frame once with
+  /// its sessions, gathered over a committed batch (or one typing or read event)
+  /// and handed to the presence actor as one message (flush_remote), which sends
+  /// one relay per node.
+  std::vector<remote_push> remote;
+  /// A committed batch's notifications, one notify_batch per message, handed to
+  /// the presence actor as one message after the batch (flush_notifies).
+  std::vector<notify_batch> notifies;
   /// The subscribed sessions as one shared set for notify to skip; rebuilt after
   /// the subscribers change (empty until then).
   std::optional<session_set> open_sessions;

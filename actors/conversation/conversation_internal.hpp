@@ -92,11 +92,19 @@ void remove_subscriber(self_ptr self, const caf::actor_addr& who);
 const session_set& open_sessions(self_ptr self);
 void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq = 0);
 /// Hands the pushes gathered for sessions on other nodes to the presence actor (one
-/// message; it relays once per node). Every loop that calls push_to ends with it.
+/// message; it relays once per node). Every loop that calls push_to ends with it;
+/// a committed batch's fan-out ends with it once, after its last message.
 void flush_remote(self_ptr self);
+/// Hands the notifications gathered by notify_participants to the presence actor,
+/// one message for a committed batch.
+void flush_notifies(self_ptr self);
 void go_live(self_ptr self, const caf::actor_addr& session);
+/// Pushes a committed message to its subscriptions; the caller flushes the remote
+/// ones (flush_remote) after the batch.
 void fan_out(self_ptr self, const protocol::message& m,
              const visibility::conversation_facts& facts);
+/// Gathers a committed message's notifications; the caller hands them on after
+/// the batch (flush_notifies).
 void notify_participants(self_ptr self, const protocol::message& m,
                          const visibility::conversation_facts& facts,
                          const std::string& preview);

@@ -55,21 +55,25 @@ void push_to(self_ptr self, subscriber& sub, const frame& f, std::uint64_t seq) 
     self->send(sub.session, push_atom_v, f);
     return;
   }
-  // A session on another node (clustered only): gathered, one hand-off per push.
-  auto& st = self->state;
-  if (!st.remote_sessions.empty() && st.remote_frame.shared() != f.shared())
-    flush_remote(self);
-  st.remote_frame = f;
-  st.remote_sessions.push_back(caf::actor_cast<caf::actor>(sub.session));
+  // A session on another node (clustered only): gathered, one hand-off per batch.
+  auto& remote = self->state.remote;
+  if (remote.empty() || remote.back().bytes.shared() != f.shared())
+    remote.push_back(remote_push{f, {}});
+  remote.back().sessions.push_back(caf::actor_cast<caf::actor>(sub.session));
 }
 
 void flush_remote(self_ptr self) {
   auto& st = self->state;
-  if (st.remote_sessions.empty()) return;
-  self->send(st.svc.presence, push_atom_v, std::move(st.remote_frame),
-             std::move(st.remote_sessions));
-  st.remote_frame = frame{};
-  st.remote_sessions.clear();
+  if (st.remote.empty()) return;
+  self->send(st.svc.presence, push_atom_v, std::move(st.remote));
+  st.remote.clear();
+}
+
+void flush_notifies(self_ptr self) {
+  auto& st = self->state;
+  if (st.notifies.empty()) return;
+  self->send(st.svc.presence, notify_atom_v, std::move(st.notifies));
+  st.notifies.clear();
 }
 
 /// `opened` from a session: its conv.open reply is queued on the connection, so
@@ -109,7 +113,6 @@ void fan_out(self_ptr self, const protocol::message& m,
     push_to(self, sub, push, m.seq);
     ++delivered;
   }
-  flush_remote(self);
   st.svc.stats->fanout_deliveries.fetch_add(delivered, std::memory_order_relaxed);
 }
 
@@ -137,8 +140,9 @@ void notify_participants(self_ptr self, const protocol::message& m,
   batch.author = m.author;
   batch.preview = preview;
   batch.open = open_sessions(self);
-  // One message to the presence actor for all of them, not one per participant.
-  self->send(st.svc.presence, notify_atom_v, std::move(batch));
+  // One message to the presence actor for the whole committed batch
+  // (flush_notifies), not one per message or participant.
+  st.notifies.push_back(std::move(batch));
 }
 
 void open_subscription(self_ptr self, open_request& req,

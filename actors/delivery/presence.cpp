@@ -36,25 +36,31 @@ void notify(presence_actor::stateful_pointer<presence_state> self,
   }
 }
 
-/// A push for sessions on other nodes, from this node's conversations: one relay
-/// per node, carrying the frame once and that node's sessions.
-void relay_to_nodes(presence_actor::stateful_pointer<presence_state> self, const frame& f,
-                    const std::vector<caf::actor>& sessions) {
+/// A committed batch's pushes for sessions on other nodes, from this node's
+/// conversations: one relay per node, carrying each frame once with that node's
+/// sessions.
+void relay_to_nodes(presence_actor::stateful_pointer<presence_state> self,
+                    std::vector<remote_push>& pushes) {
   auto& peers = self->state.peers;
-  std::vector<std::vector<caf::actor>> per_peer(peers.size());
-  for (const auto& s : sessions) {
-    auto p = std::find_if(peers.begin(), peers.end(),
-                          [&](const presence_actor& p) { return p.node() == s.node(); });
-    if (p == peers.end()) {
-      // Its node is not (or no longer) live: the session actor, if it is reachable.
-      self->send(caf::actor_cast<session_actor>(s), push_atom_v, f);
-      continue;
+  std::vector<std::vector<remote_push>> per_peer(peers.size());
+  for (auto& push : pushes) {
+    for (auto& s : push.sessions) {
+      auto p = std::find_if(peers.begin(), peers.end(), [&](const presence_actor& p) {
+        return p.node() == s.node();
+      });
+      if (p == peers.end()) {
+        // Its node is not (or no longer) live: the session actor, if it is reachable.
+        self->send(caf::actor_cast<session_actor>(s), push_atom_v, push.bytes);
+        continue;
+      }
+      auto& to = per_peer[static_cast<std::size_t>(p - peers.begin())];
+      if (to.empty() || to.back().bytes.shared() != push.bytes.shared())
+        to.push_back(remote_push{push.bytes, {}});
+      to.back().sessions.push_back(std::move(s));
     }
-    per_peer[static_cast<std::size_t>(p - peers.begin())].push_back(s);
   }
   for (std::size_t i = 0; i < peers.size(); ++i)
-    if (!per_peer[i].empty())
-      self->send(peers[i], relay_atom_v, f, std::move(per_peer[i]));
+    if (!per_peer[i].empty()) self->send(peers[i], relay_atom_v, std::move(per_peer[i]));
 }
 
 /// A relayed push for sessions of this node: straight into their connections.
@@ -162,20 +168,23 @@ presence(presence_actor::stateful_pointer<presence_state> self) {
         for (const auto& p : self->state.peers)
           self->send(p, relay_atom_v, user, f);
       },
-      [=](notify_atom, const notify_batch& batch) {
-        notify(self, batch);
+      [=](notify_atom, const std::vector<notify_batch>& batches) {
+        for (const auto& b : batches)
+          notify(self, b);
         for (const auto& p : self->state.peers)
-          self->send(p, relay_atom_v, batch);
+          self->send(p, relay_atom_v, batches);
       },
       [=](relay_atom, const std::string& user, const frame& f) {
         push_to(self, user, f);
       },
-      [=](relay_atom, const notify_batch& batch) { notify(self, batch); },
-      [=](push_atom, const frame& f, const std::vector<caf::actor>& sessions) {
-        relay_to_nodes(self, f, sessions);
+      [=](relay_atom, const std::vector<notify_batch>& batches) {
+        for (const auto& b : batches)
+          notify(self, b);
       },
-      [=](relay_atom, const frame& f, const std::vector<caf::actor>& sessions) {
-        deliver_to_sessions(self, f, sessions);
+      [=](push_atom, std::vector<remote_push>& pushes) { relay_to_nodes(self, pushes); },
+      [=](relay_atom, const std::vector<remote_push>& pushes) {
+        for (const auto& p : pushes)
+          deliver_to_sessions(self, p.bytes, p.sessions);
       },
       [=](cluster_atom, const live_view& view) {
         auto& peers = self->state.peers;

@@ -135,3 +135,26 @@ TEST(inspect, cluster_messages_travel) {
   // peer_card carries actor handles, which serialize only within an actor system
   // (they register with it): the join of every integration cluster test sends it.
 }
+
+// A committed batch's notifications cross to every other node in one message; the
+// remote pushes carry actor handles (like peer_card above), which serialize only
+// within an actor system: the cluster integration tests send them.
+TEST(inspect, a_batch_of_notifications_travels) {
+  notify_batch a;
+  a.conv = "c1";
+  a.seq = 7;
+  a.author = "ann";
+  a.preview = "hi";
+  a.targets = {{"bob", 2}, {"cleo", 1}};
+  notify_batch b = a;
+  b.seq = 8;
+  b.targets = {{"bob", 3}};
+  auto got = round_trip(std::vector<notify_batch>{a, b});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].seq, 7u);
+  EXPECT_EQ(got[0].targets.size(), 2u);
+  EXPECT_EQ(got[0].targets[1].user, "cleo");
+  EXPECT_EQ(got[1].seq, 8u);
+  EXPECT_EQ(got[1].targets[0].unread, 3u);
+  EXPECT_EQ(got[1].preview, "hi");
+}

@@ -66,7 +66,7 @@ protected:
     b.preview = "hi";
     b.targets = std::move(targets);
     b.open = session_set{std::move(open)};
-    caf::anon_send(node, notify_atom_v, std::move(b));
+    caf::anon_send(node, notify_atom_v, std::vector<notify_batch>{std::move(b)});
     sched.run();
   }
 

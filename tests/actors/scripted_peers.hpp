@@ -205,16 +205,17 @@ inline presence_actor::behavior_type recording_presence(presence_actor::pointer,
       [](expires_atom, std::int64_t) {},
       [](expiry_tick_atom, std::int64_t) {},
       [=](push_atom, const std::string&, const frame& f) { pushes->push_back(f); },
-      [=](notify_atom, const notify_batch& batch) {
-        for (const auto& t : batch.targets)
-          pushes->push_back(frame{protocol::encode_notify(
-              batch.conv, batch.seq, batch.author, batch.preview, t.unread)});
+      [=](notify_atom, const std::vector<notify_batch>& batches) {
+        for (const auto& batch : batches)
+          for (const auto& t : batch.targets)
+            pushes->push_back(frame{protocol::encode_notify(
+                batch.conv, batch.seq, batch.author, batch.preview, t.unread)});
       },
       [](cluster_atom, const live_view&) {},
       [](relay_atom, const std::string&, const frame&) {},
-      [](relay_atom, const notify_batch&) {},
-      [](push_atom, const frame&, const std::vector<caf::actor>&) {},
-      [](relay_atom, const frame&, const std::vector<caf::actor>&) {},
+      [](relay_atom, const std::vector<notify_batch>&) {},
+      [](push_atom, const std::vector<remote_push>&) {},
+      [](relay_atom, const std::vector<remote_push>&) {},
   };
 }
 

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +21,30 @@ namespace parley::test {
 namespace {
 
 using clock = std::chrono::steady_clock;
+
+/// True once every thread of `pid` is stopped (state T in /proc). kill(SIGSTOP)
+/// returns before the threads stop: one still running may take a request sent
+/// right after it and commit it as the rightful owner, before any takeover.
+bool wait_stopped(pid_t pid, std::chrono::milliseconds within = std::chrono::seconds{5}) {
+  auto deadline = clock::now() + within;
+  auto dir = "/proc/" + std::to_string(pid) + "/task";
+  while (clock::now() < deadline) {
+    bool all = true;
+    for (const auto& task : std::filesystem::directory_iterator{dir}) {
+      std::ifstream stat{task.path() / "stat"};
+      std::string line;
+      std::getline(stat, line);
+      // pid (comm) STATE ...: comm may hold spaces, so read after the last ')'.
+      auto close = line.rfind(')');
+      if (close == std::string::npos || close + 2 >= line.size()) continue;
+      auto state = line[close + 2];
+      if (state != 'T' && state != 't') all = false;
+    }
+    if (all) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  return false;
+}
 
 class cluster_failover : public ::testing::Test, public cluster_fixture {
 protected:
@@ -203,6 +229,7 @@ TEST_F(cluster_failover, a_stopped_owner_is_fenced_after_the_takeover) {
   }
   // n3 owns the conversation; it stops. A send to it through n3 waits in its socket.
   ASSERT_EQ(kill(nodes[2]->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(wait_stopped(nodes[2]->pid()));
   protocol::map_builder f;
   f.str("conv", conv).str("cid", "b-stale").str("body", "sent to a stopped node");
   auto stale_rid = stale_side->send_request("msg.send", f);
