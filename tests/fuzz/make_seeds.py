@@ -66,6 +66,7 @@ OPS = {
     "msg_around": {"op": "msg.around", "rid": 4, "conv": C, "seq": 3},
     "read": {"op": "read", "rid": 5, "conv": C, "seq": 2},
     "typing": {"op": "typing", "conv": C, "state": "start"},
+    "typing_with_rid": {"op": "typing", "rid": 49, "conv": C, "state": "stop"},
     "conv_create": {"op": "conv.create", "rid": 6, "kind": "private",
                     "participants": ["bob"], "cid": "k1",
                     "first": {"body": "hello", "format": "text"}},

@@ -12,7 +12,7 @@
 //  - every frame the session writes is one MessagePack map with an `op`; a reply's
 //    `rid` is the request's or nil, an error's code is a known one and its message
 //    valid UTF-8;
-//  - a request with a rid (other than `typing`) gets exactly one reply, and no
+//  - a request with a rid (`typing` included) gets exactly one reply, and no
 //    request gets two, unless the session closed the connection;
 //  - a msg.send or conv.create that reaches the registry carries only valid text:
 //    UTF-8, no U+0000, within the limits.
@@ -157,10 +157,11 @@ world& the_world() {
 }
 
 /// What a request asks of the reply count: its rid when it must get exactly one.
+/// A `typing` with a rid is answered like any request (docs/protocol.md); one
+/// without has no rid and gets no reply.
 std::optional<std::uint64_t> answered_rid(std::string_view bytes) {
   auto d = protocol::decode_request(bytes);
   if (!d.req) return std::nullopt;
-  if (d.req->op() == "typing") return std::nullopt;
   return d.req->rid();
 }
 
