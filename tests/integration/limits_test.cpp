@@ -313,6 +313,14 @@ long cpu_ticks(pid_t pid) {
   return utime + stime;
 }
 
+/// The state letter of a process (R, S, Z, ...), '?' when it is gone.
+char process_state(pid_t pid) {
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{stat}, {}};
+  auto paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() ? '?' : text[paren + 2];
+}
+
 /// Open file descriptors of a process.
 long open_fds(pid_t pid) {
   long n = 0;
@@ -360,7 +368,18 @@ TEST_F(limits, running_out_of_file_descriptors_pauses_accepts_without_spinning) 
   // Descriptors back: new clients are served again.
   crowd.clear();
   set_limit(4096);
-  auto alice = connect_as("alice");
+  // A refused connect here means the listener is gone: say whether parleyd still
+  // runs and what it wrote (an ASan run once failed here and left no trace).
+  std::unique_ptr<ws_client> alice;
+  try {
+    alice = connect_as("alice");
+  } catch (const std::exception& e) {
+    FAIL() << "connect after the limit was raised: " << e.what() << "; parleyd "
+           << (process_state(pid) == 'Z' || process_state(pid) == '?' ? "has exited"
+                                                                      : "still runs")
+           << "; its stderr:\n"
+           << server->stderr_text().substr(0, 4000);
+  }
   EXPECT_TRUE(alice->request("conv.list").ok());
 }
 
