@@ -334,6 +334,15 @@ long open_fds(pid_t pid) {
 // of a core and one log line per attempt while new clients timed out. It pauses
 // now, logs at most every 10 s, and accepts again once descriptors are free.
 TEST_F(limits, running_out_of_file_descriptors_pauses_accepts_without_spinning) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers need descriptors of their own: on a miss of its type cache,
+  // UBSan's vptr check asks whether a vtable is readable by writing it into a pipe
+  // (sanitizer_common's IsAccessibleMemoryRange); at the limit the pipe fails, the
+  // object is reported as not of its type (CAF's mailbox_element.hpp), and
+  // halt_on_error stops parleyd. No suppression can match: the type is unknown once
+  // the vtable is deemed unreadable. The test runs in every plain build.
+  GTEST_SKIP() << "a sanitized parleyd cannot run out of descriptors (docs/testing.md)";
+#endif
   start();
   provision({"alice"});
   auto pid = server->pid();
