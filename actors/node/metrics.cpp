@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "actors/node/heap_usage.hpp"
+
 namespace parley {
 
 histogram::histogram(std::vector<double> bounds)
@@ -64,6 +66,14 @@ std::string metrics::render() const {
            " counter\n" + name + " " + std::to_string(v) + "\n";
   };
   gauge("parley_connections", "Open WebSocket connections.", connections_open.load());
+  if (auto heap = read_heap_usage()) {
+    gauge("parley_heap_allocated_bytes",
+          "Bytes the process has allocated and not freed (the allocator's count).",
+          static_cast<std::int64_t>(heap->allocated));
+    gauge("parley_heap_bytes",
+          "Bytes the allocator holds for the heap: allocated plus what it keeps free.",
+          static_cast<std::int64_t>(heap->heap));
+  }
   counter("parley_connections_total", "WebSocket connections accepted.",
           connections_total.load());
   counter("parley_connections_refused_total",
