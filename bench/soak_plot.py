@@ -5,9 +5,10 @@ samples.jsonl: one line a minute from run-soak's sampler (RSS, open files, ...).
 runs.jsonl: one line per load run (parley-mixed's JSON line with the loop's name,
 its end time and exit status; parley-connections' exit status).
 
-The PNG has four panels over the soak's minutes: parleyd's RSS, its open files
-and connections, the p99 of send->ack and send->deliver of the chat-day runs
-ended in each minute, and parleyd's CPU per minute. The table gives the first and
+The PNG has four panels over the soak's minutes: parleyd's RSS with the
+allocator's heap and in-use bytes, its open files and connections, the p99 of
+send->ack and send->deliver of the chat-day runs ended in each minute with the
+group commit's p99 per minute, and parleyd's CPU per minute. The table gives the first and
 last five minutes side by side, which is what "flat" means here.
 """
 import argparse
@@ -37,6 +38,7 @@ def main():
     if len(samples) < 2:
         print("soak_plot: fewer than two samples", file=sys.stderr)
         return 1
+    # "new": the second loop's name before it rotated through user pools.
     mixed = [r for r in runs if r.get("loop") in ("returning", "rotating", "new")]
     idle = [r for r in runs if r.get("loop") == "idle"]
     failed = [r for r in runs if r.get("exit", 0) != 0]

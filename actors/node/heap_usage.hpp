@@ -16,8 +16,8 @@ struct heap_usage {
 };
 
 /// tcmalloc's figures when parleyd runs on it (found at run time, so the node
-/// library needs no link to it), else glibc's mallinfo2; nullopt when neither
-/// answers.
+/// library needs no link to it), else glibc's mallinfo2; nullopt when tcmalloc is
+/// there but does not answer.
 std::optional<heap_usage> read_heap_usage();
 
 } // namespace parley
