@@ -15,6 +15,13 @@ namespace {
 // condition in every plan (an `IS NULL OR` turns it into a filter in generic plans).
 #define PARLEY_AFTER_CURSOR " AND (c.last_ts, c.id) < ($5::bigint, $6::text)"
 #define PARLEY_NEWEST " ORDER BY c.last_ts DESC, c.id DESC"
+// Which participations count: the viewer's own (of its org or, for cross-org direct
+// conversations, its org as the peer; a client only in its own company's), and a
+// favouring client's (its company's company conversations).
+#define PARLEY_MINE                                                                      \
+  " AND (c.org = $2 OR c.peer_org = $2)"                                                 \
+  " AND ($4::text IS NULL OR c.company IS NULL OR c.company = $4)"
+#define PARLEY_SHARED " AND c.company = $4 AND c.kind = 'company'"
 
 // Reading participations in activity order: participants.last_ts is a coarse copy
 // of the conversation's (coarse <= exact < coarse + slack). For one user, walk its
@@ -23,24 +30,29 @@ namespace {
 // slack below that floor, so reading [floor - slack, cursor] and ordering by the
 // exact time gives the exact page while reading about $7 rows however many
 // conversations the user takes part in.
+// Each participation's conversation is read by its primary key inside a LATERAL
+// subquery with OFFSET 0, which the planner cannot flatten into a join and reorder:
+// every plan starts from the participations, with or without statistics. In a
+// database autovacuum has not analysed yet (a new deployment's first minutes) the
+// plain join was estimated at one row of the org and planned as a scan of the
+// org's conversations once per participation: 2.3 ms per call instead of 0.24
+// (bench/RESULTS.md, "Round 8").
 constexpr pg::statement select_readable{
     "select_readable",
     "WITH"
     // 1. Conversations the user takes part in (a client only in its own company's),
     //    of its org or, for cross-org direct conversations, its org as the peer.
     " mine AS MATERIALIZED ("
-    "  SELECT c.id, c.last_ts FROM participants p JOIN conversations c ON c.id = p.conv"
-    "   WHERE p.user_id = $1 AND (c.org = $2 OR c.peer_org = $2)"
-    "     AND ($4::text IS NULL OR c.company IS NULL OR c.company = "
-    "$4)" PARLEY_AFTER_CURSOR "     AND p.last_ts <= $5::bigint AND p.last_ts >= ("
+    "  SELECT c.id, c.last_ts FROM participants p"
+    "   CROSS JOIN LATERAL (SELECT c.id, c.last_ts FROM conversations c"
+    "    WHERE c.id = p.conv" PARLEY_MINE PARLEY_AFTER_CURSOR " OFFSET 0) c"
+    "   WHERE p.user_id = $1 AND p.last_ts <= $5::bigint AND p.last_ts >= ("
     "      SELECT coalesce(min(w.coarse), 9223372036854775807) "
     "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
     "      FROM (SELECT p2.last_ts AS coarse FROM participants p2"
-    "             JOIN conversations c2 ON c2.id = p2.conv"
+    "             CROSS JOIN LATERAL (SELECT 1 FROM conversations c"
+    "              WHERE c.id = p2.conv" PARLEY_MINE PARLEY_AFTER_CURSOR " OFFSET 0) c2"
     "            WHERE p2.user_id = $1 AND p2.last_ts <= $5::bigint"
-    "              AND (c2.org = $2 OR c2.peer_org = $2)"
-    "              AND ($4::text IS NULL OR c2.company IS NULL OR c2.company = $4)"
-    "              AND (c2.last_ts, c2.id) < ($5::bigint, $6::text)"
     "            ORDER BY p2.last_ts DESC LIMIT $7) w)),"
     // 3. For a client with its company in favourites: the company conversations in
     //    which a favouring client of the company takes part, read the same way per
@@ -56,15 +68,14 @@ constexpr pg::statement select_readable{
     "    SELECT coalesce(min(w.coarse), 9223372036854775807) "
     "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS " AS floor"
     "    FROM (SELECT p2.last_ts AS coarse FROM participants p2"
-    "           JOIN conversations c2 ON c2.id = p2.conv"
+    "           CROSS JOIN LATERAL (SELECT 1 FROM conversations c"
+    "            WHERE c.id = p2.conv" PARLEY_SHARED PARLEY_AFTER_CURSOR " OFFSET 0) c2"
     "          WHERE p2.user_id = fc.id AND p2.last_ts <= $5::bigint"
-    "            AND c2.company = $4 AND c2.kind = 'company'"
-    "            AND (c2.last_ts, c2.id) < ($5::bigint, $6::text)"
     "          ORDER BY p2.last_ts DESC LIMIT $7) w) f"
     "   JOIN participants p ON p.user_id = fc.id AND p.last_ts <= $5::bigint"
     "                      AND p.last_ts >= f.floor"
-    "   JOIN conversations c ON c.id = p.conv"
-    "   WHERE c.company = $4 AND c.kind = 'company'" PARLEY_AFTER_CURSOR "),"
+    "   CROSS JOIN LATERAL (SELECT c.id, c.last_ts FROM conversations c"
+    "    WHERE c.id = p.conv" PARLEY_SHARED PARLEY_AFTER_CURSOR " OFFSET 0) c),"
     " cand AS ("
     " (SELECT id, last_ts FROM mine ORDER BY last_ts DESC, id DESC LIMIT $7)"
     // 2. Staff: company-tied conversations of each favourite company, one LIMITed
@@ -86,11 +97,13 @@ constexpr pg::statement select_readable{
     ")"
     " SELECT " PARLEY_CONVERSATION_COLUMNS
     " FROM (SELECT id, last_ts FROM cand ORDER BY last_ts DESC, id DESC LIMIT $7) page"
-    " JOIN conversations c ON c.id = page.id"
+    " CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = page.id OFFSET 0) c"
     " ORDER BY c.last_ts DESC, c.id DESC"};
 
 #undef PARLEY_AFTER_CURSOR
 #undef PARLEY_NEWEST
+#undef PARLEY_MINE
+#undef PARLEY_SHARED
 
 constexpr pg::statement select_participants_of{
     "select_participants_of",
