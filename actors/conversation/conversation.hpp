@@ -13,6 +13,7 @@
 #include "actors/api/interfaces.hpp"
 #include "actors/api/pools.hpp"
 #include "actors/node/access.hpp"
+#include "actors/node/access_cache.hpp"
 #include "actors/node/clock.hpp"
 #include "actors/node/directory.hpp"
 #include "actors/node/metrics.hpp"
@@ -112,6 +113,12 @@ struct conversation_state {
   std::uint64_t owner_epoch = 0;
   /// info.participants as a set: rights are checked per subscriber per event.
   std::unordered_set<std::string> members;
+  /// Each user's rights here as last decided, kept while the directory, the facts
+  /// and the participants stay the same (cleared by set_participants).
+  access_cache rights;
+  /// The rights generation in which every subscriber was last found readable:
+  /// while it holds, a committed message need not look for lost rights again.
+  std::uint64_t subscribers_checked_in = 0;
   /// Read markers and unread counts of the participants.
   std::unordered_map<std::string, read_mark> reads;
   /// Who is typing (never stored), and whether an expiry check is scheduled.

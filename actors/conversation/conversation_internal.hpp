@@ -80,6 +80,9 @@ bool is_end(const protocol::message& m);
 bool may_write_internal(self_ptr self, const std::string& user);
 void revoke_lost(self_ptr self, const visibility::conversation_facts& facts);
 void revoke_lost(self_ptr self);
+/// revoke_lost, unless every subscriber was found readable in the current rights
+/// generation (nothing it depends on changed since).
+void revoke_lost_if_changed(self_ptr self, const visibility::conversation_facts& facts);
 /// The one rights preamble: true (and `not_found` delivered) when `user` may not
 /// read this conversation, which then looks absent.
 bool refuse_unreadable(self_ptr self, const std::string& user, std::uint64_t rid,

@@ -10,11 +10,14 @@ namespace parley::conversation_detail {
 
 using protocol::error_code;
 
-/// What `user` may do here, given the conversation's facts at this event.
+/// What `user` may do here, given the conversation's facts at this event: decided
+/// once and kept while the directory, the facts and the participants stay the same
+/// (access_cache.hpp).
 visibility::access access_of(self_ptr self, const std::string& user,
                              const visibility::conversation_facts& facts) {
   auto& st = self->state;
-  return access_for(*st.svc.dir, user, st.members.count(user) > 0, facts);
+  return st.rights.get(*st.svc.dir, user, facts,
+                       [&] { return st.members.count(user) > 0; });
 }
 
 /// What `user` may do here right now.
@@ -32,6 +35,7 @@ void set_participants(self_ptr self, std::vector<std::string> participants) {
   st.info.participants = std::move(participants);
   st.members.clear();
   st.members.insert(st.info.participants.begin(), st.info.participants.end());
+  st.rights.clear();
 }
 
 /// Whether `user` may see message `m` given that it may read the conversation:
@@ -64,6 +68,15 @@ void revoke_lost(self_ptr self, const visibility::conversation_facts& facts) {
   }
   for (auto& addr : revoked)
     remove_subscriber(self, addr);
+  // Every subscriber left may read, as decided in this generation; one that opens
+  // later is checked by conv.open.
+  st.subscribers_checked_in = st.rights.generation();
+}
+
+void revoke_lost_if_changed(self_ptr self, const visibility::conversation_facts& facts) {
+  auto& st = self->state;
+  st.rights.validate(*st.svc.dir, facts);
+  if (st.subscribers_checked_in != st.rights.generation()) revoke_lost(self, facts);
 }
 
 void revoke_lost(self_ptr self) {

@@ -104,7 +104,7 @@ void go_live(self_ptr self, const caf::actor_addr& session) {
 void fan_out(self_ptr self, const protocol::message& m,
              const visibility::conversation_facts& facts) {
   auto& st = self->state;
-  revoke_lost(self, facts);
+  revoke_lost_if_changed(self, facts);
   if (st.subscribers.empty()) return;
   frame push{protocol::encode_message_push(m)};
   std::uint64_t delivered = 0;

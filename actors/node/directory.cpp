@@ -69,21 +69,25 @@ directory::viewer_entry directory::viewer(const std::string& user,
 
 void directory::put_user(protocol::user_info u) {
   std::unique_lock lock{mu_};
+  changed();
   put_ptr(users_, std::move(u));
 }
 
 void directory::put_org(protocol::org_info o) {
   std::unique_lock lock{mu_};
+  changed();
   put_ptr(orgs_, std::move(o));
 }
 
 void directory::put_company(protocol::company_info c) {
   std::unique_lock lock{mu_};
+  changed();
   put_ptr(companies_, std::move(c));
 }
 
 void directory::put_team(protocol::team_info t) {
   std::unique_lock lock{mu_};
+  changed();
   put_ptr(teams_, std::move(t));
 }
 
@@ -91,6 +95,7 @@ void directory::put_favorites(const std::string& user, std::vector<std::string> 
                               std::int64_t version) {
   std::sort(companies.begin(), companies.end());
   std::unique_lock lock{mu_};
+  changed();
   auto& e = favorites_[user];
   if (e.version > version) return; // a newer change was applied first
   e.companies = std::move(companies);
@@ -104,6 +109,7 @@ bool directory::contact_blocked(const std::string& contact) const {
 
 void directory::set_contact_blocked(const std::string& contact, bool blocked) {
   std::unique_lock lock{mu_};
+  changed();
   if (blocked)
     blocked_contacts_.insert(contact);
   else
@@ -119,6 +125,7 @@ directory::ai_ptr directory::ai_agent(const std::string& user) const {
 void directory::put_ai_agent(const std::string& user, ai_rules::config c) {
   auto p = std::make_shared<const ai_rules::config>(std::move(c));
   std::unique_lock lock{mu_};
+  changed();
   ai_agents_[user] = std::move(p);
 }
 
@@ -162,6 +169,7 @@ void directory::load(storage::directory_snapshot s) {
         std::make_shared<const ai_rules::config>(to_config(std::move(a)));
   }
   std::unique_lock lock{mu_};
+  changed();
   blocked_contacts_.swap(blocked);
   ai_agents_.swap(agents);
   orgs_.swap(orgs);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
@@ -65,6 +66,11 @@ public:
   /// Replaces everything (at start, from the database).
   void load(storage::directory_snapshot s);
 
+  /// Moves on with every change of any entry (taken inside the change's lock), so
+  /// a decision made from the directory can be kept while this stays the same
+  /// (access_cache.hpp).
+  std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
 private:
   struct favorite_entry {
     std::vector<std::string> companies; // sorted
@@ -72,7 +78,11 @@ private:
   };
   bool favours_locked(const std::string& user, std::string_view company) const;
 
+  /// Called under the exclusive lock by every change.
+  void changed() { version_.fetch_add(1, std::memory_order_acq_rel); }
+
   mutable std::shared_mutex mu_;
+  std::atomic<std::uint64_t> version_{0};
   std::unordered_map<std::string, user_ptr> users_;
   std::unordered_map<std::string, org_ptr> orgs_;
   std::unordered_map<std::string, company_ptr> companies_;

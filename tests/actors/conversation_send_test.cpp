@@ -304,6 +304,30 @@ TEST_F(conversation_send, pipelined_sends_from_several_sessions_get_consecutive_
                    "6 bob: b3"}));
 }
 
+TEST_F(conversation_send, rights_lost_in_the_directory_take_effect_at_the_next_message) {
+  // Rights are decided once and kept (access_cache.hpp) while nothing they depend
+  // on changes; a change of the directory between two messages must still end the
+  // subscription and the notifications at the very next one.
+  start();
+  auto bob = open("bob");
+  EXPECT_EQ(send(client, message("ann", "a1")), "ok 1");
+  EXPECT_EQ(pushed(bob.pushes), lines{"1 ann: a1"});
+  EXPECT_EQ(notified->size(), 1u) << "bob's unread count";
+  notified->clear();
+  auto moved = user("bob", user_kind::staff);
+  moved.org = "o2"; // bob now belongs to another organisation
+  dir->put_user(moved);
+  EXPECT_EQ(send(client, message("ann", "a2")), "ok 2");
+  EXPECT_EQ(pushed(bob.pushes), lines{}) << "bob's subscription was revoked";
+  EXPECT_EQ(notified->size(), 0u) << "no notification to a user who cannot read";
+  // Back in the organisation: notified again from the next message on (the
+  // revoked subscription stays ended until bob opens it again).
+  dir->put_user(user("bob", user_kind::staff));
+  EXPECT_EQ(send(client, message("ann", "a3")), "ok 3");
+  EXPECT_EQ(pushed(bob.pushes), lines{});
+  EXPECT_EQ(notified->size(), 1u);
+}
+
 TEST_F(conversation_send, a_reply_carries_the_seq_and_ts_that_were_written) {
   start();
   auto pending = post(client, message("ann", "a1"));
