@@ -60,6 +60,9 @@ void wake(const timer_board::entry& e) {
   case timer_kind::idle:
     caf::anon_send(to, idle_atom_v);
     break;
+  case timer_kind::auth_deadline:
+    caf::anon_send(to, auth_deadline_atom_v);
+    break;
   }
 }
 

@@ -10,8 +10,9 @@
 #include "actors/api/interfaces.hpp"
 #include "actors/rules/deadline_wheel.hpp"
 
-// The node's timers for its actors' own deadlines: a session's answer deadline, a
-// conversation's database deadline, typing expiry and idle check.
+// The node's timers for its actors' own deadlines: a session's answer deadline and
+// a service session's token expiry, a conversation's database deadline, typing
+// expiry and idle check.
 //
 // Why not `delayed_send`: CAF 0.17's clock is one thread fed through a ring
 // buffer, and every timer set wakes it (and every fire wakes it again). At chat
@@ -23,7 +24,12 @@
 namespace parley {
 
 /// What a timer wakes its actor with (each is an atom the actor already handles).
-enum class timer_kind : std::uint8_t { answer_deadline, typing_tick, idle };
+enum class timer_kind : std::uint8_t {
+  answer_deadline,
+  typing_tick,
+  idle,
+  auth_deadline
+};
 
 constexpr timer_kind timer_kind_of(answer_deadline_atom) {
   return timer_kind::answer_deadline;
@@ -33,6 +39,9 @@ constexpr timer_kind timer_kind_of(typing_tick_atom) {
 }
 constexpr timer_kind timer_kind_of(idle_atom) {
   return timer_kind::idle;
+}
+constexpr timer_kind timer_kind_of(auth_deadline_atom) {
+  return timer_kind::auth_deadline;
 }
 
 /// The filed timers and the ticker's schedule; thread-safe (every actor thread

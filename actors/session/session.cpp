@@ -99,11 +99,15 @@ std::int64_t now_seconds() {
 
 /// Wakes a service session when its token expires (a refresh moves `token_exp`; an
 /// earlier wake-up finds it in the future and waits again). A user's session is
-/// woken by the presence actor's expiry board instead.
+/// woken by the presence actor's expiry board instead. On the node's timer board,
+/// which holds the session weakly: a CAF delayed message would keep the closed
+/// session alive until its token's expiry, hours or days for a backend that opens
+/// a connection per call.
 void arm_token_expiry(session_self self) {
   auto left_ms = (self->state.token_exp - now_seconds()) * 1000;
-  self->delayed_send(self, std::chrono::milliseconds{std::max<std::int64_t>(left_ms, 0)},
-                     auth_deadline_atom_v);
+  arm_timer(self, self->state.svc.timers,
+            std::chrono::milliseconds{std::max<std::int64_t>(left_ms, 0)},
+            auth_deadline_atom_v);
 }
 
 /// auth.refresh {token}: a fresh token for the same subject moves the expiry. A
@@ -229,7 +233,9 @@ session_actor::behavior_type session(session_self self, session_handles svc,
   st.out = std::move(out);
   st.id = new_session_id();
   st.budget = token_bucket{st.svc.config->rate_per_second, st.svc.config->rate_burst};
-  self->delayed_send(self, st.svc.config->hello_timeout, auth_deadline_atom_v);
+  // On the node's timer board, like every timer of a session: it holds the
+  // session weakly, so a connection closed before its hello is freed at once.
+  arm_timer(self, st.svc.timers, st.svc.config->hello_timeout, auth_deadline_atom_v);
   return {
       [=](frame_atom, std::string& bytes) { handle_frame(self, bytes); },
       [=](disconnect_atom) {

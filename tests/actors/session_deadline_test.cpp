@@ -232,6 +232,46 @@ TEST_P(session_deadline, a_database_request_past_the_deadline_is_unavailable_onc
   ASSERT_EQ(lists->lists.size(), 2u);
 }
 
+TEST_P(session_deadline, a_closed_service_session_is_not_kept_until_its_token_expires) {
+  // A service token's expiry is the session's own timer. Filed on the node's
+  // timer board, which holds the session weakly, a closed session is gone at once;
+  // a CAF delayed message (the fallback without a board) would hold it until then.
+  if (!GetParam()) GTEST_SKIP() << "without a board the timer is a delayed message";
+  auto backend_out = std::make_shared<recording_outbound>();
+  auto backend = sys.spawn(parley::session, svc, std::shared_ptr<outbound>{backend_out});
+  sched.run();
+  protocol::token_claims claims;
+  claims.sub = "backend";
+  claims.admin = true;
+  claims.exp = now_ms() / 1000 + 24 * 3600;
+  caf::anon_send(
+      backend, frame_atom_v,
+      request("hello", 1, {{"token", protocol::sign_token(claims, "s3cret")}}));
+  sched.run();
+  ASSERT_EQ(backend_out->frames.size(), 1u);
+  EXPECT_TRUE(reply_ok(backend_out->frames[0]));
+  auto addr = backend.address();
+  caf::anon_send(backend, disconnect_atom_v); // the connection closed
+  backend = nullptr;
+  sched.run();
+  EXPECT_FALSE(caf::actor_cast<caf::actor>(addr)) << "something still holds the session";
+}
+
+TEST_P(session_deadline, a_connection_without_hello_is_closed_after_the_hello_timeout) {
+  auto quiet_out = std::make_shared<recording_outbound>();
+  auto quiet = sys.spawn(parley::session, svc, std::shared_ptr<outbound>{quiet_out});
+  sched.run();
+  sched.advance_time(std::chrono::milliseconds{9'900});
+  sched.run();
+  EXPECT_FALSE(quiet_out->closed) << "closed before the timeout";
+  // The board takes a timer at most one granularity (50 ms) late.
+  sched.advance_time(std::chrono::milliseconds{200});
+  sched.run();
+  EXPECT_TRUE(quiet_out->closed);
+  caf::anon_send_exit(quiet, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
 INSTANTIATE_TEST_SUITE_P(timers, session_deadline, ::testing::Bool(), [](const auto& p) {
   return p.param ? "board" : "delayed_send";
 });

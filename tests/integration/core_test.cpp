@@ -700,5 +700,16 @@ TEST_F(core, a_connection_closes_when_its_token_expires_unless_refreshed) {
   EXPECT_TRUE(fresh.request("conv.list").ok()) << "the refreshed connection was closed";
 }
 
+TEST_F(core, a_service_connection_closes_when_its_token_expires) {
+  // A service token (admin, no user) is timed by the session itself, on the
+  // node's timer board rather than the presence actor's expiry board.
+  ws_client service{server->port()};
+  ASSERT_TRUE(service.hello(token_for(secret, "backend", true, 2)).ok());
+  auto closed = service.wait_close(6s);
+  EXPECT_EQ(closed.what, read_result::kind::closed);
+  EXPECT_EQ(closed.close_code, 1008);
+  EXPECT_EQ(closed.close_reason, "token expired");
+}
+
 } // namespace
 } // namespace parley::test
