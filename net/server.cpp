@@ -17,22 +17,45 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::vector<std::unique_ptr<server::shard>> make_shards(std::size_t n) {
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t n) {
+  std::vector<std::unique_ptr<asio::io_context>> out;
+  for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i)
+    out.push_back(std::make_unique<asio::io_context>(1));
+  return out;
+}
+
+std::vector<asio::io_context*>
+pointers(const std::vector<std::unique_ptr<asio::io_context>>& v) {
+  std::vector<asio::io_context*> out;
+  for (auto& c : v)
+    out.push_back(c.get());
+  return out;
+}
+
+std::vector<std::unique_ptr<server::shard>>
+make_shards(const std::vector<asio::io_context*>& contexts) {
   std::vector<std::unique_ptr<server::shard>> shards;
-  for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) {
-    auto s = std::make_unique<server::shard>();
-    s->outbox = std::make_shared<shard_outbox>(s->ioc.get_executor());
-    shards.push_back(std::move(s));
-  }
+  for (auto* ioc : contexts)
+    shards.push_back(std::make_unique<server::shard>(
+        server::shard{ioc, std::make_shared<shard_outbox>(ioc->get_executor())}));
   return shards;
 }
 
 } // namespace
 
 server::server(std::shared_ptr<net_context> ctx, std::size_t threads)
-    : ctx_(std::move(ctx)), shards_(make_shards(threads)),
-      acceptor_(shards_.front()->ioc.get_executor()),
-      accept_pause_(shards_.front()->ioc.get_executor()),
+    : server(std::move(ctx), make_contexts(threads), {}) {}
+
+server::server(std::shared_ptr<net_context> ctx, std::vector<asio::io_context*> shards)
+    : server(std::move(ctx), {}, std::move(shards)) {}
+
+server::server(std::shared_ptr<net_context> ctx,
+               std::vector<std::unique_ptr<asio::io_context>> own,
+               std::vector<asio::io_context*> borrowed)
+    : ctx_(std::move(ctx)), own_contexts_(std::move(own)),
+      shards_(make_shards(own_contexts_.empty() ? borrowed : pointers(own_contexts_))),
+      acceptor_(shards_.at(0)->ioc->get_executor()),
+      accept_pause_(shards_.at(0)->ioc->get_executor()),
       connections_(std::make_shared<connection_set>()) {}
 
 server::~server() {
@@ -40,8 +63,10 @@ server::~server() {
 }
 
 void server::stop_shards() {
+  // Borrowed shards run actors too: their scheduler stops them, after the actors.
+  if (own_contexts_.empty()) return;
   for (auto& s : shards_)
-    s->ioc.stop();
+    s->ioc->stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
@@ -54,8 +79,9 @@ asio::ip::tcp::endpoint server::start(const asio::ip::tcp::endpoint& at) {
   acceptor_.listen(asio::socket_base::max_listen_connections);
   auto bound = acceptor_.local_endpoint();
   do_accept();
-  for (auto& s : shards_)
-    threads_.emplace_back([io = &s->ioc] { io->run(); });
+  if (!own_contexts_.empty())
+    for (auto& s : shards_)
+      threads_.emplace_back([io = s->ioc] { io->run(); });
   return bound;
 }
 
@@ -64,7 +90,7 @@ void server::do_accept() {
   // executor); the acceptor itself runs on the first.
   auto& to = *shards_[next_shard_++ % shards_.size()];
   acceptor_.async_accept(
-      to.ioc.get_executor(),
+      to.ioc->get_executor(),
       [this, outbox = to.outbox](boost::beast::error_code ec, tcp_socket socket) {
         if (ec == asio::error::operation_aborted) return; // acceptor closed
         if (out_of_descriptors(ec)) return pause_accepting(ec);
@@ -117,6 +143,16 @@ void server::close_all(std::chrono::milliseconds grace) {
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (connections_->size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  if (own_contexts_.empty()) {
+    // The shards keep running (they are the actors' threads): a connection still
+    // open after the grace is cut, so that its session actor ends before the
+    // actor system waits for its actors.
+    for (auto& s : connections_->snapshot())
+      s->post_abort();
+    auto cut_deadline = std::chrono::steady_clock::now() + std::chrono::seconds{1};
+    while (connections_->size() > 0 && std::chrono::steady_clock::now() < cut_deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
   stop_shards();
 }
 

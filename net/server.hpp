@@ -27,12 +27,15 @@ class server {
 public:
   /// An io_context that one thread runs, and the outbox into it.
   struct shard {
-    boost::asio::io_context ioc{1};
+    boost::asio::io_context* ioc;
     std::shared_ptr<shard_outbox> outbox;
   };
 
-  /// `threads` io shards (at least one).
+  /// `threads` io shards of its own (at least one), each run by a thread it starts.
   server(std::shared_ptr<net_context> ctx, std::size_t threads);
+  /// The io shards of the actor scheduler (net/shard_scheduler.hpp), whose
+  /// threads run them from before this server exists until after it is gone.
+  server(std::shared_ptr<net_context> ctx, std::vector<boost::asio::io_context*> shards);
   ~server();
 
   /// Binds and listens; returns the bound endpoint (port 0 picks one).
@@ -46,6 +49,9 @@ public:
   void close_all(std::chrono::milliseconds grace);
 
 private:
+  server(std::shared_ptr<net_context> ctx,
+         std::vector<std::unique_ptr<boost::asio::io_context>> own,
+         std::vector<boost::asio::io_context*> borrowed);
   void do_accept();
   static bool out_of_descriptors(const boost::beast::error_code& ec);
   /// Out of file descriptors: accept again after accept_backoff.
@@ -55,6 +61,7 @@ private:
   static constexpr std::chrono::milliseconds accept_backoff{100};
 
   std::shared_ptr<net_context> ctx_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> own_contexts_; // else borrowed
   std::vector<std::unique_ptr<shard>> shards_;
   boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, executor> acceptor_;
   std::size_t next_shard_ = 0; // the acceptor's: who gets the next connection

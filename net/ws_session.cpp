@@ -141,6 +141,10 @@ void ws_session::post_stop_reading() {
              [self = shared_from_this()] { self->reading_stopped_ = true; });
 }
 
+void ws_session::post_abort() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->finish(); });
+}
+
 void ws_session::notify_shutdown() {
   if (actor_) caf::anon_send(actor_, shutdown_atom_v);
 }

@@ -43,6 +43,8 @@ public:
   void post_stop_reading();
   /// Server shutdown, phase 2: the session actor closes with 1001.
   void notify_shutdown();
+  /// Server shutdown, last: the connection is cut where it stands.
+  void post_abort();
 
   // Called on the shard's thread by its outbox.
   /// Takes one frame behind those already accepted; true when this connection

@@ -15,6 +15,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "net/server.hpp"
+#include "net/shard_scheduler.hpp"
 #include "protocol/jwt.hpp"
 #include "server/demo.hpp"
 #include "server/embedded_postgres.hpp"
@@ -63,35 +64,32 @@ bool migrate_db(const std::string& conninfo) {
 }
 
 struct actor_config : caf::actor_system_config {
-  actor_config(std::size_t threads, bool clustered) {
+  actor_config(const options& opts) {
     add_message_types<caf::id_block::parley>();
     // The middleman (CAF's distribution layer, its own thread) only for a cluster.
-    if (clustered) load<caf::io::middleman>();
-    set("scheduler.max-threads", threads);
-    // CAF's work-stealing workers look for work in three phases before they sleep:
-    // 100 polls without pause, then 500 more with a 50 us sleep between them, then
-    // a condition variable that an enqueue from outside wakes. Chat traffic is many
-    // small bursts: between two of them every idle worker went through the 500
-    // sleeps, 20,000 wake-ups a second each, which were half of parleyd's CPU in the
-    // mixed chat day benchmark. Without the middle phase an idle worker goes from
-    // spinning straight to the condition variable. Measured in bench/RESULTS.md
-    // ("Scheduler idle polling"): -45% CPU per message, fan-out kept up to 2x more.
+    if (opts.clustered()) load<caf::io::middleman>();
+    if (opts.actor_threads == 0) {
+      // The default: actors run on the io shards (net/shard_scheduler.hpp), so a
+      // frame, its session, its conversation and the reply need no thread
+      // crossing (bench/RESULTS.md, "Hot path, round 9").
+      load<net::shard_scheduler>();
+      set("scheduler.max-threads", std::max<std::size_t>(opts.io_threads, 1));
+    } else {
+      set("scheduler.max-threads", opts.actor_threads);
+    }
+    // CAF's work-stealing workers (--actor-threads) look for work in three phases
+    // before they sleep: 100 polls without pause, then 500 more with a 50 us sleep
+    // between them, then a condition variable that an enqueue from outside wakes.
+    // Chat traffic is many small bursts: between two of them every idle worker went
+    // through the 500 sleeps, 20,000 wake-ups a second each, which were half of
+    // parleyd's CPU in the mixed chat day benchmark. Without the middle phase an
+    // idle worker goes from spinning straight to the condition variable. Measured in
+    // bench/RESULTS.md ("Scheduler idle polling"): -45% CPU per message, fan-out
+    // kept up to 2x more.
     set("work-stealing.moderate-poll-attempts", 0);
     set("logger.verbosity", caf::atom("quiet"));
   }
 };
-
-/// CAF's scheduler workers. Every other thread of the process (the io shards, the
-/// detached database actors, PostgreSQL itself on a one-machine setup) needs a core
-/// too, so by default one less than the cores: on 2 cores one worker spent 10% less
-/// CPU per durable message than two, with the same fan-out limit, because messages
-/// between actors no longer wake a second worker (bench/RESULTS.md, "Hot path,
-/// round 2").
-std::size_t actor_threads(const options& opts) {
-  if (opts.actor_threads > 0) return opts.actor_threads;
-  auto cores = static_cast<std::size_t>(std::thread::hardware_concurrency());
-  return std::max<std::size_t>(1, cores > 1 ? cores - 1 : 1);
-}
 
 /// --max-connections, or by default the open-file limit less 256 descriptors for
 /// the database connections, plain HTTP requests and files: the node refuses
@@ -173,7 +171,7 @@ int serve(const options& opts) {
   }
 
   // 3. Actors: the node-wide ones (server/node.hpp draws the whole graph).
-  actor_config cfg{actor_threads(opts), opts.clustered()};
+  actor_config cfg{opts};
   caf::actor_system sys{cfg};
   std::optional<cluster_config> cluster;
   std::string cluster_host;
@@ -221,7 +219,10 @@ int serve(const options& opts) {
   ctx->system = &sys;
   ctx->svc = node.session_peers();
   ctx->db_healthy = node.db_healthy();
-  net::server front{ctx, opts.io_threads};
+  auto* shards = net::shard_scheduler::of(sys);
+  auto front_ptr = shards ? std::make_unique<net::server>(ctx, shards->contexts())
+                          : std::make_unique<net::server>(ctx, opts.io_threads);
+  auto& front = *front_ptr;
   std::string host;
   std::uint16_t port = 0;
   split_host_port(opts.listen, host, port);

@@ -24,7 +24,8 @@
 // it too).
 //
 // Threads: [io]  net's io shards (--io-threads): Beast, the shard outboxes
-//          [caf] CAF's scheduler workers: every event-based actor
+//          [caf] every event-based actor, run by the io shards too: on the shard
+//                whose thread woke it (net/shard_scheduler.hpp)
 //          [own] detached actors, one thread each: they block in libpq
 //
 // Who spawns whom
@@ -46,8 +47,8 @@
 //   net/blob_routes    a one-request actor     per blob request (io -> caf -> io)
 //
 // Who sends what to whom (-> request and reply, => one-way, * crosses to another
-// thread pool)
-//   ws_session   => session        *  each client frame (io -> caf)
+// thread: to or from a detached actor, or to a connection on another shard)
+//   ws_session   => session           each client frame (runs next on its shard)
 //   session      -> registry          conversation ops; the registry delegates and the
 //                                     conversation answers the session itself
 //   session      -> conversation      send, history, around, read once a route is
@@ -56,7 +57,7 @@
 //   session      -> db_worker      *  lists, inbox, search, invites, admin, favorites
 //   session      -> blob_store     *  claims of attachments on a send
 //   session      => presence          attach, detach
-//   session      => outbound       *  replies (appended to the connection's shard
+//   session      => outbound          replies (appended to the connection's shard
 //                                     outbox, written by its io shard)
 //   conversation -> persistence    *  write_request; the answer means durable
 //   conversation -> db_worker      *  load, history pages, read markers

@@ -20,7 +20,7 @@ struct options {
   std::string data_dir = "./parley-data";
   std::string node_name = "parley";
   std::size_t io_threads = 1;
-  std::size_t actor_threads = 0; // 0: one less than the cores, at least one
+  std::size_t actor_threads = 0; // 0: actors run on the io shards; N: CAF workers
   std::size_t db_workers = 4;
   std::size_t max_outbound_bytes = 4 * 1024 * 1024;
   /// Open WebSockets beyond which upgrades get 503; absent: the open-file limit
