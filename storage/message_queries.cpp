@@ -244,11 +244,16 @@ cid_entry read_cid(const pg::result& r, int i) {
 db_result<std::vector<read_marker_stored>> write(pg::connection& db,
                                                  const write_batch& batch) {
   using out_t = std::vector<read_marker_stored>;
-  // Each column's array literal is built straight from the rows (no vector of
-  // copies per column): this runs for every group commit.
-  pg::array_literal c_id, c_kind, c_org, c_company, c_subject, c_created_by, c_created_at,
-      c_last_seq, c_last_ts, c_cid;
-  pg::array_literal p_conv, p_user, p_at;
+  // Each column's array is built straight from the rows (no vector of copies per
+  // column), in PostgreSQL's binary format: this runs for every group commit.
+  using pg::binary_array;
+  constexpr auto text = binary_array::element::text;
+  constexpr auto int8 = binary_array::element::int8;
+  constexpr auto boolean = binary_array::element::boolean;
+  binary_array c_id{text}, c_kind{text}, c_org{text}, c_company{text}, c_subject{text},
+      c_created_by{text}, c_created_at{int8}, c_last_seq{int8}, c_last_ts{int8},
+      c_cid{text};
+  binary_array p_conv{text}, p_user{text}, p_at{int8};
   std::unordered_map<std::string_view, bool> is_new;
   for (const auto& nc : batch.creates) {
     const auto& c = nc.conv;
@@ -272,10 +277,11 @@ db_result<std::vector<read_marker_stored>> write(pg::connection& db,
   const auto n = batch.messages.size();
   std::size_t body_bytes = 0;
   for (const auto& m : batch.messages)
-    body_bytes += m.body.size() + 3;
-  pg::array_literal m_conv{n * 32}, m_author{n * 16}, m_cid{n * 24}, m_body{body_bytes},
-      m_format{n * 8}, m_mentions{n * 3}, m_seq{n * 8}, m_ts{n * 14}, m_reply{n * 5},
-      m_internal{n * 2}, m_system_event{n * 5}, m_system_by{n * 5};
+    body_bytes += m.body.size() + 4;
+  binary_array m_conv{text, n * 36}, m_author{text, n * 20}, m_cid{text, n * 28},
+      m_body{text, body_bytes}, m_format{text, n * 12}, m_mentions{text, n * 4},
+      m_seq{int8, n * 12}, m_ts{int8, n * 12}, m_reply{int8, n * 4},
+      m_internal{boolean, n * 5}, m_system_event{text, n * 4}, m_system_by{text, n * 4};
   std::unordered_map<std::string_view, std::pair<std::int64_t, std::int64_t>>
       newest;                                                      // conv -> seq, ts
   std::unordered_map<std::string_view, std::string_view> ended_by; // conv -> who ended it
@@ -313,7 +319,7 @@ db_result<std::vector<read_marker_stored>> write(pg::connection& db,
       last.second = std::max(last.second, m.ts);
     }
   }
-  pg::array_literal b_conv, b_seq, b_ts, b_ended_by;
+  binary_array b_conv{text}, b_seq{int8}, b_ts{int8}, b_ended_by{text};
   for (const auto& [conv, last] : newest) {
     b_conv.text(conv);
     b_seq.integer(last.first);
@@ -339,7 +345,8 @@ db_result<std::vector<read_marker_stored>> write(pg::connection& db,
       a_type.text(a.type);
     }
   }
-  pg::array_literal r_conv, r_user, r_seq, r_upto, r_staff, r_ts;
+  binary_array r_conv{text}, r_user{text}, r_seq{int8}, r_upto{int8}, r_staff{boolean},
+      r_ts{int8};
   for (const auto& rm : batch.reads) {
     r_conv.text(rm.conv);
     r_user.text(rm.user);
@@ -377,41 +384,41 @@ db_result<std::vector<read_marker_stored>> write(pg::connection& db,
       return db_result<out_t>::failure(std::move(stale), sqlstate_fenced);
     }
   }
-  auto r = db.exec(write_batch_stmt, {std::move(c_id).finish(),
-                                      std::move(c_kind).finish(),
-                                      std::move(c_org).finish(),
-                                      std::move(c_company).finish(),
-                                      std::move(c_subject).finish(),
-                                      std::move(c_created_by).finish(),
-                                      std::move(c_created_at).finish(),
-                                      std::move(c_last_seq).finish(),
-                                      std::move(c_last_ts).finish(),
-                                      std::move(c_cid).finish(),
-                                      std::move(p_conv).finish(),
-                                      std::move(p_user).finish(),
-                                      std::move(p_at).finish(),
-                                      std::move(m_conv).finish(),
-                                      std::move(m_seq).finish(),
-                                      std::move(m_ts).finish(),
-                                      std::move(m_author).finish(),
-                                      std::move(m_cid).finish(),
-                                      std::move(m_body).finish(),
-                                      std::move(m_format).finish(),
-                                      std::move(m_reply).finish(),
-                                      std::move(m_mentions).finish(),
-                                      std::move(m_internal).finish(),
-                                      std::move(b_conv).finish(),
-                                      std::move(b_seq).finish(),
-                                      std::move(b_ts).finish(),
-                                      std::move(m_system_event).finish(),
-                                      std::move(m_system_by).finish(),
-                                      std::move(b_ended_by).finish(),
-                                      std::move(r_conv).finish(),
-                                      std::move(r_user).finish(),
-                                      std::move(r_seq).finish(),
-                                      std::move(r_upto).finish(),
-                                      std::move(r_staff).finish(),
-                                      std::move(r_ts).finish()});
+  auto r = db.exec_binary(write_batch_stmt, {std::move(c_id).finish(),
+                                             std::move(c_kind).finish(),
+                                             std::move(c_org).finish(),
+                                             std::move(c_company).finish(),
+                                             std::move(c_subject).finish(),
+                                             std::move(c_created_by).finish(),
+                                             std::move(c_created_at).finish(),
+                                             std::move(c_last_seq).finish(),
+                                             std::move(c_last_ts).finish(),
+                                             std::move(c_cid).finish(),
+                                             std::move(p_conv).finish(),
+                                             std::move(p_user).finish(),
+                                             std::move(p_at).finish(),
+                                             std::move(m_conv).finish(),
+                                             std::move(m_seq).finish(),
+                                             std::move(m_ts).finish(),
+                                             std::move(m_author).finish(),
+                                             std::move(m_cid).finish(),
+                                             std::move(m_body).finish(),
+                                             std::move(m_format).finish(),
+                                             std::move(m_reply).finish(),
+                                             std::move(m_mentions).finish(),
+                                             std::move(m_internal).finish(),
+                                             std::move(b_conv).finish(),
+                                             std::move(b_seq).finish(),
+                                             std::move(b_ts).finish(),
+                                             std::move(m_system_event).finish(),
+                                             std::move(m_system_by).finish(),
+                                             std::move(b_ended_by).finish(),
+                                             std::move(r_conv).finish(),
+                                             std::move(r_user).finish(),
+                                             std::move(r_seq).finish(),
+                                             std::move(r_upto).finish(),
+                                             std::move(r_staff).finish(),
+                                             std::move(r_ts).finish()});
   if (!r.ok()) return failed<out_t>(r);
   out_t stored;
   stored.reserve(batch.reads.size());

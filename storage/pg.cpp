@@ -1,6 +1,7 @@
 #include "storage/pg.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -120,6 +121,83 @@ array_literal& array_literal::integer(std::int64_t v) {
   char digits[24];
   out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
   return *this;
+}
+
+// -- binary_array ---------------------------------------------------------------
+
+namespace {
+
+/// The header of a one-dimensional array: ndim, flags, element type, length, lower
+/// bound (an empty array has only the first three, with ndim 0).
+constexpr std::size_t array_header_bytes = 20;
+
+void put_be32(char* at, std::uint32_t v) {
+  at[0] = static_cast<char>(v >> 24);
+  at[1] = static_cast<char>(v >> 16);
+  at[2] = static_cast<char>(v >> 8);
+  at[3] = static_cast<char>(v);
+}
+
+} // namespace
+
+binary_array::binary_array(element type, std::size_t reserve_bytes) : type_(type) {
+  out_.reserve(array_header_bytes + reserve_bytes);
+  out_.resize(array_header_bytes);
+}
+
+void binary_array::length(std::int32_t n) {
+  char b[4];
+  put_be32(b, static_cast<std::uint32_t>(n));
+  out_.append(b, 4);
+  ++count_;
+}
+
+binary_array& binary_array::text(std::string_view v) {
+  assert(type_ == element::text);
+  length(static_cast<std::int32_t>(v.size()));
+  out_.append(v);
+  return *this;
+}
+
+binary_array& binary_array::integer(std::int64_t v) {
+  assert(type_ == element::int8);
+  char b[12];
+  put_be32(b, 8);
+  auto u = static_cast<std::uint64_t>(v);
+  put_be32(b + 4, static_cast<std::uint32_t>(u >> 32));
+  put_be32(b + 8, static_cast<std::uint32_t>(u));
+  out_.append(b, sizeof b);
+  ++count_;
+  return *this;
+}
+
+binary_array& binary_array::boolean(bool v) {
+  assert(type_ == element::boolean);
+  length(1);
+  out_ += v ? '\1' : '\0';
+  return *this;
+}
+
+binary_array& binary_array::null() {
+  length(-1);
+  has_null_ = true;
+  return *this;
+}
+
+std::string binary_array::finish() && {
+  char* h = out_.data();
+  put_be32(h + 8, static_cast<std::uint32_t>(type_));
+  if (count_ == 0) {
+    put_be32(h, 0); // no dimensions: '{}'
+    put_be32(h + 4, 0);
+    out_.resize(12);
+    return std::move(out_);
+  }
+  put_be32(h, 1);
+  put_be32(h + 4, has_null_ ? 1 : 0);
+  put_be32(h + 12, static_cast<std::uint32_t>(count_));
+  put_be32(h + 16, 1); // lower bound
+  return std::move(out_);
 }
 
 namespace {
@@ -318,16 +396,18 @@ result connection::await(bool sent) {
   return result{last.release()};
 }
 
+std::optional<result> connection::prepare(const statement& stmt) {
+  for (const auto& n : prepared_)
+    if (n == stmt.name) return std::nullopt;
+  auto prep = await(PQsendPrepare(c_.get(), stmt.name, stmt.sql, 0, nullptr) == 1);
+  if (!prep.ok()) return prep;
+  prepared_.emplace_back(stmt.name);
+  return std::nullopt;
+}
+
 result connection::exec(const statement& stmt, const std::vector<param>& params) {
   if (!c_) return result::refused("08003", error()); // connection_does_not_exist
-  bool known = false;
-  for (const auto& n : prepared_)
-    if (n == stmt.name) known = true;
-  if (!known) {
-    auto prep = await(PQsendPrepare(c_.get(), stmt.name, stmt.sql, 0, nullptr) == 1);
-    if (!prep.ok()) return prep;
-    prepared_.emplace_back(stmt.name);
-  }
+  if (auto failed = prepare(stmt)) return std::move(*failed);
   if (auto bad = param_with_nul(params); bad >= 0) return refuse_nul(bad);
   auto values = c_values(params);
   return await(PQsendQueryPrepared(c_.get(), stmt.name, static_cast<int>(values.size()),
@@ -341,6 +421,24 @@ result connection::exec(std::string_view sql, const std::vector<param>& params) 
   auto values = c_values(params);
   return await(PQsendQueryParams(c_.get(), text.c_str(), static_cast<int>(values.size()),
                                  nullptr, values.data(), nullptr, nullptr, 0) == 1);
+}
+
+result connection::exec_binary(const statement& stmt,
+                               const std::vector<std::string>& params) {
+  if (!c_) return result::refused("08003", error());
+  if (auto failed = prepare(stmt)) return std::move(*failed);
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  values.reserve(params.size());
+  lengths.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p.data());
+    lengths.push_back(static_cast<int>(p.size()));
+  }
+  std::vector<int> formats(params.size(), 1);
+  return await(PQsendQueryPrepared(c_.get(), stmt.name, static_cast<int>(params.size()),
+                                   values.data(), lengths.data(), formats.data(),
+                                   0) == 1);
 }
 
 result connection::exec_binary(const char* sql, int n, const char* const* values,

@@ -101,6 +101,44 @@ private:
   std::string out_;
 };
 
+/// One array parameter in PostgreSQL's binary format (what array_recv reads), built
+/// element by element like array_literal: each element is its length and its bytes
+/// (an int8 is 8 bytes in network order), so nothing is quoted or printed as
+/// digits here and nothing is parsed back on the server. Used for the group
+/// commit, whose 35 arrays per batch were the largest part of the writer's CPU
+/// (bench/RESULTS.md, "Hot path, round 9"). The element type is fixed at
+/// construction and must be what the statement casts the parameter to; a text
+/// element with a NUL byte is refused by the server (SQLSTATE 22021), as in text.
+class binary_array {
+public:
+  enum class element : std::uint32_t { boolean = 16, int8 = 20, text = 25 };
+
+  explicit binary_array(element type, std::size_t reserve_bytes = 0);
+  binary_array& text(std::string_view v);
+  binary_array& text_or_null(const std::optional<std::string>& v) {
+    return v ? text(*v) : null();
+  }
+  binary_array& integer(std::int64_t v);
+  binary_array& integer_or_null(const std::optional<std::int64_t>& v) {
+    return v ? integer(*v) : null();
+  }
+  binary_array& boolean(bool v);
+  binary_array& null();
+  /// The parameter's bytes; the builder is spent.
+  std::string finish() &&;
+
+  element type() const { return type_; }
+  std::size_t size() const { return count_; }
+
+private:
+  void length(std::int32_t n);
+
+  element type_;
+  std::string out_; // a header's room, then the elements
+  std::size_t count_ = 0;
+  bool has_null_ = false;
+};
+
 /// The same for whole vectors.
 std::string text_array(const std::vector<std::string>& values);
 std::string text_array_nullable(const std::vector<param>& values);
@@ -168,6 +206,10 @@ public:
   /// Runs a named statement, preparing it on this connection first if needed.
   result exec(const statement& stmt, const std::vector<param>& params = {});
 
+  /// Runs a named statement whose parameters are all in binary format (each built
+  /// by a binary_array), preparing it on this connection first if needed.
+  result exec_binary(const statement& stmt, const std::vector<std::string>& params);
+
   /// Runs a statement whose parameters may be binary (`formats[i]` 1, with
   /// `lengths[i]`), asking for a binary result when `binary_result`: blob chunks.
   result exec_binary(const char* sql, int n, const char* const* values,
@@ -182,6 +224,8 @@ public:
 
 private:
   void open();
+  /// Prepares `stmt` on this session unless it already is; a failed result if not.
+  std::optional<result> prepare(const statement& stmt);
   /// Flushes what a PQsend* call queued and collects its result within the
   /// deadline; `sent` is what that call returned.
   result await(bool sent);
