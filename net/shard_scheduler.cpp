@@ -1,6 +1,7 @@
 #include "net/shard_scheduler.hpp"
 
 #include <future>
+#include <limits>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -131,6 +132,12 @@ void shard_scheduler::enqueue(caf::resumable* job) {
   if (here != nullptr && &here->system() == &system()) return here->exec_later(job);
   if (stopped_.load(std::memory_order_acquire)) return cleanup_and_release(job);
   shards_[next_worker_++ % shards_.size()]->exec_later(job);
+}
+
+void shard_scheduler::init(caf::actor_system_config& cfg) {
+  abstract_coordinator::init(cfg);
+  if (max_throughput_ == std::numeric_limits<std::size_t>::max())
+    max_throughput_ = default_max_throughput;
 }
 
 void shard_scheduler::start() {

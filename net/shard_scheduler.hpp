@@ -29,6 +29,11 @@ namespace parley::net {
 /// turn. An actor therefore has no home: it runs where it was woken, and an actor
 /// already scheduled collects further messages wherever it runs.
 ///
+/// An actor gives its shard back after `scheduler.max-throughput` messages in a
+/// row (default_max_throughput unless configured; CAF's own default is unbounded):
+/// the shard's sockets and the other actors on it must not wait behind one actor's
+/// backlog.
+///
 /// Loaded in place of CAF's work-stealing coordinator with
 /// `cfg.load<net::shard_scheduler>()`; `scheduler.max-threads` is the number of
 /// shards. The shards live as long as the actor system, so net::server borrows
@@ -41,6 +46,9 @@ public:
 
   static caf::actor_system::module* make(caf::actor_system& sys,
                                          caf::detail::type_list<>);
+
+  /// Messages an actor handles in one turn on its shard, unless configured.
+  static constexpr std::size_t default_max_throughput = 100;
 
   /// The shards' io_contexts, each run by one thread from start() to stop().
   std::vector<boost::asio::io_context*> contexts();
@@ -55,6 +63,7 @@ public:
   class shard;
 
 protected:
+  void init(caf::actor_system_config& cfg) override;
   void start() override;
   void stop() override;
 

@@ -1,15 +1,17 @@
 // net/shard_scheduler with a real actor system: actors run on the shards' threads,
 // an actor woken from a shard runs on that shard (no thread crossing), work from
 // other threads is dealt to the shards in turn, Asio handlers and actors share a
-// shard's thread, and the system shuts down with work still pending.
+// shard's thread, an actor's backlog gives the shard back between turns, and the
+// system shuts down with work still pending.
 #include "net/shard_scheduler.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
-#include <set>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <caf/all.hpp>
@@ -114,10 +116,29 @@ TEST(ShardScheduler, ActorsRunOnShardThreads) {
 TEST(ShardScheduler, WorkFromOtherThreadsIsDealtToEveryShard) {
   shard_config cfg{2};
   caf::actor_system sys{cfg};
-  std::set<std::uint64_t> threads;
-  for (int i = 0; i < 8; ++i)
-    threads.insert(ask_where(sys, sys.spawn(reporter)).thread);
-  EXPECT_EQ(threads.size(), 2u);
+  // Two idle actors woken one after the other from this (foreign) thread: the
+  // scheduler deals the two wake-ups to the two shards.
+  std::vector<std::shared_ptr<std::promise<std::uint64_t>>> seen;
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 2; ++i) {
+    auto p = std::make_shared<std::promise<std::uint64_t>>();
+    seen.push_back(p);
+    actors.push_back(sys.spawn([p](caf::event_based_actor*) -> caf::behavior {
+      return {
+          [](where_atom) {
+            return caf::make_message(this_thread_tag(),
+                                     shard_scheduler::shard::current() != nullptr);
+          },
+          [p](relay_atom) { p->set_value(this_thread_tag()); },
+      };
+    }));
+  }
+  for (auto& a : actors)
+    ask_where(sys, a);
+  std::this_thread::sleep_for(20ms); // both idle
+  for (auto& a : actors)
+    caf::anon_send(a, relay_atom::value);
+  EXPECT_NE(seen[0]->get_future().get(), seen[1]->get_future().get());
 }
 
 TEST(ShardScheduler, AnActorWokenFromAShardRunsOnThatShard) {
@@ -165,6 +186,41 @@ TEST(ShardScheduler, AnActorWokenByAnAsioHandlerRunsOnItsShard) {
     EXPECT_EQ(seen->get_future().get(), handler);
     EXPECT_NE(handler, this_thread_tag());
   }
+}
+
+TEST(ShardScheduler, AnActorsBacklogDoesNotHoldItsShard) {
+  shard_config cfg{1};
+  caf::actor_system sys{cfg};
+  auto* s = shard_scheduler::of(sys);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->max_throughput(), shard_scheduler::default_max_throughput);
+  constexpr int backlog = 1000;
+  auto handler_ran = std::make_shared<std::atomic<bool>>(false);
+  auto seen_at = std::make_shared<std::atomic<int>>(-1); // first message after it
+  auto done = std::make_shared<std::promise<void>>();
+  auto a = sys.spawn([=](caf::event_based_actor*) -> caf::behavior {
+    return {
+        [](where_atom) {
+          return caf::make_message(this_thread_tag(),
+                                   shard_scheduler::shard::current() != nullptr);
+        },
+        [=](int i) {
+          if (handler_ran->load() && seen_at->load() < 0) seen_at->store(i);
+          if (i == backlog - 1) done->set_value();
+        },
+    };
+  });
+  ask_where(sys, a); // started; idle once this returns
+  std::this_thread::sleep_for(20ms);
+  auto* ioc = s->contexts().front();
+  boost::asio::post(*ioc, [&] {
+    for (int i = 0; i < backlog; ++i)
+      caf::anon_send(a, i); // the first wakes it: its turn is queued behind us
+    // A socket's handler, due after the actor's first turn.
+    boost::asio::post(*ioc, [=] { handler_ran->store(true); });
+  });
+  done->get_future().wait();
+  EXPECT_EQ(seen_at->load(), static_cast<int>(shard_scheduler::default_max_throughput));
 }
 
 TEST(ShardScheduler, ShutsDownWithWorkStillQueuedAndTimersPending) {
