@@ -1,6 +1,7 @@
 #include "net/server.hpp"
 
 #include <algorithm>
+#include <future>
 #include <iostream>
 
 #include <boost/asio/post.hpp>
@@ -63,8 +64,24 @@ server::~server() {
 }
 
 void server::stop_shards() {
-  // Borrowed shards run actors too: their scheduler stops them, after the actors.
-  if (own_contexts_.empty()) return;
+  if (own_contexts_.empty()) {
+    // Borrowed shards run actors too: their scheduler stops them, after the actors.
+    // The acceptor and its timer are closed on their shard, and this waits for
+    // it, so that no handler touches them once this object is gone (what is still
+    // queued for them completes with operation_aborted and returns at once).
+    if (!acceptor_closed_) {
+      std::promise<void> closed;
+      asio::post(acceptor_.get_executor(), [this, &closed] {
+        boost::beast::error_code ignored;
+        accept_pause_.cancel();
+        acceptor_.close(ignored);
+        closed.set_value();
+      });
+      closed.get_future().wait();
+      acceptor_closed_ = true;
+    }
+    return;
+  }
   for (auto& s : shards_)
     s->ioc->stop();
   for (auto& t : threads_)

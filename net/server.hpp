@@ -64,7 +64,8 @@ private:
   std::vector<std::unique_ptr<boost::asio::io_context>> own_contexts_; // else borrowed
   std::vector<std::unique_ptr<shard>> shards_;
   boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, executor> acceptor_;
-  std::size_t next_shard_ = 0; // the acceptor's: who gets the next connection
+  std::size_t next_shard_ = 0;   // the acceptor's: who gets the next connection
+  bool acceptor_closed_ = false; // by stop_shards, on borrowed shards
   boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                     boost::asio::wait_traits<std::chrono::steady_clock>,
                                     executor>
