@@ -1,6 +1,8 @@
 #include "storage/message_queries.hpp"
 
 #include <algorithm>
+#include <array>
+#include <initializer_list>
 #include <map>
 #include <unordered_map>
 
@@ -16,9 +18,18 @@ namespace {
 // messages, and the activity bump of conversations that already existed (a CTE
 // cannot see rows inserted by a sibling, so new conversations carry their final
 // last_seq/last_ts from the start).
-constexpr pg::statement write_batch_stmt{
-    "write_batch",
-    "WITH new_convs AS ("
+//
+// It is assembled from three parts, and a batch's statement holds only the parts it
+// has rows for (write_shape, write_batch_sql): PostgreSQL sets up every data-modifying
+// CTE of a statement on each execution, empty or not (opening the target's indexes, 17 of
+// them for conversations, and each unnest), and pg_stat_statements does not count that
+// set-up. A lone message, the common batch of a quiet node, needs neither the creates nor
+// the read markers (bench/RESULTS.md, "Hot path, round 10"). Each part numbers its
+// parameters from $1; the statement renumbers them.
+
+// $1-$10: new conversations; $11-$13: their participants.
+constexpr const char* creates_part =
+    "new_convs AS ("
     "  INSERT INTO conversations (id, kind, org, company, subject, created_by, "
     "created_at,"
     "                             last_seq, last_ts, create_cid)"
@@ -30,8 +41,12 @@ constexpr pg::statement write_batch_stmt{
     "  INSERT INTO participants (conv, user_id, added_at, last_ts)"
     "  SELECT c, u, t, t FROM unnest($11::text[], $12::text[], $13::bigint[]) AS p(c, u, "
     "t)"
-    "  RETURNING 1),"
-    " new_msgs AS ("
+    "  RETURNING 1)";
+
+// $1-$12: the messages; $13-$16: the newest seq and ts of each existing
+// conversation of the batch, and who ended it.
+constexpr const char* messages_part =
+    "new_msgs AS ("
     "  INSERT INTO messages (conv, seq, ts, author, cid, body, format, reply_to, "
     "mentions,"
     "                        internal, system_event, system_by)"
@@ -39,9 +54,9 @@ constexpr pg::statement write_batch_stmt{
     "         CASE WHEN mentions = '' THEN NULL ELSE string_to_array(mentions, chr(31)) "
     "END,"
     "         internal, system_event, system_by"
-    "  FROM unnest($14::text[], $15::bigint[], $16::bigint[], $17::text[], $18::text[],"
-    "              $19::text[], $20::text[], $21::bigint[], $22::text[], $23::bool[],"
-    "              $27::text[], $28::text[])"
+    "  FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],"
+    "              $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bool[],"
+    "              $11::text[], $12::text[])"
     "       AS m(conv, seq, ts, author, cid, body, format, reply_to, mentions, internal,"
     "            system_event, system_by)"
     "  RETURNING 1),"
@@ -55,7 +70,7 @@ constexpr pg::statement write_batch_stmt{
     "                             ended_by = CASE WHEN c.ended_at IS NULL AND"
     "                               v.ended_by IS NOT NULL THEN v.ended_by"
     "                               ELSE c.ended_by END"
-    "  FROM unnest($24::text[], $25::bigint[], $26::bigint[], $29::text[])"
+    "  FROM unnest($13::text[], $14::bigint[], $15::bigint[], $16::text[])"
     "       AS v(id, seq, ts, ended_by)"
     "  WHERE c.id = v.id"
     "  RETURNING 1),"
@@ -63,32 +78,66 @@ constexpr pg::statement write_batch_stmt{
     // when it lags by more than 10 s, so busy rooms rarely rewrite these rows.
     " bump_parts AS ("
     "  UPDATE participants p SET last_ts = v.ts"
-    "  FROM unnest($24::text[], $26::bigint[]) AS v(id, ts)"
+    "  FROM unnest($13::text[], $15::bigint[]) AS v(id, ts)"
     "  WHERE p.conv = v.id AND p.last_ts < v.ts - " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
-    "  RETURNING 1),"
-    // Read markers (one row per conversation and user), forward only. The unread
-    // count reads messages up to each row's upto, all committed before this
-    // statement (a conversation's last_seq moves only after its commit), so the
-    // statement's snapshot holds them.
-    " new_reads AS ("
+    "  RETURNING 1)";
+
+// Read markers (one row per conversation and user), forward only: $1 conv, $2 user,
+// $3 seq, $4 upto, $5 staff, $6 ts.
+constexpr const char* reads_part =
+    "new_reads AS ("
     "  INSERT INTO read_markers (conv, user_id, seq, updated_at)"
-    "  SELECT * FROM unnest($30::text[], $31::text[], $32::bigint[], $35::bigint[])"
+    "  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $6::bigint[])"
     "  ON CONFLICT (conv, user_id) DO UPDATE"
     "  SET seq = greatest(read_markers.seq, EXCLUDED.seq),"
     "      updated_at = EXCLUDED.updated_at"
-    "  RETURNING conv, user_id, seq)"
-    // Row kind 0 keeps the statement's shape for a batch without reads; each
-    // stored marker is a row of kind 1.
-    " SELECT 0, (SELECT count(*) FROM new_msgs), (SELECT count(*) FROM bump),"
-    "        NULL::text, NULL::text"
-    " UNION ALL"
-    " SELECT 1, s.seq, " PARLEY_UNREAD(
-        "s.conv", "s.user_id", "s.seq", "q.upto",
-        "q.staff") ", s.conv, s.user_id"
-                   " FROM new_reads s"
-                   " JOIN unnest($30::text[], $31::text[], $33::bigint[], $34::bool[])"
-                   "      AS q(conv, user_id, upto, staff)"
-                   "   ON q.conv = s.conv AND q.user_id = s.user_id"};
+    "  RETURNING conv, user_id, seq)";
+
+// Each stored marker is a row of kind 1. The unread count reads messages up to
+// each row's upto, all committed before this statement (a conversation's last_seq
+// moves only after its commit), so the statement's snapshot holds them.
+constexpr const char* reads_rows = " SELECT 1, s.seq, " PARLEY_UNREAD(
+    "s.conv", "s.user_id", "s.seq", "q.upto",
+    "q.staff") ", s.conv, s.user_id"
+               " FROM new_reads s"
+               " JOIN unnest($1::text[], $2::text[], $4::bigint[], $5::bool[])"
+               "      AS q(conv, user_id, upto, staff)"
+               "   ON q.conv = s.conv AND q.user_id = s.user_id";
+
+// A batch without read markers answers one row of kind 0.
+constexpr const char* no_rows = " SELECT 0, 0::bigint, 0::bigint, NULL::text, NULL::text";
+
+/// Appends `part` to `out` with each parameter $N renumbered $(N + offset).
+void append_renumbered(std::string& out, std::string_view part, int offset) {
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    out += part[i];
+    if (part[i] != '$') continue;
+    int n = 0;
+    std::size_t j = i + 1;
+    for (; j < part.size() && part[j] >= '0' && part[j] <= '9'; ++j)
+      n = n * 10 + (part[j] - '0');
+    if (j == i + 1) continue;
+    out += std::to_string(n + offset);
+    i = j - 1;
+  }
+}
+
+constexpr int creates_params = 13;
+constexpr int messages_params = 16;
+constexpr int reads_params = 6;
+
+/// The prepared group commit of each shape, by write_shape::index().
+const std::array<std::pair<std::string, std::string>, 8>& write_batch_statements() {
+  static const auto all = [] {
+    std::array<std::pair<std::string, std::string>, 8> out;
+    for (unsigned i = 0; i < out.size(); ++i) {
+      write_shape shape{(i & 1) != 0, (i & 2) != 0, (i & 4) != 0};
+      out[i] = {"write_batch_" + std::to_string(i), write_batch_sql(shape)};
+    }
+    return out;
+  }();
+  return all;
+}
 
 // The attachments of a batch's messages (migration 007). Run in the group commit's
 // transaction, and only for a batch that has any, so the common write is unchanged.
@@ -174,6 +223,26 @@ constexpr pg::statement select_range{
 #undef PARLEY_MESSAGE_FROM
 
 } // namespace
+
+std::string write_batch_sql(write_shape shape) {
+  std::string sql;
+  int next = 0;
+  auto cte = [&](const char* part, int params) {
+    sql += sql.empty() ? "WITH " : ", ";
+    append_renumbered(sql, part, next);
+    next += params;
+  };
+  if (shape.creates) cte(creates_part, creates_params);
+  if (shape.messages) cte(messages_part, messages_params);
+  if (shape.reads) {
+    auto first = next;
+    cte(reads_part, reads_params);
+    append_renumbered(sql, reads_rows, first);
+  } else {
+    sql += no_rows;
+  }
+  return sql;
+}
 
 std::vector<pg::setting> writer_settings() {
   return {{"plan_cache_mode", "force_generic_plan"}, {"enable_seqscan", "off"}};
@@ -384,41 +453,24 @@ db_result<std::vector<read_marker_stored>> write(pg::connection& db,
       return db_result<out_t>::failure(std::move(stale), sqlstate_fenced);
     }
   }
-  auto r = db.exec_binary(write_batch_stmt, {std::move(c_id).finish(),
-                                             std::move(c_kind).finish(),
-                                             std::move(c_org).finish(),
-                                             std::move(c_company).finish(),
-                                             std::move(c_subject).finish(),
-                                             std::move(c_created_by).finish(),
-                                             std::move(c_created_at).finish(),
-                                             std::move(c_last_seq).finish(),
-                                             std::move(c_last_ts).finish(),
-                                             std::move(c_cid).finish(),
-                                             std::move(p_conv).finish(),
-                                             std::move(p_user).finish(),
-                                             std::move(p_at).finish(),
-                                             std::move(m_conv).finish(),
-                                             std::move(m_seq).finish(),
-                                             std::move(m_ts).finish(),
-                                             std::move(m_author).finish(),
-                                             std::move(m_cid).finish(),
-                                             std::move(m_body).finish(),
-                                             std::move(m_format).finish(),
-                                             std::move(m_reply).finish(),
-                                             std::move(m_mentions).finish(),
-                                             std::move(m_internal).finish(),
-                                             std::move(b_conv).finish(),
-                                             std::move(b_seq).finish(),
-                                             std::move(b_ts).finish(),
-                                             std::move(m_system_event).finish(),
-                                             std::move(m_system_by).finish(),
-                                             std::move(b_ended_by).finish(),
-                                             std::move(r_conv).finish(),
-                                             std::move(r_user).finish(),
-                                             std::move(r_seq).finish(),
-                                             std::move(r_upto).finish(),
-                                             std::move(r_staff).finish(),
-                                             std::move(r_ts).finish()});
+  write_shape shape{!batch.creates.empty(), !batch.messages.empty(),
+                    !batch.reads.empty()};
+  std::vector<std::string> params;
+  params.reserve(creates_params + messages_params + reads_params);
+  auto add = [&params](std::initializer_list<binary_array*> arrays) {
+    for (auto* a : arrays)
+      params.push_back(std::move(*a).finish());
+  };
+  if (shape.creates)
+    add({&c_id, &c_kind, &c_org, &c_company, &c_subject, &c_created_by, &c_created_at,
+         &c_last_seq, &c_last_ts, &c_cid, &p_conv, &p_user, &p_at});
+  if (shape.messages)
+    add({&m_conv, &m_seq, &m_ts, &m_author, &m_cid, &m_body, &m_format, &m_reply,
+         &m_mentions, &m_internal, &m_system_event, &m_system_by, &b_conv, &b_seq, &b_ts,
+         &b_ended_by});
+  if (shape.reads) add({&r_conv, &r_user, &r_seq, &r_upto, &r_staff, &r_ts});
+  const auto& [name, sql] = write_batch_statements()[shape.index()];
+  auto r = db.exec_binary(pg::statement{name.c_str(), sql.c_str()}, params);
   if (!r.ok()) return failed<out_t>(r);
   out_t stored;
   stored.reserve(batch.reads.size());

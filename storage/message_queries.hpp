@@ -65,6 +65,22 @@ struct write_batch {
   bool empty() const { return creates.empty() && messages.empty() && reads.empty(); }
 };
 
+/// Which parts a batch's group commit statement holds: a statement sets up every
+/// data-modifying part on each execution, so a batch runs only those it has rows
+/// for (a lone message: neither creates nor read markers).
+struct write_shape {
+  bool creates = false;
+  bool messages = false;
+  bool reads = false;
+  unsigned index() const {
+    return (creates ? 1u : 0u) | (messages ? 2u : 0u) | (reads ? 4u : 0u);
+  }
+};
+
+/// The group commit statement of `shape`, its parameters numbered $1.. in the
+/// order of its parts (creates 13, messages 16, read markers 6). For tests.
+std::string write_batch_sql(write_shape shape);
+
 /// Writes the whole batch atomically in one round trip. For existing conversations
 /// `last_seq`/`last_ts` are raised to the batch's newest message. Returns the read
 /// markers as stored, in no particular order. With `fences`, a conversation whose
