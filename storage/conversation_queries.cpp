@@ -14,6 +14,10 @@ namespace {
 // wanted. The cursor is always given so that the row comparison is an index
 // condition in every plan (an `IS NULL OR` turns it into a filter in generic plans).
 #define PARLEY_AFTER_CURSOR " AND (c.last_ts, c.id) < ($5::bigint, $6::text)"
+// The same on the exact activity (migration 015), for conversations reached through
+// participants: their conversations.last_ts may be older than their activity.
+#define PARLEY_AFTER_CURSOR_EXACT                                                        \
+  " AND (" PARLEY_EXACT_LAST_TS ", c.id) < ($5::bigint, $6::text)"
 #define PARLEY_NEWEST " ORDER BY c.last_ts DESC, c.id DESC"
 // Which participations count: the viewer's own (of its org or, for cross-org direct
 // conversations, its org as the peer; a client only in its own company's), and a
@@ -44,14 +48,16 @@ constexpr pg::statement select_readable{
     //    of its org or, for cross-org direct conversations, its org as the peer.
     " mine AS MATERIALIZED ("
     "  SELECT c.id, c.last_ts FROM participants p"
-    "   CROSS JOIN LATERAL (SELECT c.id, c.last_ts FROM conversations c"
-    "    WHERE c.id = p.conv" PARLEY_MINE PARLEY_AFTER_CURSOR " OFFSET 0) c"
+    "   CROSS JOIN LATERAL (SELECT c.id, " PARLEY_EXACT_LAST_TS " AS last_ts"
+    "    FROM conversations c" PARLEY_CONVERSATION_ACTIVITY
+    "    WHERE c.id = p.conv" PARLEY_MINE PARLEY_AFTER_CURSOR_EXACT " OFFSET 0) c"
     "   WHERE p.user_id = $1 AND p.last_ts <= $5::bigint AND p.last_ts >= ("
     "      SELECT coalesce(min(w.coarse), 9223372036854775807) "
     "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS
     "      FROM (SELECT p2.last_ts AS coarse FROM participants p2"
-    "             CROSS JOIN LATERAL (SELECT 1 FROM conversations c"
-    "              WHERE c.id = p2.conv" PARLEY_MINE PARLEY_AFTER_CURSOR " OFFSET 0) c2"
+    "             CROSS JOIN LATERAL (SELECT 1 FROM conversations "
+    "c" PARLEY_CONVERSATION_ACTIVITY
+    " WHERE c.id = p2.conv" PARLEY_MINE PARLEY_AFTER_CURSOR_EXACT " OFFSET 0) c2"
     "            WHERE p2.user_id = $1 AND p2.last_ts <= $5::bigint"
     "            ORDER BY p2.last_ts DESC LIMIT $7) w)),"
     // 3. For a client with its company in favourites: the company conversations in
@@ -68,14 +74,16 @@ constexpr pg::statement select_readable{
     "    SELECT coalesce(min(w.coarse), 9223372036854775807) "
     "- " PARLEY_PARTICIPANT_ACTIVITY_SLACK_MS " AS floor"
     "    FROM (SELECT p2.last_ts AS coarse FROM participants p2"
-    "           CROSS JOIN LATERAL (SELECT 1 FROM conversations c"
-    "            WHERE c.id = p2.conv" PARLEY_SHARED PARLEY_AFTER_CURSOR " OFFSET 0) c2"
+    "           CROSS JOIN LATERAL (SELECT 1 FROM conversations "
+    "c" PARLEY_CONVERSATION_ACTIVITY
+    " WHERE c.id = p2.conv" PARLEY_SHARED PARLEY_AFTER_CURSOR_EXACT " OFFSET 0) c2"
     "          WHERE p2.user_id = fc.id AND p2.last_ts <= $5::bigint"
     "          ORDER BY p2.last_ts DESC LIMIT $7) w) f"
     "   JOIN participants p ON p.user_id = fc.id AND p.last_ts <= $5::bigint"
     "                      AND p.last_ts >= f.floor"
-    "   CROSS JOIN LATERAL (SELECT c.id, c.last_ts FROM conversations c"
-    "    WHERE c.id = p.conv" PARLEY_SHARED PARLEY_AFTER_CURSOR " OFFSET 0) c),"
+    "   CROSS JOIN LATERAL (SELECT c.id, " PARLEY_EXACT_LAST_TS " AS last_ts"
+    "    FROM conversations c" PARLEY_CONVERSATION_ACTIVITY
+    "    WHERE c.id = p.conv" PARLEY_SHARED PARLEY_AFTER_CURSOR_EXACT " OFFSET 0) c),"
     " cand AS ("
     " (SELECT id, last_ts FROM mine ORDER BY last_ts DESC, id DESC LIMIT $7)"
     // 2. Staff: company-tied conversations of each favourite company, one LIMITed
@@ -97,10 +105,11 @@ constexpr pg::statement select_readable{
     ")"
     " SELECT " PARLEY_CONVERSATION_COLUMNS
     " FROM (SELECT id, last_ts FROM cand ORDER BY last_ts DESC, id DESC LIMIT $7) page"
-    " CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = page.id OFFSET 0) c"
-    " ORDER BY c.last_ts DESC, c.id DESC"};
+    " CROSS JOIN LATERAL (SELECT * FROM conversations c WHERE c.id = page.id OFFSET 0) "
+    "c" PARLEY_CONVERSATION_ACTIVITY " ORDER BY page.last_ts DESC, page.id DESC"};
 
 #undef PARLEY_AFTER_CURSOR
+#undef PARLEY_AFTER_CURSOR_EXACT
 #undef PARLEY_NEWEST
 #undef PARLEY_MINE
 #undef PARLEY_SHARED
@@ -116,10 +125,12 @@ constexpr pg::statement insert_participants{
     "insert_participants",
     "WITH added AS ("
     "  INSERT INTO participants (conv, user_id, added_at, last_ts)"
-    "  SELECT $1, u, $3, c.last_ts FROM unnest($2::text[]) AS u"
-    "  JOIN conversations c ON c.id = $1 ON CONFLICT DO NOTHING RETURNING user_id)"
+    "  SELECT $1, u, $3, " PARLEY_EXACT_LAST_TS " FROM unnest($2::text[]) AS u"
+    "  JOIN conversations c ON c.id = $1" PARLEY_CONVERSATION_ACTIVITY
+    "  ON CONFLICT DO NOTHING RETURNING user_id)"
     " INSERT INTO read_markers (conv, user_id, seq, updated_at)"
-    " SELECT $1, a.user_id, c.last_seq, $3 FROM added a JOIN conversations c ON c.id = $1"
+    " SELECT $1, a.user_id, " PARLEY_EXACT_LAST_SEQ ", $3 FROM added a"
+    " JOIN conversations c ON c.id = $1" PARLEY_CONVERSATION_ACTIVITY
     " ON CONFLICT (conv, user_id) DO UPDATE"
     " SET seq = greatest(read_markers.seq, EXCLUDED.seq)"};
 

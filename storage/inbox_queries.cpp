@@ -155,7 +155,8 @@ inbox_statement inbox_sql(const inbox_query& q) {
             org + ") ";
   }
   b.sql += "SELECT " PARLEY_CONVERSATION_COLUMNS " FROM (" + walks +
-           ") p JOIN conversations c ON c.id = p.id ORDER BY p.part, p.key" +
+           ") p JOIN conversations c ON c.id = p.id" PARLEY_CONVERSATION_ACTIVITY
+           " ORDER BY p.part, p.key" +
            (descending ? " DESC" : "") + ", p.id LIMIT " + lim;
   return {std::move(b.sql), std::move(b.params)};
 }

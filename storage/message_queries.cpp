@@ -60,7 +60,18 @@ constexpr const char* messages_part =
     "       AS m(conv, seq, ts, author, cid, body, format, reply_to, mentions, internal,"
     "            system_event, system_by)"
     "  RETURNING 1),"
-    // A batch holding an `ended` system message (conv.end) also ends its
+    // The exact newest seq and time of each existing conversation (migration 015):
+    // a HOT update of a narrow row, or its first insert.
+    " activity AS ("
+    "  INSERT INTO conversation_activity AS ca (id, last_seq, last_ts)"
+    "  SELECT * FROM unnest($13::text[], $14::bigint[], $15::bigint[])"
+    "  ON CONFLICT (id) DO UPDATE SET last_seq = greatest(ca.last_seq, "
+    "EXCLUDED.last_seq),"
+    "                                 last_ts = greatest(ca.last_ts, EXCLUDED.last_ts)"
+    "  RETURNING 1),"
+    // The indexed copies in conversations, only where an index walks them: support
+    // conversations (the inbox) and company-tied ones (conv.list's favourites). A
+    // batch holding an `ended` system message (conv.end) also ends its
     // conversation, in the same update (one row is updated once per statement).
     " bump AS ("
     "  UPDATE conversations c SET last_seq = greatest(c.last_seq, v.seq),"
@@ -72,7 +83,8 @@ constexpr const char* messages_part =
     "                               ELSE c.ended_by END"
     "  FROM unnest($13::text[], $14::bigint[], $15::bigint[], $16::text[])"
     "       AS v(id, seq, ts, ended_by)"
-    "  WHERE c.id = v.id"
+    "  WHERE c.id = v.id AND (c.kind = 'support' OR c.company IS NOT NULL"
+    "                         OR v.ended_by IS NOT NULL)"
     "  RETURNING 1),"
     // The coarse per-participant activity of conv.list (migration 003): raised only
     // when it lags by more than 10 s, so busy rooms rarely rewrite these rows.
@@ -176,7 +188,8 @@ constexpr pg::statement take_ownership_stmt{
 
 constexpr pg::statement select_conv{"select_conv",
                                     "SELECT " PARLEY_CONVERSATION_COLUMNS
-                                    " FROM conversations c WHERE c.id = $1"};
+                                    " FROM conversations c" PARLEY_CONVERSATION_ACTIVITY
+                                    " WHERE c.id = $1"};
 
 constexpr pg::statement select_participants{
     "select_participants",

@@ -82,7 +82,9 @@ struct write_shape {
 std::string write_batch_sql(write_shape shape);
 
 /// Writes the whole batch atomically in one round trip. For existing conversations
-/// `last_seq`/`last_ts` are raised to the batch's newest message. Returns the read
+/// the newest seq and time are raised to the batch's newest message (in
+/// conversation_activity, and in conversations where an index walks them:
+/// migration 015). Returns the read
 /// markers as stored, in no particular order. With `fences`, a conversation whose
 /// owner epoch moved on fails the whole batch with sqlstate_fenced (the error names
 /// them, one per line) and nothing is written.

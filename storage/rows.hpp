@@ -19,11 +19,23 @@ db_result<T> failed(const pg::result& r) {
 /// unreplied` (migration 008) of row `i` (participants are read separately).
 protocol::conversation read_conversation(const pg::result& r, int i);
 
-/// The column list read_conversation expects, for `c`.
+/// The column list read_conversation expects, for `c` joined with
+/// PARLEY_CONVERSATION_ACTIVITY.
 #define PARLEY_CONVERSATION_COLUMNS                                                      \
-  "c.id, c.kind, c.org, c.company, c.subject, c.created_by, c.created_at, c.last_seq,"   \
-  " c.last_ts, c.peer_org, c.ended_at, c.ended_by, c.contact, c.status, c.assignee,"     \
-  " c.team, c.snoozed_until, c.last_contact_ts, c.unreplied"
+  "c.id, c.kind, c.org, c.company, c.subject, c.created_by, "                            \
+  "c.created_at, " PARLEY_EXACT_LAST_SEQ ", " PARLEY_EXACT_LAST_TS                       \
+  ", c.peer_org, c.ended_at, c.ended_by,"                                                \
+  " c.contact, c.status, c.assignee, c.team, c.snoozed_until, c.last_contact_ts,"        \
+  " c.unreplied"
+
+/// A conversation's newest seq and time (migration 015): conversation_activity
+/// holds them for a conversation written to since it was created, except where
+/// conversations.last_seq/last_ts are kept exact (support and company-tied
+/// conversations, whose activity an index walks); the greater of the two is exact
+/// either way. For `c` joined with PARLEY_CONVERSATION_ACTIVITY (alias `ca`).
+#define PARLEY_CONVERSATION_ACTIVITY " LEFT JOIN conversation_activity ca ON ca.id = c.id"
+#define PARLEY_EXACT_LAST_SEQ "greatest(c.last_seq, ca.last_seq)"
+#define PARLEY_EXACT_LAST_TS "greatest(c.last_ts, ca.last_ts)"
 
 /// How many columns PARLEY_CONVERSATION_COLUMNS reads.
 inline constexpr int conversation_column_count = 19;

@@ -86,8 +86,9 @@ constexpr pg::statement select_message_hits_in{
     " AND" PARLEY_READABLE PARLEY_NEWEST_HITS ") " PARLEY_HEADLINE};
 
 constexpr pg::statement select_search_conversations{
-    "select_search_conversations", "SELECT " PARLEY_CONVERSATION_COLUMNS
-                                   " FROM conversations c WHERE c.id = ANY($1::text[])"};
+    "select_search_conversations",
+    "SELECT " PARLEY_CONVERSATION_COLUMNS
+    " FROM conversations c" PARLEY_CONVERSATION_ACTIVITY " WHERE c.id = ANY($1::text[])"};
 
 constexpr pg::statement select_search_participants{
     "select_search_participants",

@@ -92,6 +92,13 @@ protected:
     return m;
   }
 
+  static protocol::system_event ended_by(const std::string& who) {
+    protocol::system_event e;
+    e.event = "ended";
+    e.by = who;
+    return e;
+  }
+
   std::string one(const std::string& sql) {
     auto rows = db_->query(sql);
     return rows.empty() ? std::string{"<none>"} : rows.front();
@@ -134,8 +141,11 @@ TEST_F(write_shapes, each_shape_writes_what_its_batch_holds) {
               shape.creates ? "1" : "0");
     EXPECT_EQ(one("SELECT count(*) FROM participants WHERE conv = '" + created + "'"),
               shape.creates ? "2" : "0");
-    EXPECT_EQ(one("SELECT last_seq FROM conversations WHERE id = 'base'"),
-              std::to_string(base_seq));
+    // A private conversation's newest seq is in conversation_activity (migration
+    // 015); its conversations row keeps what it had when it was created.
+    EXPECT_EQ(one("SELECT last_seq FROM conversation_activity WHERE id = 'base'"),
+              shape.messages || base_seq > 1 ? std::to_string(base_seq) : "<none>");
+    EXPECT_EQ(one("SELECT last_seq FROM conversations WHERE id = 'base'"), "1");
     EXPECT_EQ(one("SELECT max(seq) FROM messages WHERE conv = 'base'"),
               std::to_string(base_seq));
     if (shape.reads) {
@@ -150,6 +160,55 @@ TEST_F(write_shapes, each_shape_writes_what_its_batch_holds) {
     }
   }
   EXPECT_EQ(one("SELECT count(*) FROM messages"), std::to_string(base_seq + 2));
+}
+
+// The newest seq and time (migration 015): every conversation's are in
+// conversation_activity, and conversations keeps them exact only where an index
+// walks them (support and company-tied conversations). Loading a conversation
+// gives the exact ones whichever holds them, and ending one records the end.
+TEST_F(write_shapes, the_newest_seq_is_exact_for_every_kind) {
+  {
+    write_batch b;
+    auto priv = conversation("priv");
+    auto company = conversation("comp");
+    company.conv.kind = protocol::conv_kind::company;
+    company.conv.company = "acme";
+    auto support = conversation("supp");
+    support.conv.kind = protocol::conv_kind::support;
+    for (auto* c : {&priv, &company, &support})
+      b.creates.push_back(*c);
+    ASSERT_TRUE(write(*conn_, b).ok());
+  }
+  write_batch b;
+  for (const char* id : {"priv", "comp", "supp"}) {
+    b.messages.push_back(message(id, 2));
+    b.messages.push_back(message(id, 3));
+  }
+  b.messages.back().system = ended_by("u1");
+  auto r = write(*conn_, b);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(one("SELECT string_agg(id || ':' || last_seq, ',' ORDER BY id)"
+                " FROM conversation_activity"),
+            "comp:3,priv:3,supp:3");
+  EXPECT_EQ(
+      one("SELECT string_agg(id || ':' || last_seq || ':' || (ended_at IS NOT NULL),"
+          " ',' ORDER BY id) FROM conversations"),
+      "comp:3:false,priv:1:false,supp:3:true");
+  for (const char* id : {"priv", "comp", "supp"}) {
+    auto loaded = load_conversation(*conn_, id);
+    ASSERT_TRUE(loaded.ok() && *loaded.value) << id;
+    EXPECT_EQ((*loaded.value)->last_seq, 3u) << id;
+    EXPECT_EQ((*loaded.value)->last_ts, 1003) << id;
+  }
+  // A private conversation's end is written to its conversations row, with its
+  // newest seq as of then.
+  write_batch end;
+  end.messages.push_back(message("priv", 4));
+  end.messages.back().system = ended_by("u1");
+  ASSERT_TRUE(write(*conn_, end).ok());
+  EXPECT_EQ(
+      one("SELECT last_seq || ':' || ended_by FROM conversations WHERE id = 'priv'"),
+      "4:u1");
 }
 
 } // namespace
