@@ -21,23 +21,20 @@ thread_local shard_scheduler::shard* this_shard = nullptr;
 /// released the way CAF's own scheduler releases what its queues still hold.
 class posted_job {
 public:
-  posted_job(shard_scheduler::shard* at, caf::resumable* job,
-             void (*run)(shard_scheduler::shard*, caf::resumable*))
-      : at_(at), job_(job), run_(run) {}
+  posted_job(shard_scheduler::shard* at, caf::resumable* job) : at_(at), job_(job) {}
   posted_job(posted_job&& other) noexcept
-      : at_(other.at_), job_(std::exchange(other.job_, nullptr)), run_(other.run_) {}
+      : at_(other.at_), job_(std::exchange(other.job_, nullptr)) {}
   posted_job(const posted_job&) = delete;
   posted_job& operator=(const posted_job&) = delete;
   posted_job& operator=(posted_job&&) = delete;
   ~posted_job() {
     if (job_) caf::scheduler::abstract_coordinator::cleanup_and_release(job_);
   }
-  void operator()() { run_(at_, std::exchange(job_, nullptr)); }
+  void operator()() { at_->run(std::exchange(job_, nullptr)); }
 
 private:
   shard_scheduler::shard* at_;
   caf::resumable* job_;
-  void (*run_)(shard_scheduler::shard*, caf::resumable*);
 };
 
 } // namespace
@@ -57,8 +54,7 @@ shard_scheduler::shard* shard_scheduler::shard::current() {
 }
 
 void shard_scheduler::shard::exec_later(caf::resumable* job) {
-  asio::post(ioc_,
-             posted_job{this, job, [](shard* at, caf::resumable* j) { at->run(j); }});
+  asio::post(ioc_, posted_job{this, job});
 }
 
 void shard_scheduler::shard::run(caf::resumable* job) {

@@ -93,9 +93,11 @@ public:
   void drain();
   void stop_thread();
 
-private:
+  /// Resumes `job` for one turn, on this shard's thread (what a job posted by
+  /// exec_later does when its turn comes).
   void run(caf::resumable* job);
 
+private:
   std::size_t max_throughput_;
   boost::asio::io_context ioc_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
