@@ -122,6 +122,37 @@ TEST(PreviewDefaultsTest, DefaultLimitIs80) {
   EXPECT_EQ(cut_preview(repeat("x", 81)), repeat("x", 79) + ellipsis);
 }
 
+// The printable-ASCII fast path reads eight bytes at a time: a line break, a tab,
+// DEL's neighbours and a non-ASCII byte at every position up to one past the cut,
+// in every alignment of the word, must each leave it for the walk.
+TEST(PreviewDefaultsTest, OneByteOutsidePrintableAsciiAnywhereLeavesTheFastPath) {
+  for (std::size_t max : {1u, 7u, 8u, 9u, 80u}) {
+    for (std::size_t at = 0; at <= max; ++at) {
+      for (char odd : {'\n', '\t', '\x1f', '\x00', '\x80', '\xC3'}) {
+        auto body = repeat("a", max + 5);
+        body[at] = odd;
+        if (odd == '\xC3') body.insert(at + 1, 1, '\xA9'); // é
+        auto got = cut_preview(body, max);
+        std::string expected;
+        if (odd == '\n') {
+          // The first line, then an ellipsis for the line that follows.
+          expected = at == 0 ? ellipsis : repeat("a", at) + ellipsis;
+          if (at + 1 > max) expected = repeat("a", max - 1) + ellipsis;
+        } else {
+          // One character like the others (a lone continuation byte rides with the
+          // character before it): the first max - 1, cut.
+          expected = body.substr(0, max - 1) + ellipsis;
+          if (odd == '\xC3' && at < max - 1) expected = body.substr(0, max) + ellipsis;
+          if (odd == '\x80' && at < max) expected = body.substr(0, max) + ellipsis;
+        }
+        EXPECT_EQ(got, expected)
+            << "max " << max << ", byte " << int(odd) << " at " << at;
+        EXPECT_TRUE(valid_utf8(got) || odd == '\x80') << max << " " << at;
+      }
+    }
+  }
+}
+
 TEST(PreviewDefaultsTest, AlwaysAPrefixOfTheFirstLine) {
   // Property over many bodies: valid UTF-8, within the limit, a prefix of the first
   // line, and cut exactly when something was left out.
