@@ -289,6 +289,48 @@ TEST_F(core, list_shows_own_conversations_newest_activity_first_with_a_cursor) {
   EXPECT_FALSE(page2.has("cursor"));
 }
 
+// A participant added later starts with everything before it read: its marker at
+// the conversation's newest seq, which for a private conversation that has been
+// written to lives in conversation_activity, not in its conversations row
+// (migration 015); its place in conv.list is that newest activity too.
+TEST_F(core, a_participant_added_later_starts_at_the_newest_seq) {
+  auto alice = connect_as("alice");
+  auto conv = create_private(*alice, {"bob"});
+  for (int i = 1; i <= 4; ++i) {
+    auto f = send_args(conv, "early" + std::to_string(i), "before carol");
+    ASSERT_TRUE(alice->request("msg.send", f).ok());
+  }
+  protocol::map_builder g;
+  g.str("conv", conv);
+  auto newest = alice->request("conv.get", g).sub("conv").uint("last_seq");
+  ASSERT_GE(newest, 4u);
+  ASSERT_LT(std::stoull(db->query("SELECT last_seq FROM conversations WHERE id = '" +
+                                  conv + "'")[0]),
+            newest)
+      << "the row keeps its creation values; the newest seq is elsewhere";
+  auto carol = connect_as("carol");
+  std::this_thread::sleep_for(5ms);
+  auto carols_own = create_private(*carol, {"bob"}); // created after those messages
+  protocol::map_builder add;
+  add.str("conv", conv).str_list("users", {"carol"});
+  ASSERT_TRUE(alice->request("conv.participants.add", add).ok());
+  protocol::map_builder l;
+  auto before = carol->request("conv.list", l).list("items");
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[1].str("id"), conv); // its newest activity is before carols_own
+  EXPECT_EQ(before[1].uint("last_seq"), newest);
+  EXPECT_EQ(before[1].uint("unread"), 0u);
+  std::this_thread::sleep_for(5ms);
+  auto f = send_args(conv, "late", "after carol");
+  ASSERT_TRUE(alice->request("msg.send", f).ok());
+  auto after = carol->request("conv.list", l).list("items");
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].str("id"), conv);
+  EXPECT_EQ(after[0].uint("last_seq"), newest + 1);
+  EXPECT_EQ(after[0].uint("unread"), 1u);
+  EXPECT_EQ(after[1].str("id"), carols_own);
+}
+
 TEST_F(core, resending_a_cid_never_duplicates) {
   auto alice = connect_as("alice");
   auto conv = create_private(*alice, {"bob"});
