@@ -30,7 +30,8 @@ constexpr std::string_view usage =
 Seeds org icbench (50 agents in 10 teams; N support conversations: open --open-pct %,
 the rest closed 6 : snoozed 1; assignee one of the agents (20% none), team one of the
 teams (10% none), 30% unreplied, 95% with a contact message; three messages each;
-1% of contacts blocked; the viewer a7 has read markers on 5% of them), saves six
+1% of contacts blocked; every agent, the viewer a7 too, has read markers on 5% of
+them), saves six
 custom views visible to a7 (five of its own, one shared by a colleague with a team
 of a7's; beside them N/2 private conversations of the org and N/5 open support
 conversations of another org, assigned to an "a7" there), then times --reps
@@ -141,9 +142,13 @@ void seed(storage::pg::connection& db, std::uint64_t n, std::uint64_t open_pct) 
            " 'm' || s, 'hello', s = 3 AND c.last_contact_ts IS NULL"
            " FROM conversations c CROSS JOIN generate_series(1, 3) s"
            " WHERE c.org = 'icbench' AND c.kind = 'support'");
+  // Every agent has read 5% of them, so that the viewer's markers are a small part
+  // of the table, as in an org of many agents (the count then reads them through
+  // read_markers_user, not by a scan of the whole table).
   must(db, "INSERT INTO read_markers (conv, user_id, seq, updated_at)"
-           " SELECT id, 'a7', 1 + floor(random() * 3)::int, 0 FROM conversations"
-           " WHERE org = 'icbench' AND kind = 'support' AND random() < 0.05");
+           " SELECT c.id, 'a' || g, 1 + floor(random() * 3)::int, 0"
+           " FROM conversations c CROSS JOIN generate_series(0, 49) g"
+           " WHERE c.org = 'icbench' AND c.kind = 'support' AND random() < 0.05");
   must(db, "INSERT INTO contact_blocks (contact, org, blocked_by, blocked_at)"
            " SELECT contact, org, 'a0', 0 FROM conversations"
            " WHERE org = 'icbench' AND kind = 'support' AND random() < 0.01");
