@@ -71,19 +71,17 @@ void send_with_attachments(session_self self, send_request s) {
   // Any store will do: a claim reads rows, it holds no upload state.
   const auto& store = st.svc.blobs.for_key(s.attachments.front().blob);
   blob_claim c{s.user, s.attachments};
-  self->request(store, st.svc.config->request_timeout, blob_claim_atom_v, std::move(c))
-      .then(
-          [=](blob_claim_result& out) mutable {
-            if (out.code != 0) {
-              send_error(self, rid, static_cast<error_code>(out.code - 1), out.message);
-              return;
-            }
-            s.attachments = std::move(out.refs);
-            ask_conversation(self, send_atom_v, std::move(s));
-          },
-          [=](const caf::error&) {
-            send_error(self, rid, error_code::unavailable, "storage unavailable; retry");
-          });
+  ask_storage(
+      self, store, rid,
+      [=](blob_claim_result& out) mutable {
+        if (out.code != 0) {
+          send_error(self, rid, static_cast<error_code>(out.code - 1), out.message);
+          return;
+        }
+        s.attachments = std::move(out.refs);
+        ask_conversation(self, send_atom_v, std::move(s));
+      },
+      blob_claim_atom_v, std::move(c));
 }
 
 } // namespace parley

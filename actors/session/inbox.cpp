@@ -87,34 +87,33 @@ void send_inbox_page(session_self self, std::uint64_t rid, const inbox_rules::qu
   auto request = make_inbox_request(q, me.org, me.id, visibility::sees_internal(&me));
   auto sort = q.sort;
   bool blocked = q.view == inbox_rules::view_kind::blocked;
-  self->request(st.svc.db.any(), st.svc.config->request_timeout, inbox_atom_v,
-                std::move(request))
-      .then(
-          [=](const inbox_result& page) {
-            auto& st = self->state;
-            if (page.failed || page.unread.size() != page.items.size())
-              return send_storage_unavailable(self, rid);
-            const auto& dir = *st.svc.dir;
-            std::vector<std::string> items;
-            for (std::size_t i = 0; i < page.items.size(); ++i) {
-              const auto& c = page.items[i];
-              // SQL chose the org's support conversations; the visibility rule
-              // still has the last word on each.
-              if (!visibility::can_read(access_for(dir, st.subject, c))) continue;
-              protocol::map_builder item;
-              protocol::put_conversation(item, c);
-              item.map("contact", contact_of(dir, c, blocked));
-              item.uint("unread", page.unread[i]);
-              items.push_back(item.finish());
-            }
-            protocol::map_builder f;
-            f.raw_array("items", items);
-            if (page.more && !page.items.empty())
-              f.str("cursor", inbox_rules::encode_cursor(
-                                  sort, rule_item(page.items.back(), blocked)));
-            send_frame(self, reply_ok(rid, f));
-          },
-          storage_unavailable_on_error(self, rid));
+  ask_storage(
+      self, st.svc.db.any(), rid,
+      [=](const inbox_result& page) {
+        auto& st = self->state;
+        if (page.failed || page.unread.size() != page.items.size())
+          return send_storage_unavailable(self, rid);
+        const auto& dir = *st.svc.dir;
+        std::vector<std::string> items;
+        for (std::size_t i = 0; i < page.items.size(); ++i) {
+          const auto& c = page.items[i];
+          // SQL chose the org's support conversations; the visibility rule
+          // still has the last word on each.
+          if (!visibility::can_read(access_for(dir, st.subject, c))) continue;
+          protocol::map_builder item;
+          protocol::put_conversation(item, c);
+          item.map("contact", contact_of(dir, c, blocked));
+          item.uint("unread", page.unread[i]);
+          items.push_back(item.finish());
+        }
+        protocol::map_builder f;
+        f.raw_array("items", items);
+        if (page.more && !page.items.empty())
+          f.str("cursor",
+                inbox_rules::encode_cursor(sort, rule_item(page.items.back(), blocked)));
+        send_frame(self, reply_ok(rid, f));
+      },
+      inbox_atom_v, std::move(request));
 }
 
 } // namespace parley

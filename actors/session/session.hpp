@@ -202,11 +202,6 @@ void publish_change(session_self self, directory_change change,
 /// time. Safe to retry (a send with the same cid never duplicates).
 void send_storage_unavailable(session_self self, std::uint64_t rid);
 
-/// The error handler of a request whose only job on failure is that answer.
-inline auto storage_unavailable_on_error(session_self self, std::uint64_t rid) {
-  return [=](const caf::error&) { send_storage_unavailable(self, rid); };
-}
-
 namespace session_detail {
 
 /// `f` with the same parameters, run only while the client still waits for
