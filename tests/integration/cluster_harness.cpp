@@ -75,17 +75,7 @@ cluster_fixture::connect(std::size_t i, const std::string& user, bool admin) con
 
 void cluster_fixture::provision(std::size_t through,
                                 const std::vector<std::string>& users) const {
-  auto admin = connect(through, "provisioner", true);
-  protocol::map_builder org;
-  org.str("org", "acme").str("name", "Acme");
-  if (!admin->request("admin.org.put", org).ok())
-    throw std::runtime_error("org put failed");
-  for (const auto& u : users) {
-    protocol::map_builder f;
-    f.str("user", u).str("org", "acme").str("kind", "staff").str("name", u);
-    auto r = admin->request("admin.user.put", f);
-    if (!r.ok()) throw std::runtime_error("user put failed: " + r.str("message"));
-  }
+  provision_acme(*connect(through, "provisioner", true), users);
 }
 
 std::size_t cluster_fixture::owner(const std::string& conv,

@@ -445,18 +445,21 @@ std::unique_ptr<ws_client> chat_fixture::connect_as(const std::string& user, boo
   return c;
 }
 
-void chat_fixture::provision(const std::vector<std::string>& users) {
-  auto admin = connect_as("provisioner", true);
+void provision_acme(ws_client& admin, const std::vector<std::string>& users) {
   protocol::map_builder org;
   org.str("org", "acme").str("name", "Acme");
-  if (!admin->request("admin.org.put", org).ok())
+  if (!admin.request("admin.org.put", org).ok())
     throw std::runtime_error("org put failed");
   for (const auto& u : users) {
     protocol::map_builder f;
     f.str("user", u).str("org", "acme").str("kind", "staff").str("name", u);
-    auto r = admin->request("admin.user.put", f);
+    auto r = admin.request("admin.user.put", f);
     if (!r.ok()) throw std::runtime_error("user put failed: " + r.str("message"));
   }
+}
+
+void chat_fixture::provision(const std::vector<std::string>& users) {
+  provision_acme(*connect_as("provisioner", true), users);
 }
 
 frame_view chat_fixture::admin(const std::string& op, protocol::map_builder& fields) {

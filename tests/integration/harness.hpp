@@ -163,6 +163,10 @@ private:
 std::string token_for(const std::string& secret, const std::string& user,
                       bool admin = false, std::int64_t ttl_seconds = 3600);
 
+/// Provisions org "acme" and the given staff users through `admin`, an admin
+/// connection; throws unless every put succeeds.
+void provision_acme(ws_client& admin, const std::vector<std::string>& users);
+
 /// A running server on a fresh database with an org "acme" and staff users
 /// alice, bob, carol provisioned, plus the secret and an admin client.
 struct chat_fixture {
