@@ -142,9 +142,12 @@ struct create_request {
 /// What the persistence actor is asked to make durable for one conversation.
 struct write_request {
   std::string conv;
-  std::uint64_t epoch = 0;             // the conversation's write epoch (see seq_ledger)
-  bool create = false;                 // conversation row and participants come first
-  protocol::conversation conversation; // when create
+  std::uint64_t epoch = 0; // the conversation's write epoch (see seq_ledger)
+  bool create = false;     // conversation row and participants come first
+  /// The conversation's row, when `create`. Optional because a write_request moves
+  /// several times on its way into a batch (mailbox, writer, its queue), and a
+  /// conversation is a few hundred bytes of strings that most writes do not carry.
+  std::optional<protocol::conversation> conversation;
   std::string create_cid;
   std::vector<protocol::message> messages;
   /// A support conversation's state after these messages (written with them).

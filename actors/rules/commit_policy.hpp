@@ -91,6 +91,9 @@ public:
     std::vector<item> out;
     if (pending_.size() <= max_batch_) {
       out.swap(pending_);
+      // The next batch forms while this one commits, most likely about as large:
+      // room for it now instead of growing (and moving every item) step by step.
+      pending_.reserve(out.size());
       return out;
     }
     auto cut = pending_.begin() + static_cast<std::ptrdiff_t>(max_batch_);

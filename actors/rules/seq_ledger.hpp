@@ -104,6 +104,7 @@ public:
   /// current epoch. Empty when there is nothing new.
   std::vector<protocol::message> take_unsent() {
     std::vector<protocol::message> out;
+    out.reserve(in_flight_.size() - sent_);
     for (std::size_t i = sent_; i < in_flight_.size(); ++i)
       out.push_back(in_flight_[i].msg);
     if (!out.empty()) {
@@ -120,6 +121,7 @@ public:
     if (epoch != epoch_ || batches_.empty()) return out;
     auto n = batches_.front();
     batches_.pop_front();
+    out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       auto& e = in_flight_.front();
       last_committed_ = e.msg.seq;
