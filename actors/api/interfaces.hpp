@@ -431,7 +431,7 @@ PARLEY_INSPECT(members_request, x.rid, x.conv, x.user, x.add, x.users);
 PARLEY_INSPECT(members_write, x.conv, x.add, x.users, x.ts);
 PARLEY_INSPECT(favorites_change, x.user, x.op, x.companies);
 PARLEY_INSPECT(favorites_result, x.ok, x.missing_reference, x.companies, x.version);
-PARLEY_INSPECT(write_request, x.conv, x.epoch, x.create, optional_field{x.conversation},
+PARLEY_INSPECT(write_request, x.conv, x.epoch, optional_field{x.conversation},
                x.create_cid, x.messages, optional_field{x.support}, x.fenced,
                x.owner_epoch);
 PARLEY_INSPECT(support_request, x.rid, x.conv, x.user, x.op, optional_field{x.assignee},

@@ -143,10 +143,10 @@ struct create_request {
 struct write_request {
   std::string conv;
   std::uint64_t epoch = 0; // the conversation's write epoch (see seq_ledger)
-  bool create = false;     // conversation row and participants come first
-  /// The conversation's row, when `create`. Optional because a write_request moves
-  /// several times on its way into a batch (mailbox, writer, its queue), and a
-  /// conversation is a few hundred bytes of strings that most writes do not carry.
+  /// The conversation's row (and its participants) when this write creates it; they
+  /// are written before the messages. Absent for every other write: a write_request
+  /// moves several times on its way into a batch (mailbox, writer, its queue), and a
+  /// conversation is a few hundred bytes of strings.
   std::optional<protocol::conversation> conversation;
   std::string create_cid;
   std::vector<protocol::message> messages;

@@ -126,7 +126,6 @@ caf::result<frame> create_conversation(self_ptr self, create_request& req) {
   // the next create of the same id (a support conversation's id is fixed) must not
   // be refused as part of it.
   w.epoch = next_write_epoch();
-  w.create = true;
   w.conversation = req.conv;
   w.create_cid = req.create_cid;
   if (req.has_first) w.messages.push_back(req.first);

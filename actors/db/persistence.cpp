@@ -46,14 +46,14 @@ storage::write_batch make_batch(std::vector<commit_policy<pending_write>::item>&
   batch.messages.reserve(n);
   for (auto& item : items) {
     auto& r = item.request.request;
-    if (r.create)
-      batch.creates.push_back(
-          {r.conversation.value(),
-           r.create_cid.empty() ? std::nullopt : std::optional{r.create_cid}});
+    if (r.conversation)
+      batch.creates.push_back({*r.conversation, r.create_cid.empty()
+                                                    ? std::nullopt
+                                                    : std::optional{r.create_cid}});
     std::move(r.messages.begin(), r.messages.end(), std::back_inserter(batch.messages));
     if (r.support) batch.supports.push_back({r.conv, *r.support});
     // A clustered node's existing conversations: checked against their owner epoch.
-    if (r.fenced && !r.create) batch.fences.push_back({r.conv, r.owner_epoch});
+    if (r.fenced && !r.conversation) batch.fences.push_back({r.conv, r.owner_epoch});
   }
   return batch;
 }

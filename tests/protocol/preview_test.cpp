@@ -123,7 +123,8 @@ TEST(PreviewDefaultsTest, DefaultLimitIs80) {
 }
 
 // The printable-ASCII fast path reads eight bytes at a time: a line break, a tab,
-// DEL's neighbours and a non-ASCII byte at every position up to one past the cut,
+// NUL, 0x1f (the last control byte), 0x80 (the first past ASCII) and a two-byte
+// character at every position up to one past the cut,
 // in every alignment of the word, must each leave it for the walk.
 TEST(PreviewDefaultsTest, OneByteOutsidePrintableAsciiAnywhereLeavesTheFastPath) {
   for (std::size_t max : {1u, 7u, 8u, 9u, 80u}) {

@@ -91,7 +91,6 @@ protected:
     write_request w;
     w.conv = conv;
     w.epoch = next_write_epoch();
-    w.create = true;
     auto& c = w.conversation.emplace();
     c.id = conv;
     c.org = org;
