@@ -11,9 +11,6 @@ namespace parley::conversation_detail {
 
 using protocol::error_code;
 
-/// Recent messages kept for reply-to previews.
-constexpr std::size_t recent_capacity = 256;
-
 void check_drained(self_ptr self) {
   auto& st = self->state;
   if (!st.ledger || (st.ledger->idle() && st.intake.empty())) {
@@ -24,10 +21,7 @@ void check_drained(self_ptr self) {
 }
 
 void remember_recent(self_ptr self, const protocol::message& m, std::string preview) {
-  auto& recent = self->state.recent;
-  recent[m.seq] = recent_message{{m.seq, m.author, std::move(preview)}, m.internal};
-  while (recent.size() > recent_capacity)
-    recent.erase(recent.begin());
+  self->state.recent.remember(m.seq, m.author, std::move(preview), m.internal);
 }
 
 void answer_committed(const protocol::message& m, const protocol::conversation& info,
@@ -210,14 +204,13 @@ bool process_send(self_ptr self, queued_send& q) {
       return true;
     }
     if (!q.target) {
-      auto hit = st.recent.find(req.reply_to);
-      if (hit != st.recent.end()) {
-        if (hit->second.internal && !is_staff(self, req.user)) {
+      if (auto hit = st.recent.find(req.reply_to)) {
+        if (hit->internal && !is_staff(self, req.user)) {
           w.promise.deliver(reply_error(stats, w.rid, error_code::bad_request,
                                         "reply_to names no committed message"));
           return true;
         }
-        q.target = hit->second.ref;
+        q.target = hit->ref;
       } else {
         st.intake_busy = true;
         auto seq = req.reply_to;

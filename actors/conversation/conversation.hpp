@@ -19,6 +19,7 @@
 #include "actors/node/metrics.hpp"
 #include "actors/node/runtime_config.hpp"
 #include "actors/node/timers.hpp"
+#include "actors/rules/recent_messages.hpp"
 #include "actors/rules/seq_ledger.hpp"
 #include "actors/rules/support_rules.hpp"
 #include "actors/rules/typing_board.hpp"
@@ -87,12 +88,6 @@ struct queued_send {
   std::optional<protocol::reply_ref> target;
 };
 
-/// What reply-to needs to know about a recent message.
-struct recent_message {
-  protocol::reply_ref ref;
-  bool internal = false;
-};
-
 /// A participant's read marker and unread count (kept for notifications).
 struct read_mark {
   std::uint64_t seq = 0;
@@ -147,7 +142,7 @@ struct conversation_state {
   bool intake_busy = false;
 
   /// Author and preview of recent messages, for reply-to without a database read.
-  std::map<std::uint64_t, recent_message> recent;
+  recent_messages recent;
 
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
   /// Clustered: pushes for subscribed sessions on other nodes, each frame once with

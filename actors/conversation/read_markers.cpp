@@ -14,8 +14,9 @@ using protocol::error_code;
 std::uint64_t recent_unread(self_ptr self, const std::string& user, std::uint64_t after) {
   std::uint64_t n = 0;
   bool staff = is_staff(self, user);
-  for (auto i = self->state.recent.upper_bound(after); i != self->state.recent.end(); ++i)
-    if (i->second.ref.author != user && (!i->second.internal || staff)) ++n;
+  self->state.recent.for_each_after(after, [&](const recent_message& m) {
+    if (m.ref.author != user && (!m.internal || staff)) ++n;
+  });
   return n;
 }
 

@@ -34,11 +34,23 @@ namespace parley {
 /// int in tests).
 template <class Waiter>
 class seq_ledger {
+  /// A key's seq and timestamp; `in_flight` until its batch commits.
+  struct key_state {
+    std::uint64_t seq = 0;
+    std::int64_t ts = 0;
+    bool in_flight = false;
+  };
+  using key_map = std::unordered_map<std::string, key_state>;
+  using key_node = typename key_map::value_type;
+
 public:
   struct entry {
     protocol::message msg;
     std::vector<Waiter> waiters; // the sender, then any retries that arrived meanwhile
-    std::string key;             // (author, cid), built once at assign
+    /// Its (author, cid) in the key map (nodes never move) while in flight; null
+    /// once answered, and for a key find() did not report fresh (which stays as
+    /// it was).
+    key_node* key = nullptr;
   };
 
   enum class found { fresh, committed, in_flight };
@@ -53,7 +65,7 @@ public:
       : last_committed_(last_seq), next_seq_(last_seq + 1), last_ts_(last_ts),
         capacity_(capacity), epoch_(next_write_epoch()) {}
 
-  // The eviction order points into the committed map: a copy would point into
+  // The eviction order and the entries point into the key map: a copy would point into
   // the original's. Moving keeps the map's nodes and so the pointers.
   seq_ledger(const seq_ledger&) = delete;
   seq_ledger& operator=(const seq_ledger&) = delete;
@@ -75,12 +87,10 @@ public:
   }
 
   lookup find(std::string_view author, std::string_view cid) const {
-    auto k = key(author, cid);
-    if (auto i = committed_.find(k); i != committed_.end())
-      return {found::committed, i->second.first, i->second.second};
-    if (auto i = in_flight_keys_.find(k); i != in_flight_keys_.end())
-      return {found::in_flight, i->second, 0};
-    return {};
+    auto i = keys_.find(key(author, cid));
+    if (i == keys_.end()) return {};
+    if (i->second.in_flight) return {found::in_flight, i->second.seq, 0};
+    return {found::committed, i->second.seq, i->second.ts};
   }
 
   /// Attaches a retry to its in-flight original (precondition: find() said so).
@@ -92,8 +102,8 @@ public:
     last_ts_ = std::max(last_ts_, now);
     m.ts = last_ts_;
     entry e;
-    e.key = key(m.author, m.cid);
-    in_flight_keys_.emplace(e.key, m.seq);
+    auto [at, fresh] = keys_.try_emplace(key(m.author, m.cid), key_state{m.seq, 0, true});
+    if (fresh) e.key = &*at;
     e.msg = std::move(m);
     e.waiters.push_back(std::move(w));
     in_flight_.push_back(std::move(e));
@@ -125,8 +135,8 @@ public:
     for (std::size_t i = 0; i < n; ++i) {
       auto& e = in_flight_.front();
       last_committed_ = e.msg.seq;
-      in_flight_keys_.erase(e.key);
-      remember_key(std::move(e.key), e.msg.seq, e.msg.ts);
+      if (e.key) committed_key(*e.key, e.msg.ts);
+      e.key = nullptr; // the key may be evicted from here on
       out.push_back(std::move(e));
       in_flight_.pop_front();
     }
@@ -140,10 +150,12 @@ public:
   std::vector<entry> fail(std::uint64_t epoch) {
     std::vector<entry> out;
     if (epoch != epoch_) return out;
-    for (auto& e : in_flight_)
+    for (auto& e : in_flight_) {
+      if (e.key) keys_.erase(e.key->first);
+      e.key = nullptr;
       out.push_back(std::move(e));
+    }
     in_flight_.clear();
-    in_flight_keys_.clear();
     batches_.clear();
     sent_ = 0;
     next_seq_ = last_committed_ + 1;
@@ -152,15 +164,29 @@ public:
   }
 
 private:
-  // The hot path builds a key once per message (at assign) and moves it into the
-  // committed map; the eviction order points at the map's own keys, whose nodes
-  // never move (callgrind: bench/RESULTS.md "Hot path, round 6").
+  // One map holds the keys in flight and the committed ones: a send costs one
+  // lookup, one insert at assign and a flag at commit, where two maps took five
+  // operations, each a cache miss on a busy node (bench/RESULTS.md "Hot path,
+  // round 12"). The eviction order points at the map's own keys, whose nodes never
+  // move.
   void remember_key(std::string k, std::uint64_t seq, std::int64_t ts) {
-    auto [at, fresh] = committed_.try_emplace(std::move(k), seq, ts);
+    auto [at, fresh] = keys_.try_emplace(std::move(k), key_state{seq, ts, false});
     if (!fresh) return;
-    order_.push_back(&at->first);
+    evict_past(&at->first);
+  }
+
+  /// The in-flight key `k` committed with timestamp `ts`.
+  void committed_key(key_node& k, std::int64_t ts) {
+    k.second.ts = ts;
+    k.second.in_flight = false;
+    evict_past(&k.first);
+  }
+
+  /// `k` is the newest committed key: the oldest beyond the capacity go.
+  void evict_past(const std::string* k) {
+    order_.push_back(k);
     while (order_.size() > capacity_) {
-      committed_.erase(committed_.find(*order_.front()));
+      keys_.erase(*order_.front());
       order_.pop_front();
     }
   }
@@ -180,11 +206,10 @@ private:
   std::int64_t last_ts_;
   std::size_t capacity_;
   std::uint64_t epoch_;
-  std::deque<entry> in_flight_;     // ascending by seq
-  std::size_t sent_ = 0;            // prefix of in_flight_ given to the writer
-  std::deque<std::size_t> batches_; // sizes of outstanding batches, oldest first
-  std::unordered_map<std::string, std::uint64_t> in_flight_keys_;
-  std::unordered_map<std::string, std::pair<std::uint64_t, std::int64_t>> committed_;
+  std::deque<entry> in_flight_;          // ascending by seq
+  std::size_t sent_ = 0;                 // prefix of in_flight_ given to the writer
+  std::deque<std::size_t> batches_;      // sizes of outstanding batches, oldest first
+  key_map keys_;                         // in flight and committed
   std::deque<const std::string*> order_; // committed keys, oldest first, for eviction
 };
 

@@ -151,5 +151,41 @@ TEST(seq_ledger, evicts_committed_keys_in_order_across_rehashes_and_a_move) {
   EXPECT_EQ(moved.find("b", "1050").kind, ledger::found::committed);
 }
 
+// Eviction counts committed keys only: keys in flight stay findable however many
+// keys commit or are remembered meanwhile, and commit in their turn.
+TEST(seq_ledger, never_evicts_keys_in_flight) {
+  ledger l{0, 0, 2};
+  for (int i = 1; i <= 4; ++i)
+    l.assign(msg("a", "f" + std::to_string(i)), i, i);
+  l.take_unsent();
+  for (int i = 1; i <= 5; ++i)
+    l.remember("b", std::to_string(i), 100 + i, i);
+  for (int i = 1; i <= 4; ++i)
+    EXPECT_EQ(l.find("a", "f" + std::to_string(i)).kind, ledger::found::in_flight);
+  ASSERT_EQ(l.commit(l.epoch()).size(), 4u);
+  EXPECT_EQ(l.find("b", "5").kind, ledger::found::fresh); // evicted by the commit
+  EXPECT_EQ(l.find("a", "f2").kind, ledger::found::fresh);
+  EXPECT_EQ(l.find("a", "f3").kind, ledger::found::committed);
+  EXPECT_EQ(l.find("a", "f4").ts, 4);
+}
+
+// assign() expects a key find() reported fresh. A caller that assigns a committed
+// key anyway gets a new seq, while the key keeps answering with what was stored.
+TEST(seq_ledger, a_committed_key_assigned_again_keeps_its_stored_answer) {
+  ledger l{7, 0, 2};
+  l.remember("a", "x", 7, 70);
+  EXPECT_EQ(l.assign(msg("a", "x"), 1, 80).seq, 8u);
+  l.take_unsent();
+  EXPECT_EQ(l.find("a", "x").kind, ledger::found::committed);
+  ASSERT_EQ(l.commit(l.epoch()).size(), 1u);
+  EXPECT_EQ(l.find("a", "x").seq, 7u);
+  EXPECT_EQ(l.find("a", "x").ts, 70);
+  l.remember("b", "1", 9, 90);
+  l.remember("b", "2", 10, 100); // evicts ("a", "x") once, and only once
+  l.remember("b", "3", 11, 110);
+  EXPECT_EQ(l.find("a", "x").kind, ledger::found::fresh);
+  EXPECT_EQ(l.find("b", "3").kind, ledger::found::committed);
+}
+
 } // namespace
 } // namespace parley
