@@ -19,7 +19,6 @@
 #include "actors/node/metrics.hpp"
 #include "actors/node/runtime_config.hpp"
 #include "actors/node/timers.hpp"
-#include "actors/rules/deadline_fifo.hpp"
 #include "actors/rules/recent_messages.hpp"
 #include "actors/rules/seq_ledger.hpp"
 #include "actors/rules/support_rules.hpp"
@@ -174,7 +173,7 @@ struct conversation_state {
   /// Requests to the writer and the db workers not answered yet, by CAF message id
   /// (oldest first), with their deadlines; one timer watches them all
   /// (db_deadlines.cpp).
-  deadline_fifo<caf::message_id> db_deadlines;
+  std::map<caf::message_id, std::int64_t> db_deadlines;
   bool db_deadline_armed = false;
 };
 

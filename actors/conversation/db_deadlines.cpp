@@ -22,7 +22,7 @@ void arm(self_ptr self, std::int64_t now) {
   if (st.db_deadline_armed || st.db_deadlines.empty()) return;
   st.db_deadline_armed = true;
   // Every request waits equally long, so the oldest request is the next due.
-  auto wait = std::max<std::int64_t>(st.db_deadlines.next_deadline() - now, 1);
+  auto wait = std::max<std::int64_t>(st.db_deadlines.begin()->second - now, 1);
   arm_timer(self, st.svc.timers, std::chrono::milliseconds{wait}, answer_deadline_atom_v);
 }
 
@@ -31,22 +31,25 @@ void arm(self_ptr self, std::int64_t now) {
 void watch_db_answer(self_ptr self, caf::message_id answer) {
   auto& st = self->state;
   auto now = clock_ms(self);
-  st.db_deadlines.push(answer, now + st.svc.config->db_wait().count());
+  st.db_deadlines.emplace_hint(st.db_deadlines.end(), answer,
+                               now + st.svc.config->db_wait().count());
   arm(self, now);
 }
 
 void db_answered(self_ptr self, caf::message_id answer) {
-  self->state.db_deadlines.take(answer);
+  self->state.db_deadlines.erase(answer);
 }
 
 void expire_db_answers(self_ptr self) {
   auto& st = self->state;
   st.db_deadline_armed = false;
   auto now = clock_ms(self);
-  st.db_deadlines.take_due(now, [&](auto&& due) {
-    self->eq_impl(due.key, nullptr, self->context(),
+  while (!st.db_deadlines.empty() && st.db_deadlines.begin()->second <= now) {
+    auto answer = st.db_deadlines.begin()->first;
+    st.db_deadlines.erase(st.db_deadlines.begin());
+    self->eq_impl(answer, nullptr, self->context(),
                   caf::make_error(caf::sec::request_timeout));
-  });
+  }
   arm(self, now);
 }
 

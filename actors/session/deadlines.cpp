@@ -19,7 +19,7 @@ void arm(session_self self, std::int64_t now) {
   auto& st = self->state;
   if (st.deadline_armed || st.awaiting.empty()) return;
   st.deadline_armed = true;
-  auto wait = std::max<std::int64_t>(st.awaiting.next_deadline() - now, 1);
+  auto wait = std::max<std::int64_t>(st.awaiting.begin()->second.deadline_ms - now, 1);
   arm_timer(self, st.svc.timers, std::chrono::milliseconds{wait}, answer_deadline_atom_v);
 }
 
@@ -29,27 +29,30 @@ std::uint64_t await_answer(session_self self, std::uint64_t rid, awaited_from fr
   auto& st = self->state;
   auto now = clock_ms(self);
   auto ticket = st.next_ticket++;
-  st.awaiting.push(ticket, now + st.svc.config->request_timeout.count(),
-                   awaited_answer{rid, from});
+  st.awaiting.emplace_hint(
+      st.awaiting.end(), ticket,
+      awaited_answer{now + st.svc.config->request_timeout.count(), rid, from});
   arm(self, now);
   return ticket;
 }
 
 bool take_answer(session_self self, std::uint64_t ticket) {
-  return self->state.awaiting.take(ticket);
+  return self->state.awaiting.erase(ticket) > 0;
 }
 
 void expire_answers(session_self self) {
   auto& st = self->state;
   st.deadline_armed = false;
   auto now = clock_ms(self);
-  st.awaiting.take_due(now, [&](auto&& due) {
-    if (due.value.from == awaited_from::storage)
-      send_storage_unavailable(self, due.value.rid);
+  while (!st.awaiting.empty() && st.awaiting.begin()->second.deadline_ms <= now) {
+    auto [deadline, rid, from] = st.awaiting.begin()->second;
+    st.awaiting.erase(st.awaiting.begin());
+    if (from == awaited_from::storage)
+      send_storage_unavailable(self, rid);
     else
-      send_error(self, due.value.rid, protocol::error_code::unavailable,
+      send_error(self, rid, protocol::error_code::unavailable,
                  "conversation unavailable; retry");
-  });
+  }
   arm(self, now);
 }
 

@@ -17,7 +17,6 @@
 #include "actors/node/metrics.hpp"
 #include "actors/node/runtime_config.hpp"
 #include "actors/node/timers.hpp"
-#include "actors/rules/deadline_fifo.hpp"
 #include "actors/rules/token_bucket.hpp"
 #include "protocol/codec.hpp"
 
@@ -59,6 +58,7 @@ enum class awaited_from : std::uint8_t { conversation, storage };
 /// A request to a conversation or a database actor whose answer the client still
 /// waits for.
 struct awaited_answer {
+  std::int64_t deadline_ms = 0; // on the actor clock; then it is `unavailable`
   std::uint64_t rid = 0;
   awaited_from from = awaited_from::conversation;
 };
@@ -83,13 +83,13 @@ struct session_state {
   std::unordered_map<std::string, conversation_route> routes;
   static constexpr std::size_t max_routes = 256;
 
-  /// Requests to conversations and database actors awaiting their answers, by
-  /// ticket, each with its deadline on the actor clock (then it is answered
-  /// `unavailable`). Tickets grow and every request has the same timeout, so the
-  /// first is the next to expire: one timer per session (deadline_armed) instead
-  /// of one CAF request timeout per request, each of which costs two wake-ups of
-  /// CAF's clock thread (bench/RESULTS.md, "Hot path, round 2").
-  deadline_fifo<std::uint64_t, awaited_answer> awaiting;
+  /// Requests to conversations awaiting their answers, by ticket. Tickets grow and
+  /// every request has the same timeout, so the first is the next to expire: one
+  /// timer per session (deadline_armed) instead of one CAF request timeout per
+  /// request, each of which costs two wake-ups of CAF's clock thread
+  /// (bench/RESULTS.md, "Hot path, round 2"). A map, not a deque: an empty
+  /// libstdc++ deque allocates ~600 bytes, and most connections are idle.
+  std::map<std::uint64_t, awaited_answer> awaiting;
   std::uint64_t next_ticket = 1;
   bool deadline_armed = false;
 
